@@ -1,0 +1,249 @@
+package org.javapxeboot.boot;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.javapxeboot.dhcp.DhcpLease;
+import org.javapxeboot.pxelinux.BootEntry;
+import org.javapxeboot.pxelinux.ConfigSearch;
+import org.javapxeboot.pxelinux.ConfigSource;
+import org.javapxeboot.pxelinux.KernelArgs;
+import org.javapxeboot.pxelinux.NetworkInfo;
+import org.javapxeboot.pxelinux.PxelinuxConfig;
+import org.javapxeboot.pxelinux.PxelinuxException;
+import org.javapxeboot.pxelinux.PxelinuxParser;
+import org.javapxeboot.xen.Stanza;
+
+/**
+ * One guest boot, as pxelinux would do it on the guest's behalf: DHCP for the guest's MAC, the
+ * pxelinux config search, the label choice, the kernel and ramdisk fetched into secure temporary
+ * files, and the stanza handed to the toolstack. On any failure nothing is left behind.
+ */
+public final class BootFlow {
+
+    /** Runs pygrub for LOCALBOOT; returns its exit status. A seam for tests. */
+    public interface Pygrub {
+        int run(List<String> command) throws IOException, InterruptedException;
+    }
+
+    /** Where pygrub lives on Debian (xen-utils-4.17) and on source installs. */
+    static final List<String> PYGRUB_PLACES = List.of(
+            "/usr/lib/xen-4.17/bin/pygrub", "/usr/lib/xen/bin/pygrub", "/usr/local/lib/xen/bin/pygrub",
+            "/usr/bin/pygrub", "/usr/local/bin/pygrub");
+
+    private final Network network;
+    private final Log log;
+    private final Pygrub pygrub;
+    private final PrintStream stdout;
+
+    public BootFlow(Network network, Log log, Pygrub pygrub, PrintStream stdout) {
+        this.network = network;
+        this.log = log;
+        this.pygrub = pygrub;
+        this.stdout = stdout;
+    }
+
+    /** The result of {@link #run}: the stanza handed over, or pygrub's exit status after LOCALBOOT. */
+    public record Outcome(Stanza stanza, BootEntry entry, int pygrubStatus) {}
+
+    public Outcome run(BootRequest r) throws BootException {
+        if (r.mac() == null) {
+            throw new BootException("no MAC address: pass --mac=aa:bb:cc:dd:ee:ff (xl: bootloader_args = [\"--mac=...\"]) "
+                    + "or a mac= argument (xm: bootargs = \"vif[0]\")");
+        }
+        String who = "guest " + r.mac();
+        DhcpLease lease = lease(r, who);
+        Inet4Address tftpServer = lease.tftpServer();
+        if (tftpServer == null) {
+            throw new BootException(who + ": the DHCP answer names no TFTP server (neither siaddr nor option 54)");
+        }
+        InetSocketAddress server = new InetSocketAddress(tftpServer, r.tftpPort());
+        String prefix = pathPrefix(lease);
+        log.debug("TFTP server " + tftpServer.getHostAddress() + ":" + r.tftpPort() + ", path prefix '" + prefix + "'");
+
+        ConfigSource source = path -> fetchText(server, path);
+        String configPath = findConfig(r, lease, server, prefix, source, who);
+        PxelinuxConfig config;
+        BootEntry entry;
+        try {
+            config = PxelinuxParser.parse(configPath, prefix, source);
+            entry = config.select(r.entry());
+        } catch (PxelinuxException e) {
+            throw new BootException(url(server, "") + e.getMessage());
+        }
+        log.info("config " + url(server, configPath) + ", label '" + entry.label() + "'");
+
+        if (entry.localBoot()) return localBoot(r, entry);
+
+        NetworkInfo net = new NetworkInfo(lease.clientAddress(), tftpServer, lease.router(), lease.subnetMask(), r.mac());
+        String args = KernelArgs.compose(entry, net, r.extraArgs());
+        if (r.notReally()) {
+            Stanza s = new Stanza(url(server, entry.kernel()),
+                    entry.initrds().isEmpty() ? null : String.join(",", entry.initrds().stream().map(p -> url(server, p)).toList()),
+                    args);
+            writeOutput(r, s);
+            return new Outcome(s, entry, 0);
+        }
+
+        Path dir = r.outputDirectory() == null ? BootRequest.DEFAULT_OUTPUT_DIRECTORY : r.outputDirectory();
+        if (!Files.isDirectory(dir)) throw new BootException("output directory " + dir + " does not exist");
+        try (SecureTempFiles files = new SecureTempFiles(dir)) {
+            Path kernel = files.create("kernel");
+            fetchFile(server, entry.kernel(), kernel, r.maxFileSize(), false);
+            Path ramdisk = null;
+            if (!entry.initrds().isEmpty()) {
+                ramdisk = files.create("ramdisk");
+                // pxelinux loads several initrds back to back; the kernel unpacks concatenated cpio archives.
+                for (int i = 0; i < entry.initrds().size(); i++) {
+                    fetchFile(server, entry.initrds().get(i), ramdisk, r.maxFileSize(), i > 0);
+                }
+            }
+            Stanza s = new Stanza(kernel.toString(), ramdisk == null ? null : ramdisk.toString(), args);
+            writeOutput(r, s);
+            files.keep();
+            return new Outcome(s, entry, 0);
+        } catch (IOException e) {
+            throw new BootException(e.getMessage(), e);
+        }
+    }
+
+    private DhcpLease lease(BootRequest r, String who) throws BootException {
+        if (r.noDhcp()) {
+            if (r.server() == null) throw new BootException("--no-dhcp needs --server=IP (the TFTP server)");
+            return new DhcpLease(r.clientIp(), null, r.server(), null, null, null, null, null, List.of(), null, null, 0);
+        }
+        try {
+            long t0 = System.nanoTime();
+            DhcpLease lease = network.lease(r);
+            log.info("DHCP: " + (lease.clientAddress() == null ? "?" : lease.clientAddress().getHostAddress())
+                    + " for " + r.mac() + " in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            return lease;
+        } catch (IOException e) {
+            throw new BootException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * pxelinux's path prefix: option 210 if sent, else the boot file's directory (everything up to
+     * and including its last slash), else nothing.
+     */
+    static String pathPrefix(DhcpLease lease) {
+        if (lease.pathPrefix() != null) return lease.pathPrefix();
+        String file = lease.bootFile();
+        if (file == null) return "";
+        int slash = file.lastIndexOf('/');
+        return slash < 0 ? "" : file.substring(0, slash + 1);
+    }
+
+    /** Option 209 first, then pxelinux's search order. "File not found" moves on; anything else is reported. */
+    private String findConfig(BootRequest r, DhcpLease lease, InetSocketAddress server, String prefix,
+                              ConfigSource source, String who) throws BootException {
+        List<String> candidates = new ArrayList<>();
+        if (lease.configFile() != null && !lease.configFile().isEmpty()) {
+            String f = lease.configFile();
+            candidates.add(f.startsWith("::") ? f.substring(2) : prefix + f);
+        }
+        String uuid = r.uuid() == null ? null : r.uuid().toString();
+        candidates.addAll(ConfigSearch.candidates(prefix, uuid, r.mac(), lease.clientAddress()));
+        for (String c : candidates) {
+            try {
+                if (source.read(c).isPresent()) return c;
+                log.debug("no " + url(server, c));
+            } catch (IOException e) {
+                throw new BootException(e.getMessage(), e);
+            }
+        }
+        throw new BootException(who + ": no pxelinux config on " + server.getAddress().getHostAddress()
+                + ": tried " + candidates.size() + " names, from " + candidates.get(0) + " to " + candidates.get(candidates.size() - 1));
+    }
+
+    private Optional<String> fetchText(InetSocketAddress server, String path) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try {
+            network.fetch(server, path, buf, BootRequest.MAX_CONFIG_SIZE);
+        } catch (Network.NotFound e) {
+            return Optional.empty();
+        }
+        return Optional.of(buf.toString(StandardCharsets.ISO_8859_1));
+    }
+
+    private void fetchFile(InetSocketAddress server, String path, Path target, long max, boolean append) throws IOException {
+        long t0 = System.nanoTime();
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(target,
+                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING), 1 << 16)) {
+            network.fetch(server, path, out, max);
+        } catch (Network.NotFound e) {
+            throw new IOException(url(server, path) + ": file not found on the server", e);
+        }
+        long ms = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
+        long size = Files.size(target);
+        log.info("fetched " + url(server, path) + ": " + size + " bytes in " + ms + " ms");
+    }
+
+    private Outcome localBoot(BootRequest r, BootEntry entry) throws BootException {
+        Path exe = r.pygrub();
+        if (exe == null) {
+            exe = PYGRUB_PLACES.stream().map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
+        }
+        if (exe == null || !Files.isExecutable(exe)) {
+            throw new BootException("label '" + entry.label() + "' is LOCALBOOT (boot from the guest's disk) but no pygrub was found "
+                    + (r.pygrub() != null ? "at " + r.pygrub() : "in " + String.join(", ", PYGRUB_PLACES))
+                    + "; install xen-utils or pass --pygrub=PATH");
+        }
+        if (r.disk() == null) {
+            throw new BootException("label '" + entry.label() + "' is LOCALBOOT but the toolstack passed no disk to boot from");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(exe.toString());
+        cmd.addAll(r.passThrough());
+        cmd.add(r.disk());
+        log.info("label '" + entry.label() + "' is LOCALBOOT: handing over to " + exe);
+        try {
+            return new Outcome(null, entry, pygrub.run(cmd));
+        } catch (IOException e) {
+            throw new BootException("could not run " + exe + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BootException("interrupted while pygrub ran");
+        }
+    }
+
+    private void writeOutput(BootRequest r, Stanza s) throws BootException {
+        byte[] bytes;
+        try {
+            bytes = r.format().render(s);
+        } catch (IllegalArgumentException e) {
+            throw new BootException("cannot write the " + r.format().name().toLowerCase(java.util.Locale.ROOT) + " stanza: " + e.getMessage());
+        }
+        String out = r.output() == null ? "-" : r.output();
+        if (out.equals("-")) {
+            stdout.write(bytes, 0, bytes.length);
+            stdout.flush();
+            return;
+        }
+        // The toolstack made this file (libxl) or fifo (xend) and reads it; never create one ourselves.
+        try (OutputStream o = Files.newOutputStream(Path.of(out), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            o.write(bytes);
+        } catch (NoSuchFileException e) {
+            throw new BootException("output " + out + " does not exist (the toolstack creates it; use --output=- for stdout)");
+        } catch (IOException e) {
+            throw new BootException("cannot write output " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String url(InetSocketAddress server, String path) {
+        String host = server.getAddress().getHostAddress();
+        return "tftp://" + host + (server.getPort() == 69 ? "" : ":" + server.getPort()) + "/" + path;
+    }
+}

@@ -1,0 +1,199 @@
+package org.javapxeboot.boot;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.javapxeboot.dhcp.DhcpLease;
+import org.javapxeboot.net.MacAddress;
+import org.javapxeboot.xen.OutputFormat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BootFlowTest {
+    static final MacAddress MAC = MacAddress.parse("aa:00:86:e2:35:72");
+
+    @TempDir Path root;
+    @TempDir Path xen;
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    List<List<String>> pygrubRuns = new ArrayList<>();
+
+    static Inet4Address ip(String s) throws Exception { return (Inet4Address) InetAddress.getByName(s); }
+
+    DhcpLease lease(String bootFile, String configFile, String prefix) throws Exception {
+        return new DhcpLease(ip("10.0.0.50"), ip("10.0.0.1"), ip("10.0.0.1"), bootFile, configFile, prefix,
+                ip("255.255.255.0"), ip("10.0.0.254"), List.of(), null, null, 3600);
+    }
+
+    BootRequest request(String output, OutputFormat format, String entry, String extra) {
+        return new BootRequest(MAC, null, entry, extra, output, format, xen, false, false, null, null,
+                new InetSocketAddress("255.255.255.255", 67), 68, 69, Duration.ofSeconds(5), null,
+                BootRequest.DEFAULT_MAX_FILE_SIZE, 0, 0, "/dev/xvda", null, List.of("--output=" + output));
+    }
+
+    BootFlow flow(Network n) {
+        return new BootFlow(n, Log.silent(), cmd -> { pygrubRuns.add(cmd); return 0; }, new PrintStream(stdout, true));
+    }
+
+    void write(String path, String text) throws Exception {
+        Path p = root.resolve(path);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, text, StandardCharsets.ISO_8859_1);
+    }
+
+    @BeforeEach
+    void tree() throws Exception {
+        write("boot/linux", "KERNEL-BYTES");
+        write("boot/initrd-a", "AAAA");
+        write("boot/initrd-b", "BBBB");
+    }
+
+    @Test
+    void searchOrderStopsAtTheFirstConfigFound() throws Exception {
+        write("pxelinux.cfg/0A000032", "label x\n kernel boot/linux\n");
+        write("pxelinux.cfg/default", "label wrong\n kernel boot/none\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        BootFlow.Outcome o = flow(net).run(request("-", OutputFormat.SIMPLE, null, null));
+        assertEquals("x", o.entry().label());
+        assertEquals(List.of("pxelinux.cfg/01-aa-00-86-e2-35-72", "pxelinux.cfg/0A000032", "boot/linux"), net.requested);
+    }
+
+    @Test
+    void option209ComesFirstAndTheBootFileDirectoryIsThePrefix() throws Exception {
+        write("tree/my.cfg", "default x\nlabel x\n kernel boot/linux\n append a=b=c initrd=boot/initrd-a,boot/initrd-b quiet\n ipappend 2\n");
+        write("tree/boot/linux", "K");
+        write("tree/boot/initrd-a", "1");
+        write("tree/boot/initrd-b", "2");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("tree/pxelinux.0", "my.cfg", null));
+        BootFlow.Outcome o = flow(net).run(request("-", OutputFormat.SIMPLE, null, "console=hvc0"));
+        assertEquals("tree/my.cfg", net.requested.get(0));
+        assertEquals("a=b=c quiet BOOTIF=01-aa-00-86-e2-35-72 console=hvc0", o.stanza().args());
+        assertEquals("12", Files.readString(Path.of(o.stanza().ramdisk())), "initrds concatenated in order");
+        assertEquals("kernel " + o.stanza().kernel() + "\nramdisk " + o.stanza().ramdisk()
+                + "\nargs a=b=c quiet BOOTIF=01-aa-00-86-e2-35-72 console=hvc0\n\n", stdout.toString(StandardCharsets.ISO_8859_1));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(o.stanza().kernel()))));
+        assertArrayEquals("K".getBytes(), Files.readAllBytes(Path.of(o.stanza().kernel())));
+    }
+
+    @Test
+    void entryOptionPicksTheLabel() throws Exception {
+        write("pxelinux.cfg/default", "default a\nlabel a\n kernel boot/none\nlabel b\n kernel boot/linux\n");
+        BootFlow.Outcome o = flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null)))
+                .run(request("-", OutputFormat.SXP, "b", null));
+        assertEquals("b", o.entry().label());
+        assertNull(o.stanza().ramdisk());
+    }
+
+    @Test
+    void outputFileIsWrittenButNeverCreated() throws Exception {
+        write("pxelinux.cfg/default", "label a\n kernel boot/linux\n");
+        Path missing = root.resolve("not-there");
+        BootException e = assertThrows(BootException.class,
+                () -> flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(request(missing.toString(), OutputFormat.SXP, null, null)));
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+        assertTrue(Files.notExists(missing));
+        assertEmpty(xen);
+    }
+
+    @Test
+    void failureMidFileLeavesNothingBehind() throws Exception {
+        write("pxelinux.cfg/default", "label a\n kernel boot/linux\n initrd boot/initrd-a\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        net.failPath = "boot/initrd-a";
+        net.failAfter = 2;
+        BootException e = assertThrows(BootException.class, () -> flow(net).run(request("-", OutputFormat.SXP, null, null)));
+        assertTrue(e.getMessage().contains("boot/initrd-a"), e.getMessage());
+        assertEmpty(xen);
+        assertEquals("", stdout.toString());
+    }
+
+    @Test
+    void missingKernelIsReportedWithItsUrl() throws Exception {
+        write("pxelinux.cfg/default", "label a\n kernel boot/nope\n");
+        BootException e = assertThrows(BootException.class,
+                () -> flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(request("-", OutputFormat.SXP, null, null)));
+        assertEquals("tftp://10.0.0.1/boot/nope: file not found on the server", e.getMessage());
+        assertEmpty(xen);
+    }
+
+    @Test
+    void noConfigAtAllNamesTheMacAndWhatWasTried() throws Exception {
+        BootException e = assertThrows(BootException.class,
+                () -> flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(request("-", OutputFormat.SXP, null, null)));
+        assertTrue(e.getMessage().startsWith("guest aa:00:86:e2:35:72: no pxelinux config on 10.0.0.1: tried 10 names"), e.getMessage());
+    }
+
+    @Test
+    void dhcpFailureIsOneLine() {
+        BootException e = assertThrows(BootException.class,
+                () -> flow(new DirectoryNetwork(root, null)).run(request("-", OutputFormat.SXP, null, null)));
+        assertEquals("no DHCP offer for aa:00:86:e2:35:72 within 1 s (test)", e.getMessage());
+    }
+
+    @Test
+    void localbootHandsOverToPygrubWithTheToolstackOptionsAndTheDisk() throws Exception {
+        write("pxelinux.cfg/default", "default local\nlabel local\n localboot 0\n");
+        Path fake = Files.createFile(root.resolve("pygrub"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        BootRequest r = request("/tmp/out", OutputFormat.SIMPLE0, null, null);
+        r = new BootRequest(r.mac(), null, null, null, r.output(), r.format(), xen, false, false, null, null, r.dhcpTarget(),
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, "/dev/vg/guest", fake, List.of("--output=/tmp/out", "--output-format=simple0"));
+        BootFlow.Outcome o = flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(r);
+        assertNull(o.stanza());
+        assertEquals(List.of(List.of(fake.toString(), "--output=/tmp/out", "--output-format=simple0", "/dev/vg/guest")), pygrubRuns);
+    }
+
+    @Test
+    void localbootWithoutPygrubFailsClearly() throws Exception {
+        write("pxelinux.cfg/default", "default local\nlabel local\n localboot 0\n");
+        BootRequest r = request("-", OutputFormat.SXP, null, null);
+        r = new BootRequest(r.mac(), null, null, null, "-", r.format(), xen, false, false, null, null, r.dhcpTarget(),
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, "/dev/vg/guest", root.resolve("no-pygrub"), List.of());
+        BootRequest fr = r;
+        BootException e = assertThrows(BootException.class, () -> flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(fr));
+        assertTrue(e.getMessage().contains("LOCALBOOT") && e.getMessage().contains("no-pygrub"), e.getMessage());
+    }
+
+    @Test
+    void notReallyFetchesNothing() throws Exception {
+        write("pxelinux.cfg/default", "label a\n kernel boot/linux\n initrd boot/initrd-a\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        BootRequest r = request("-", OutputFormat.SXP, null, null);
+        r = new BootRequest(r.mac(), null, null, null, "-", r.format(), xen, true, false, null, null, r.dhcpTarget(),
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, null, null, List.of());
+        BootFlow.Outcome o = flow(net).run(r);
+        assertEquals("tftp://10.0.0.1/boot/linux", o.stanza().kernel());
+        assertEquals(List.of("pxelinux.cfg/01-aa-00-86-e2-35-72", "pxelinux.cfg/0A000032", "pxelinux.cfg/0A00003",
+                "pxelinux.cfg/0A0000", "pxelinux.cfg/0A000", "pxelinux.cfg/0A00", "pxelinux.cfg/0A0", "pxelinux.cfg/0A",
+                "pxelinux.cfg/0", "pxelinux.cfg/default"), net.requested);
+        assertEmpty(xen);
+    }
+
+    @Test
+    void pathPrefixRules() throws Exception {
+        assertEquals("", BootFlow.pathPrefix(lease(null, null, null)));
+        assertEquals("", BootFlow.pathPrefix(lease("pxelinux.0", null, null)));
+        assertEquals("a/b/", BootFlow.pathPrefix(lease("a/b/pxelinux.0", null, null)));
+        assertEquals("x", BootFlow.pathPrefix(lease("a/b/pxelinux.0", null, "x")));
+    }
+
+    static void assertEmpty(Path dir) throws Exception {
+        try (var s = Files.list(dir)) {
+            assertEquals(List.of(), s.toList(), "nothing left behind in " + dir);
+        }
+    }
+}

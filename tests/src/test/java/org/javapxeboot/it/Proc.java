@@ -1,0 +1,74 @@
+package org.javapxeboot.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a program to completion with a deadline and keeps what it printed. */
+public record Proc(int exit, String stdout, String stderr, Duration elapsed) {
+
+    public static Path projectRoot() {
+        String root = System.getProperty("project.root");
+        return (root != null ? Path.of(root) : Path.of("..")).toAbsolutePath().normalize();
+    }
+
+    public static Path launcher(String name) {
+        return projectRoot().resolve("bin").resolve(name);
+    }
+
+    /** Why the packaged launchers cannot run, or null. They exist after `mvn package` (the tests module runs after it). */
+    public static String launchersMissing() {
+        Path jar = projectRoot().resolve("javapxeboot/target/javapxeboot.jar");
+        return Files.isRegularFile(jar) ? null : jar + " is missing: run the tests with `mvn verify` so the jar is packaged first";
+    }
+
+    public static Proc run(List<String> cmd, Duration timeout) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).start();
+        p.getOutputStream().close();
+        StreamGrabber out = new StreamGrabber(p.getInputStream());
+        StreamGrabber err = new StreamGrabber(p.getErrorStream());
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+            throw new IOException(String.join(" ", cmd) + ": still running after " + timeout + "; stderr: " + err.text());
+        }
+        out.join();
+        err.join();
+        return new Proc(p.exitValue(), out.text(), err.text(), Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** Drains a stream on a thread so a chatty child never blocks on a full pipe. */
+    static final class StreamGrabber extends Thread {
+        private final InputStream in;
+        private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+
+        StreamGrabber(InputStream in) {
+            this.in = in;
+            setDaemon(true);
+            start();
+        }
+
+        @Override public void run() {
+            try {
+                in.transferTo(buf);
+            } catch (IOException ignored) {
+                // the process went away
+            }
+        }
+
+        synchronized String text() {
+            return buf.toString(StandardCharsets.UTF_8);
+        }
+
+        @Override public String toString() { return text(); }
+
+        void joinQuietly() throws InterruptedException { join(5000); }
+    }
+}

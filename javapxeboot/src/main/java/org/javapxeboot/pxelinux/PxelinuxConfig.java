@@ -213,7 +213,8 @@ public final class PxelinuxConfig {
     }
 
     private String resolve(String name, Loc loc, String what) throws PxelinuxException {
-        for (String seg : name.split("[/\\\\]", -1)) {
+        String bare = name.startsWith("::") ? name.substring(2) : name;
+        for (String seg : bare.split("[/\\\\]", -1)) {
             if (seg.equals("..")) {
                 throw loc.error("refusing " + what + " path '" + name + "': it contains a '..' segment");
             }

@@ -84,24 +84,13 @@ public final class PxelinuxParser {
             throw new PxelinuxException(path, "cannot read the config: " + e.getMessage());
         }
         if (text.isEmpty()) throw new PxelinuxException(path, "config file not found");
-        p.account(path, text.get(), null);
+        p.filesRead = 1;
         p.parseFile(path, text.get());
         p.record(); // syslinux: "On final EOF process the last label statement"
         return new PxelinuxConfig(path, p.prefix, p.root, p.allLabels, p.globalDefault, p.onTimeout, p.hasUi,
                 p.globalAppend, p.globalAppendLoc, p.globalIpappend, p.modulePath, p.warnings);
     }
 
-    private void account(String file, String text, Loc includedFrom) throws PxelinuxException {
-        filesRead++;
-        totalChars += text.length();
-        if (filesRead > MAX_FILES) {
-            throw includedFrom.error("INCLUDE " + file + ": more than " + MAX_FILES + " config files read; refusing to go on");
-        }
-        if (totalChars > MAX_TOTAL_CHARS) {
-            String what = "config files add up to more than " + MAX_TOTAL_CHARS + " characters; refusing to go on";
-            throw includedFrom == null ? new PxelinuxException(file, what) : includedFrom.error("INCLUDE " + file + ": " + what);
-        }
-    }
 
     private void parseFile(String file, String text) throws PxelinuxException {
         includeStack.addLast(file);
@@ -115,6 +104,12 @@ public final class PxelinuxParser {
             int end = nl < 0 ? n : nl;
             if (end - pos > MAX_LINE_CHARS) {
                 throw new PxelinuxException(file, lineNo, "line is longer than " + MAX_LINE_CHARS + " characters");
+            }
+            // Counted line by line so that the error names the line where the budget ran out.
+            totalChars += end - pos + 1;
+            if (totalChars > MAX_TOTAL_CHARS) {
+                throw new PxelinuxException(file, lineNo, "config files add up to more than " + MAX_TOTAL_CHARS
+                        + " characters; refusing to go on");
             }
             String line = text.substring(pos, end);
             pos = end + 1;
@@ -325,7 +320,9 @@ public final class PxelinuxParser {
             warnings.add(loc + ": INCLUDE " + path + " not found, skipped as pxelinux does");
             return;
         }
-        account(path, text.get(), loc);
+        if (++filesRead > MAX_FILES) {
+            throw loc.error("INCLUDE " + name + ": more than " + MAX_FILES + " config files read; refusing to go on");
+        }
         parseFile(path, text.get());
     }
 

@@ -120,6 +120,10 @@ public final class PxelinuxConfig {
                 locs.add(globalAppendLoc);
             }
         }
+        String kind = nonLinuxKind("kernel", first);
+        if (kind != null) {
+            throw c.loc().error(first + " is " + kind + ", which cannot boot a Xen guest; choose a Linux label with --entry");
+        }
         return build(null, first, c.loc(), args, locs, globalIpappend);
     }
 
@@ -179,13 +183,31 @@ public final class PxelinuxConfig {
         if (kernelName.isEmpty()) {
             throw l.kernelLoc.error(l.kernelType.toUpperCase(Locale.ROOT) + " without a file name in LABEL " + l.name);
         }
-        boolean linux = l.kernelType.equals("kernel") || l.kernelType.equals("linux");
-        if (!linux || kernelName.toLowerCase(Locale.ROOT).endsWith(".c32")) {
-            String what = linux ? "a COM32 module" : "a " + l.kernelType.toUpperCase(Locale.ROOT) + " image";
-            throw l.kernelLoc.error("LABEL " + l.name + " boots " + kernelName + ", " + what
+        String kind = nonLinuxKind(l.kernelType, kernelName);
+        if (kind != null) {
+            throw l.kernelLoc.error("LABEL " + l.name + " boots " + kernelName + ", " + kind
                     + ", which cannot boot a Xen guest; choose a Linux label with --entry");
         }
         return build(l.name, kernelName, l.kernelLoc, args, locs, l.ipappend);
+    }
+
+    /**
+     * What pxelinux would run instead of a Linux kernel, or null for a Linux kernel. LINUX forces Linux;
+     * KERNEL decides by the file extension as ldlinux.c's parse_kernel_type() does (.c32 COM32 module,
+     * .0 PXE program, .bin/.bs boot sector, .bss, .img floppy image, .com/.cbt COMBOOT). We compare
+     * extensions ignoring case, where syslinux does not, because TFTP servers often ignore case too.
+     */
+    static String nonLinuxKind(String type, String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        if (n.endsWith(".c32")) return "a COM32 module";
+        if (type.equals("linux")) return null;
+        if (!type.equals("kernel")) return "a " + type.toUpperCase(Locale.ROOT) + " image";
+        if (n.endsWith(".0")) return "a PXE boot program (pxelinux decides by the .0 extension; use LINUX to force a kernel)";
+        if (n.endsWith(".bin") || n.endsWith(".bs")) return "a boot sector (pxelinux decides by the extension; use LINUX to force a kernel)";
+        if (n.endsWith(".bss")) return "a boot sector (pxelinux decides by the .bss extension; use LINUX to force a kernel)";
+        if (n.endsWith(".img")) return "a floppy image (pxelinux decides by the .img extension; use LINUX to force a kernel)";
+        if (n.endsWith(".com") || n.endsWith(".cbt")) return "a COMBOOT program (pxelinux decides by the extension; use LINUX to force a kernel)";
+        return null;
     }
 
     private BootEntry build(String label, String kernelName, Loc kernelLoc, List<String> args, List<Loc> locs,

@@ -511,6 +511,25 @@ class PxelinuxParserTest {
         }
 
         @Test
+        void kernelKeywordDecidesByExtensionLikeLdlinux() throws Exception {
+            PxelinuxException pxe = error("label chain", "kernel pxelinux.0");
+            assertTrue(pxe.getMessage().startsWith(MAIN + ":2: LABEL chain boots pxelinux.0, a PXE boot program"), pxe.getMessage());
+            assertTrue(error("label f", "kernel floppy.img").getMessage().contains("a floppy image"));
+            assertTrue(error("label b", "kernel mbr.bin").getMessage().contains("a boot sector"));
+            assertTrue(error("label c", "kernel memtest.com").getMessage().contains("a COMBOOT program"));
+            // LINUX forces a Linux kernel whatever the name.
+            assertEquals("vmlinuz.img", boot("label l", "linux vmlinuz.img").kernel());
+            assertTrue(error("label l", "linux menu.c32").getMessage().contains("a COM32 module"));
+        }
+
+        @Test
+        void defaultKernelDecidesByExtensionToo() {
+            PxelinuxException e = error("default pxelinux.0 foo", "label a", "kernel k");
+            assertEquals(MAIN + ":1: pxelinux.0 is a PXE boot program (pxelinux decides by the .0 extension; use LINUX"
+                    + " to force a kernel), which cannot boot a Xen guest; choose a Linux label with --entry", e.getMessage());
+        }
+
+        @Test
         void kernelWithoutFileName() {
             assertEquals(MAIN + ":2: KERNEL without a file name in LABEL a", error("label a", "kernel").getMessage());
         }

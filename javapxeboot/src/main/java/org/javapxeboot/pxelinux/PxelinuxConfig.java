@@ -201,7 +201,16 @@ public final class PxelinuxConfig {
         String n = name.toLowerCase(Locale.ROOT);
         if (n.endsWith(".c32")) return "a COM32 module";
         if (type.equals("linux")) return null;
-        if (!type.equals("kernel")) return "a " + type.toUpperCase(Locale.ROOT) + " image";
+        switch (type) {
+            case "kernel": break;
+            case "config": return "another config file (CONFIG)";
+            case "com32": return "a COM32 module";
+            case "comboot": return "a COMBOOT program";
+            case "pxe": return "a PXE boot program";
+            case "boot": case "bss": return "a boot sector";
+            case "fdimage": return "a floppy image";
+            default: return "a " + type.toUpperCase(Locale.ROOT) + " image";
+        }
         if (n.endsWith(".0")) return "a PXE boot program (pxelinux decides by the .0 extension; use LINUX to force a kernel)";
         if (n.endsWith(".bin") || n.endsWith(".bs")) return "a boot sector (pxelinux decides by the extension; use LINUX to force a kernel)";
         if (n.endsWith(".bss")) return "a boot sector (pxelinux decides by the .bss extension; use LINUX to force a kernel)";

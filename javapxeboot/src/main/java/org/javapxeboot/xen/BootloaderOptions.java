@@ -200,7 +200,8 @@ public final class BootloaderOptions {
                 }
                 break;
             case "output-directory": outputDirectory = v; break;
-            case "entry": case "label": entry = v; break;
+            // pygrub treats an entry it cannot match as "the default"; an empty one can match nothing.
+            case "entry": case "label": entry = v.isEmpty() ? null : v; break;
             case "kernel": kernel = v; break;
             case "ramdisk": ramdisk = v; break;
             case "args": args = v; break;

@@ -506,8 +506,11 @@ class PxelinuxParserTest {
         void otherImageTypes() {
             for (String type : List.of("com32", "comboot", "config", "pxe", "bss", "boot", "fdimage")) {
                 PxelinuxException e = error("label a", type + " thing");
-                assertTrue(e.getMessage().startsWith(MAIN + ":2: LABEL a boots thing, a "), e.getMessage());
+                assertTrue(e.getMessage().startsWith(MAIN + ":2: LABEL a boots thing, a"), e.getMessage());
+                assertTrue(e.getMessage().endsWith(", which cannot boot a Xen guest; choose a Linux label with --entry"));
             }
+            assertEquals(MAIN + ":2: LABEL help boots prompt.cfg, another config file (CONFIG), which cannot boot a Xen"
+                    + " guest; choose a Linux label with --entry", error("label help", "config prompt.cfg").getMessage());
         }
 
         @Test

@@ -122,6 +122,7 @@ class BootloaderOptionsTest {
         assertEquals(OutputFormat.SIMPLE, o.outputFormat());
         assertEquals("/tmp/d", o.outputDirectory());
         assertEquals("expert", parse("--label=expert").entry());
+        assertNull(parse("--entry=").entry());
         assertEquals("expert", parse("--label", "expert").entry());
         assertTrue(parse("--not-really", "--verbose").notReally());
         assertTrue(parse("--debug").verbose());

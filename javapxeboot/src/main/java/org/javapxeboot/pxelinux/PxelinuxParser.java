@@ -252,17 +252,8 @@ public final class PxelinuxParser {
             case "include": {
                 String file = firstWord(arg);
                 String tag = arg.substring(Math.min(arg.length(), skipSpace(arg, file.length())));
-                if (tag.isEmpty()) {
-                    include(file, loc);
-                } else {
-                    // MENU INCLUDE file tagname: the included file becomes a submenu.
-                    record();
-                    Menu outer = current;
-                    beginSubmenu(tag, loc);
-                    include(file, loc);
-                    record();
-                    current = outer;
-                }
+                if (tag.isEmpty()) include(file, loc);
+                else includeAsSubmenu(file, tag, loc);
                 return;
             }
             default:
@@ -298,16 +289,37 @@ public final class PxelinuxParser {
     }
 
     private void include(String name, Loc loc) throws PxelinuxException {
+        String path = PxelinuxConfig.applyPrefix(prefix, name);
+        Optional<String> text = readInclude(name, path, loc);
+        if (text.isPresent()) parseFile(path, text.get());
+    }
+
+    /** MENU INCLUDE file tag: like do_include_menu(), the submenu only exists if the file does. */
+    private void includeAsSubmenu(String name, String tag, Loc loc) throws PxelinuxException {
+        String path = PxelinuxConfig.applyPrefix(prefix, name);
+        Optional<String> text = readInclude(name, path, loc);
+        if (text.isEmpty()) return;
+        record();
+        Menu outer = current;
+        beginSubmenu(tag, loc);
+        parseFile(path, text.get());
+        record();
+        current = outer;
+    }
+
+    private Optional<String> readInclude(String name, String path, Loc loc) throws PxelinuxException {
         if (name.isEmpty()) {
             warnings.add(loc + ": INCLUDE without a file name is ignored");
-            return;
+            return Optional.empty();
         }
-        String path = PxelinuxConfig.applyPrefix(prefix, name);
         if (includeStack.size() > MAX_INCLUDE_DEPTH) {
             throw loc.error("INCLUDE " + name + ": includes nested deeper than " + MAX_INCLUDE_DEPTH + " levels");
         }
         if (includeStack.contains(path)) {
             throw loc.error("INCLUDE " + name + ": include cycle (" + String.join(" -> ", includeStack) + " -> " + path + ")");
+        }
+        if (filesRead >= MAX_FILES) {
+            throw loc.error("INCLUDE " + name + ": more than " + MAX_FILES + " config files read; refusing to go on");
         }
         Optional<String> text;
         try {
@@ -318,12 +330,10 @@ public final class PxelinuxParser {
         if (text.isEmpty()) {
             // pxelinux silently skips an INCLUDE it cannot open (do_include: "if (fd < 0) goto put").
             warnings.add(loc + ": INCLUDE " + path + " not found, skipped as pxelinux does");
-            return;
+            return Optional.empty();
         }
-        if (++filesRead > MAX_FILES) {
-            throw loc.error("INCLUDE " + name + ": more than " + MAX_FILES + " config files read; refusing to go on");
-        }
-        parseFile(path, text.get());
+        filesRead++;
+        return text;
     }
 
     /** strtoul(s, NULL, 0) as syslinux uses it for IPAPPEND: decimal, 0x hex or 0 octal; garbage is 0. */

@@ -424,6 +424,15 @@ class PxelinuxParserTest {
         }
 
         @Test
+        void missingMenuIncludeMakesNoSubmenu() throws Exception {
+            // An empty submenu entry first in the menu would otherwise be skipped anyway; check the label order.
+            MapSource src = new MapSource().put(MAIN, "menu include gone.cfg Gone", "label a", "kernel k");
+            PxelinuxConfig c = PxelinuxParser.parse(MAIN, "", src);
+            assertEquals("a", c.select(null).label());
+            assertEquals(List.of(MAIN + ":1: INCLUDE gone.cfg not found, skipped as pxelinux does"), c.warnings());
+        }
+
+        @Test
         void menuIncludeWithoutTagIsAnInclude() throws Exception {
             MapSource src = new MapSource().put(MAIN, "menu include sub.cfg", "label b", "kernel k")
                     .put("sub.cfg", "label a", "kernel ka");

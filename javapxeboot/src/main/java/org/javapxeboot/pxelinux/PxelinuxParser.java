@@ -25,7 +25,7 @@ public final class PxelinuxParser {
     public static final int MAX_LINE_CHARS = 64 * 1024;
     /** syslinux 4 refused to nest INCLUDE deeper than 16; we keep that limit and report it. */
     public static final int MAX_INCLUDE_DEPTH = 16;
-    /** Config files read in one parse, the main one included (the Debian tree reads 12). */
+    /** Config files read in one parse, the main one included (the Debian netboot tree needs a dozen). */
     public static final int MAX_FILES = 1024;
     /** Total characters of all config files read in one parse. */
     public static final long MAX_TOTAL_CHARS = 16L * 1024 * 1024;
@@ -36,7 +36,6 @@ public final class PxelinuxParser {
 
     private final String prefix;
     private final ConfigSource source;
-    private final String mainFile;
     /** Files being parsed right now, outermost first: an INCLUDE of one of them is a cycle. */
     private final Deque<String> includeStack = new ArrayDeque<>();
     private int filesRead;
@@ -57,7 +56,6 @@ public final class PxelinuxParser {
     private final List<String> warnings = new ArrayList<>();
 
     private PxelinuxParser(String mainFile, String prefix, ConfigSource source) {
-        this.mainFile = mainFile;
         this.prefix = prefix;
         this.source = source;
         this.root = new Menu(".top", null, new Loc(mainFile, 0));
@@ -90,7 +88,6 @@ public final class PxelinuxParser {
         return new PxelinuxConfig(path, p.prefix, p.root, p.allLabels, p.globalDefault, p.onTimeout, p.hasUi,
                 p.globalAppend, p.globalAppendLoc, p.globalIpappend, p.modulePath, p.warnings);
     }
-
 
     private void parseFile(String file, String text) throws PxelinuxException {
         includeStack.addLast(file);
@@ -132,7 +129,7 @@ public final class PxelinuxParser {
         int start = skipSpace(line, 0);
         if (start >= line.length() || line.charAt(start) == '#') return false;
         String kw = keyword(start, line);
-        String rest = line.substring(skipSpace(line, start + kw.length()));
+        String rest = line.substring(skipSpace(line, wordEnd(line, start)));
         switch (kw) {
             case "menu":
                 menu(rest, loc);
@@ -209,7 +206,7 @@ public final class PxelinuxParser {
     private void menu(String rest, Loc loc) throws PxelinuxException {
         int sp = skipSpace(rest, 0);
         String sub = keyword(sp, rest);
-        String arg = rest.substring(skipSpace(rest, sp + sub.length()));
+        String arg = rest.substring(skipSpace(rest, wordEnd(rest, sp)));
         switch (sub) {
             case "label":
                 if (ld != null) ld.menuLabel = arg;
@@ -359,9 +356,13 @@ public final class PxelinuxParser {
 
     /** The lower-cased word at {@code start}; syslinux keywords are case-insensitive. */
     private static String keyword(int start, String line) {
+        return line.substring(start, wordEnd(line, start)).toLowerCase(Locale.ROOT);
+    }
+
+    private static int wordEnd(String s, int start) {
         int i = start;
-        while (i < line.length() && !Tokens.isSpace(line.charAt(i))) i++;
-        return line.substring(start, i).toLowerCase(Locale.ROOT);
+        while (i < s.length() && !Tokens.isSpace(s.charAt(i))) i++;
+        return i;
     }
 
     static String firstWord(String s) {

@@ -1,0 +1,418 @@
+package org.javapxeboot.xen;
+
+import java.math.BigDecimal;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.javapxeboot.net.MacAddress;
+import org.javapxeboot.pxelinux.ConfigSearch;
+
+/**
+ * The command line Xen hands its bootloader, parsed GNU-style ({@code --opt=value} and {@code --opt value}).
+ * Accepts unchanged:
+ * <ul>
+ * <li>xend: {@code [--kernel=K] [--ramdisk=R] [--args=A] [-q] --output=FIFO mac=AA:..[,bridge=..] DISK}</li>
+ * <li>libxl: {@code [--kernel=..] [--ramdisk=..] [--args=..] [--runas=UID --quiet] --output=FILE
+ * --output-format=simple0 --output-directory=DIR ARGS... DISK} with {@code --mac=..} among the ARGS</li>
+ * <li>pygrub's and pypxeboot's flags, plus our own network options.</li>
+ * </ul>
+ * Options a toolstack may add that we do not know are not fatal: they become {@link #warnings()}. A missing
+ * MAC is not a parse error either (the caller reports it when it needs one).
+ */
+public final class BootloaderOptions {
+    public static final String DEFAULT_OUTPUT_DIRECTORY = "/var/lib/xen";
+    public static final String DEFAULT_DHCP_SERVER = "255.255.255.255";
+    public static final int DEFAULT_DHCP_SERVER_PORT = 67;
+    public static final int DEFAULT_DHCP_CLIENT_PORT = 68;
+    public static final int DEFAULT_TFTP_PORT = 69;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    public static final long DEFAULT_MAX_FILE_SIZE = 512L * 1024 * 1024;
+
+    /** Option name (without dashes) → whether it takes a value. Short flags map to their long names. */
+    private static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
+    private static final Map<Character, String> SHORT = Map.of(
+            'q', "quiet", 'v', "verbose", 'n', "not-really", 'h', "help", 'i', "interactive", 'l', "list-entries");
+
+    static {
+        for (String flag : List.of("quiet", "verbose", "debug", "not-really", "help", "version", "no-dhcp", "isconfig",
+                "interactive", "list-entries")) {
+            OPTIONS.put(flag, false);
+        }
+        for (String opt : List.of("output", "output-format", "output-directory", "entry", "label", "kernel", "ramdisk",
+                "args", "interface", "runas", "mac", "server", "ip", "dhcp-server", "dhcp-port", "tftp-port", "timeout",
+                "uuid", "max-file-size", "blksize", "windowsize")) {
+            OPTIONS.put(opt, true);
+        }
+    }
+
+    private String kernel;
+    private String ramdisk;
+    private String args;
+    private boolean quiet;
+    private boolean verbose;
+    private boolean notReally;
+    private boolean listEntries;
+    private boolean help;
+    private boolean version;
+    private boolean noDhcp;
+    private String output = "-";
+    private OutputFormat outputFormat = OutputFormat.SXP;
+    private String outputDirectory;
+    private String entry;
+    private String interfaceName;
+    private String runas;
+    private MacAddress mac;
+    private String macSource;
+    private Inet4Address server;
+    private Inet4Address ip;
+    private String dhcpServerHost = DEFAULT_DHCP_SERVER;
+    private int dhcpServerPort = DEFAULT_DHCP_SERVER_PORT;
+    private int dhcpClientPort = DEFAULT_DHCP_CLIENT_PORT;
+    private int tftpPort = DEFAULT_TFTP_PORT;
+    private Duration timeout = DEFAULT_TIMEOUT;
+    private String uuid;
+    private long maxFileSize = DEFAULT_MAX_FILE_SIZE;
+    private Integer blksize;
+    private Integer windowsize;
+    private String disk;
+    private final List<String> extraArguments = new ArrayList<>();
+    private final List<String> vifTokens = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    private BootloaderOptions() {}
+
+    public static BootloaderOptions parse(String[] argv) throws UsageException {
+        BootloaderOptions o = new BootloaderOptions();
+        List<String> positionals = new ArrayList<>();
+        MacAddress vifMac = null;
+        String vifMacToken = null;
+        boolean optionsDone = false;
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            if (optionsDone || a.equals("-") || !a.startsWith("-")) {
+                positionals.add(a);
+                continue;
+            }
+            if (a.equals("--")) {
+                optionsDone = true;
+                continue;
+            }
+            if (!a.startsWith("--")) {
+                for (char c : a.substring(1).toCharArray()) {
+                    String name = SHORT.get(c);
+                    if (name == null) o.warnings.add("ignoring unknown option -" + c);
+                    else o.apply(name, null);
+                }
+                continue;
+            }
+            int eq = a.indexOf('=');
+            String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
+            String value = eq < 0 ? null : a.substring(eq + 1);
+            Boolean takesValue = OPTIONS.get(name);
+            if (takesValue == null) {
+                // A toolstack may pass options we do not know; they must not break a boot. An unknown option
+                // cannot say whether it takes a value, so it never swallows the next word.
+                o.warnings.add("ignoring unknown option " + a);
+                continue;
+            }
+            if (takesValue && value == null) {
+                if (i + 1 >= argv.length) throw new UsageException("option --" + name + " needs a value");
+                value = argv[++i];
+            } else if (!takesValue && value != null) {
+                o.warnings.add("option --" + name + " takes no value; ignoring '=" + value + "'");
+                value = null;
+            }
+            o.apply(name, value);
+        }
+        // Positionals: vif strings carrying "mac=" (xend passes bootargs "vif[0]" as one word), the disk
+        // (always last), and anything else from bootloader_args.
+        List<String> plain = new ArrayList<>();
+        for (String p : positionals) {
+            String m = vifMac(p);
+            if (m == null) {
+                plain.add(p);
+                continue;
+            }
+            o.vifTokens.add(p);
+            MacAddress parsed = parseMac(m, "'" + p + "'");
+            if (vifMac == null) {
+                vifMac = parsed;
+                vifMacToken = p;
+            } else if (!vifMac.equals(parsed)) {
+                o.warnings.add("ignoring " + p + ": the MAC is taken from " + vifMacToken);
+            }
+        }
+        if (!plain.isEmpty()) {
+            o.disk = plain.get(plain.size() - 1);
+            for (String p : plain.subList(0, plain.size() - 1)) {
+                o.extraArguments.add(p);
+                o.warnings.add("ignoring extra argument '" + p + "'");
+            }
+        }
+        if (vifMac != null) {
+            if (o.mac == null) {
+                o.mac = vifMac;
+                o.macSource = vifMacToken;
+            } else if (!o.mac.equals(vifMac)) {
+                o.warnings.add("ignoring " + vifMacToken + ": --mac " + o.mac + " was given");
+            }
+        }
+        return o;
+    }
+
+    /** The MAC text of a vif string such as {@code mac=AA:00:86:e2:35:72,bridge=xenbr0}, or null. */
+    private static String vifMac(String token) {
+        for (String part : token.split(",")) {
+            String t = part.trim();
+            if (t.regionMatches(true, 0, "mac=", 0, 4)) return t.substring(4);
+        }
+        return null;
+    }
+
+    private void apply(String name, String v) throws UsageException {
+        switch (name) {
+            case "quiet": quiet = true; break;
+            case "verbose": case "debug": verbose = true; break;
+            case "not-really": notReally = true; break;
+            case "help": help = true; break;
+            case "version": version = true; break;
+            case "no-dhcp": noDhcp = true; break;
+            case "list-entries": listEntries = true; break;
+            case "isconfig":
+                warnings.add("ignoring --isconfig: the config comes over the network, not from the disk");
+                break;
+            case "interactive":
+                warnings.add("ignoring --interactive: there is no menu; the entry is chosen as pxelinux would on timeout");
+                break;
+            case "output": output = v; break;
+            case "output-format":
+                try {
+                    outputFormat = OutputFormat.parse(v);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--output-format: " + e.getMessage());
+                }
+                break;
+            case "output-directory": outputDirectory = v; break;
+            // pygrub treats an entry it cannot match as "the default"; an empty one can match nothing.
+            case "entry": case "label": entry = v.isEmpty() ? null : v; break;
+            case "kernel": kernel = v; break;
+            case "ramdisk": ramdisk = v; break;
+            case "args": args = v; break;
+            case "interface": interfaceName = v; break;
+            case "runas": runas = v; break;
+            case "mac":
+                mac = parseMac(v, "--mac");
+                macSource = "--mac";
+                break;
+            case "server": server = parseIpv4(v, "--server"); break;
+            case "ip": ip = parseIpv4(v, "--ip"); break;
+            case "dhcp-server": {
+                int colon = v.lastIndexOf(':');
+                String host = colon < 0 ? v : v.substring(0, colon);
+                if (host.isEmpty()) throw new UsageException("--dhcp-server: '" + v + "' names no host (expected HOST[:PORT])");
+                dhcpServerHost = host;
+                if (colon >= 0) dhcpServerPort = parseInt(v.substring(colon + 1), "--dhcp-server port", 1, 65535);
+                break;
+            }
+            case "dhcp-port": dhcpClientPort = parseInt(v, "--dhcp-port", 0, 65535); break;
+            case "tftp-port": tftpPort = parseInt(v, "--tftp-port", 1, 65535); break;
+            case "timeout": timeout = parseSeconds(v); break;
+            case "uuid":
+                try {
+                    uuid = ConfigSearch.normalizeUuid(v);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--uuid: " + e.getMessage());
+                }
+                break;
+            case "max-file-size": maxFileSize = parseSize(v); break;
+            // RFC 2348: blksize 8..65464; RFC 7440: windowsize 1..65535.
+            case "blksize": blksize = parseInt(v, "--blksize", 8, 65464); break;
+            case "windowsize": windowsize = parseInt(v, "--windowsize", 1, 65535); break;
+            default: throw new IllegalStateException("option table and apply() disagree on --" + name);
+        }
+    }
+
+    private static MacAddress parseMac(String text, String where) throws UsageException {
+        try {
+            return MacAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(where + ": " + e.getMessage());
+        }
+    }
+
+    /** A dotted quad, parsed without any name lookup. */
+    private static Inet4Address parseIpv4(String v, String opt) throws UsageException {
+        String[] parts = v.trim().split("\\.", -1);
+        String bad = opt + ": '" + v + "' is not an IPv4 address (expected a.b.c.d)";
+        if (parts.length != 4) throw new UsageException(bad);
+        byte[] b = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            if (!parts[i].matches("[0-9]{1,3}")) throw new UsageException(bad);
+            int n = Integer.parseInt(parts[i]);
+            if (n > 255) throw new UsageException(bad);
+            b[i] = (byte) n;
+        }
+        try {
+            return (Inet4Address) InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new UsageException(bad);
+        }
+    }
+
+    private static int parseInt(String v, String opt, int min, int max) throws UsageException {
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= min && n <= max) return n;
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new UsageException(opt + ": '" + v + "' is not a whole number from " + min + " to " + max);
+    }
+
+    private static Duration parseSeconds(String v) throws UsageException {
+        try {
+            BigDecimal s = new BigDecimal(v.trim());
+            if (s.signum() > 0 && s.compareTo(BigDecimal.valueOf(86400)) <= 0) {
+                return Duration.ofNanos(s.movePointRight(9).longValue());
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new UsageException("--timeout: '" + v + "' is not a number of seconds above 0 (at most 86400)");
+    }
+
+    /** Bytes, optionally with a binary suffix: K/KiB, M/MiB, G/GiB. */
+    private static long parseSize(String v) throws UsageException {
+        String s = v.trim();
+        String upper = s.toUpperCase(Locale.ROOT);
+        long unit = 1;
+        for (String[] suf : new String[][] {{"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"},
+                {"K", "1024"}, {"M", "1048576"}, {"G", "1073741824"}}) {
+            if (upper.endsWith(suf[0])) {
+                unit = Long.parseLong(suf[1]);
+                s = s.substring(0, s.length() - suf[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            long n = Long.parseLong(s);
+            if (n > 0 && n <= Long.MAX_VALUE / unit) return n * unit;
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new UsageException("--max-file-size: '" + v + "' is not a size in bytes (e.g. 536870912 or 512M)");
+    }
+
+    // --- what was asked for -------------------------------------------------------------------------
+
+    /** {@code --kernel}: a kernel path the toolstack passes through (pygrub: path inside the image); null if none. */
+    public String kernel() { return kernel; }
+    /** {@code --ramdisk}: as {@link #kernel()}; null if none. */
+    public String ramdisk() { return ramdisk; }
+    /** {@code --args}: appended to the chosen entry's arguments; null if none. */
+    public String args() { return args; }
+    public boolean quiet() { return quiet; }
+    /** {@code -v/--verbose} (or pygrub's {@code --debug}). */
+    public boolean verbose() { return verbose; }
+    /** {@code -n/--not-really}: choose and report, but fetch nothing. */
+    public boolean notReally() { return notReally; }
+    /** {@code -l/--list-entries} (pygrub): list the labels instead of booting. */
+    public boolean listEntries() { return listEntries; }
+    public boolean help() { return help; }
+    public boolean version() { return version; }
+    public boolean noDhcp() { return noDhcp; }
+    /** {@code --output}: where the stanza goes; {@code "-"} (the default) is stdout. */
+    public String output() { return output; }
+    public boolean outputToStdout() { return output == null || output.equals("-"); }
+    /** {@code --output-format}, default {@link OutputFormat#SXP} as pygrub. */
+    public OutputFormat outputFormat() { return outputFormat; }
+    /** {@code --output-directory}, default {@value #DEFAULT_OUTPUT_DIRECTORY}. */
+    public String outputDirectory() { return outputDirectory == null ? DEFAULT_OUTPUT_DIRECTORY : outputDirectory; }
+    public boolean outputDirectoryGiven() { return outputDirectory != null; }
+    /** {@code --entry} or pypxeboot's {@code --label}: the LABEL to boot; null for pxelinux's choice. */
+    public String entry() { return entry; }
+    /** {@code --interface}: the host interface (bridge) to do DHCP on; null if not given. */
+    public String interfaceName() { return interfaceName; }
+    /** {@code --runas} (libxl with a restricted bootloader user); null if not given. */
+    public String runas() { return runas; }
+    /** The guest MAC from {@code --mac} or a {@code mac=} vif word; null when neither was given. */
+    public MacAddress mac() { return mac; }
+    /** Where the MAC came from ({@code --mac} or the vif word), for messages; null without a MAC. */
+    public String macSource() { return macSource; }
+    /** {@code --server}: the TFTP server when DHCP is skipped; null if not given. */
+    public Inet4Address server() { return server; }
+    /** {@code --ip}: the client address when DHCP is skipped; null if not given. */
+    public Inet4Address ip() { return ip; }
+    public String dhcpServerHost() { return dhcpServerHost; }
+    public int dhcpServerPort() { return dhcpServerPort; }
+    /** {@code --dhcp-port}: the local DHCP client port (0: any free port). */
+    public int dhcpClientPort() { return dhcpClientPort; }
+    public int tftpPort() { return tftpPort; }
+    /** {@code --timeout}: total DHCP time. */
+    public Duration timeout() { return timeout; }
+    /** {@code --uuid}, lower-case dashed; null if not given. */
+    public String uuid() { return uuid; }
+    public long maxFileSize() { return maxFileSize; }
+    /** {@code --blksize}; null: the TFTP client's default. */
+    public Integer blksize() { return blksize; }
+    /** {@code --windowsize}; null: the TFTP client's default. */
+    public Integer windowsize() { return windowsize; }
+    /** The last positional word that is not a vif string: the guest's disk; null if none. */
+    public String disk() { return disk; }
+    /** Other positional words (ignored, each with a warning). */
+    public List<String> extraArguments() { return List.copyOf(extraArguments); }
+    /** The vif words ({@code mac=..,bridge=..}) seen. */
+    public List<String> vifTokens() { return List.copyOf(vifTokens); }
+    /** One line per ignored option or argument, for stderr. */
+    public List<String> warnings() { return List.copyOf(warnings); }
+
+    public static String helpText() {
+        return String.join("\n",
+                "Usage: javapxeboot [OPTIONS] [mac=MAC[,...]] [DISK]",
+                "Boots a Xen guest over PXE on its behalf: DHCP with the guest's MAC, the pxelinux config, kernel",
+                "and initrd over TFTP, then a boot stanza for the toolstack (xend, libxl or a person).",
+                "",
+                "Guest and entry:",
+                "  --mac=MAC                 guest MAC (or a mac=MAC word, as xend passes vif strings)",
+                "  --entry=LABEL, --label=LABEL  boot this pxelinux LABEL instead of pxelinux's choice",
+                "  --args=ARGS               append ARGS to the chosen entry's kernel arguments",
+                "  --uuid=UUID               client UUID: sent in DHCP option 97, tried first as pxelinux.cfg/UUID",
+                "",
+                "Output:",
+                "  --output=FILE             write the stanza to FILE (opened without create: may be a fifo); - = stdout (default)",
+                "  --output-format=FORMAT    sxp (default), simple or simple0",
+                "  --output-directory=DIR    where kernel.XXXXXX and ramdisk.XXXXXX go (default " + DEFAULT_OUTPUT_DIRECTORY + ")",
+                "  -n, --not-really          choose the entry and print the stanza without fetching anything",
+                "  -l, --list-entries        list the labels of the config",
+                "  -q, --quiet               less on stderr",
+                "  -v, --verbose             more on stderr",
+                "",
+                "Network:",
+                "  --interface=IF            host interface (bridge) to send DHCP on",
+                "  --dhcp-server=HOST[:PORT] where DHCP requests go (default " + DEFAULT_DHCP_SERVER + ":" + DEFAULT_DHCP_SERVER_PORT + ")",
+                "  --dhcp-port=N             local DHCP client port (default " + DEFAULT_DHCP_CLIENT_PORT + "; 0 = any)",
+                "  --timeout=SECONDS         total DHCP timeout (default " + DEFAULT_TIMEOUT.getSeconds() + ")",
+                "  --no-dhcp                 skip DHCP; needs --server",
+                "  --server=IP               TFTP server when DHCP is skipped",
+                "  --ip=IP                   client address when DHCP is skipped (for IPAPPEND and the IP config names)",
+                "  --tftp-port=N             TFTP server port (default " + DEFAULT_TFTP_PORT + ")",
+                "  --blksize=N               TFTP block size to ask for (RFC 2348, 8..65464)",
+                "  --windowsize=N            TFTP window size to ask for (RFC 7440, 1..65535)",
+                "  --max-file-size=BYTES     refuse larger files (default 512M; K, M, G suffixes)",
+                "",
+                "  -h, --help                this text",
+                "  --version                 the version",
+                "",
+                "Accepted for compatibility: --kernel, --ramdisk, --runas (libxl), --isconfig and -i (ignored),",
+                "--debug (= -v). Unknown options are ignored with a warning so that a toolstack's additions",
+                "never break a boot.",
+                "");
+    }
+}

@@ -82,7 +82,13 @@ public final class BootFlow {
         } catch (PxelinuxException e) {
             throw new BootException(url(server, "") + e.getMessage());
         }
-        log.info("config " + url(server, configPath) + ", label '" + entry.label() + "'");
+        log.info("config " + url(server, configPath) + ", "
+                + (entry.label() == null ? "the kernel DEFAULT names" : "label '" + entry.label() + "'"));
+        if (r.listEntries()) {
+            for (String label : config.labelNames()) stdout.println(label);
+            stdout.flush();
+            return new Outcome(null, entry, 0);
+        }
 
         if (entry.localBoot()) return localBoot(r, entry);
 
@@ -225,6 +231,14 @@ public final class BootFlow {
             bytes = r.format().render(s);
         } catch (IllegalArgumentException e) {
             throw new BootException("cannot write the " + r.format().name().toLowerCase(java.util.Locale.ROOT) + " stanza: " + e.getMessage());
+        }
+        if (r.format() != org.javapxeboot.xen.OutputFormat.SXP) {
+            for (String v : new String[] {s.kernel(), s.ramdisk(), s.args()}) {
+                if (v != null && v.length() + 8 > BootRequest.LIBXL_MAX_LINE) {
+                    throw new BootException("the stanza has a line of " + (v.length() + 8) + " bytes; libxl drops lines of "
+                            + (BootRequest.LIBXL_MAX_LINE + 1) + " bytes or more: shorten the APPEND line or --args");
+                }
+            }
         }
         String out = r.output() == null ? "-" : r.output();
         if (out.equals("-")) {

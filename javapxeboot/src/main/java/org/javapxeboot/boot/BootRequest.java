@@ -35,6 +35,7 @@ import org.javapxeboot.xen.OutputFormat;
  * @param disk           the guest's first disk (xend/libxl pass it last), for LOCALBOOT; may be null
  * @param pygrub         pygrub to hand LOCALBOOT to, or null to search the usual places
  * @param passThrough    the toolstack options to hand on to pygrub (--runas, -q, --output...)
+ * @param listEntries    -l: print the config's labels instead of booting
  */
 public record BootRequest(
         MacAddress mac, String interfaceName, String entry, String extraArgs,
@@ -42,10 +43,12 @@ public record BootRequest(
         boolean noDhcp, Inet4Address server, Inet4Address clientIp,
         InetSocketAddress dhcpTarget, int dhcpClientPort, int tftpPort, Duration dhcpTimeout, UUID uuid,
         long maxFileSize, int blksize, int windowsize,
-        String disk, Path pygrub, List<String> passThrough) {
+        String disk, Path pygrub, List<String> passThrough, boolean listEntries) {
 
     public static final Path DEFAULT_OUTPUT_DIRECTORY = Path.of("/var/lib/xen");
     public static final long DEFAULT_MAX_FILE_SIZE = 512L << 20;
     /** Configs are small text files; a cap keeps a hostile server from filling memory. */
     public static final long MAX_CONFIG_SIZE = 4L << 20;
+    /** libxl's bootloader reader drops any output line of 8192 bytes or more without a word. */
+    public static final int LIBXL_MAX_LINE = 8191;
 }

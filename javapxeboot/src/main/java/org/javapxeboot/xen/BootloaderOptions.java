@@ -47,7 +47,7 @@ public final class BootloaderOptions {
         }
         for (String opt : List.of("output", "output-format", "output-directory", "entry", "label", "kernel", "ramdisk",
                 "args", "interface", "runas", "mac", "server", "ip", "dhcp-server", "dhcp-port", "tftp-port", "timeout",
-                "uuid", "max-file-size", "blksize", "windowsize")) {
+                "uuid", "max-file-size", "blksize", "windowsize", "pygrub")) {
             OPTIONS.put(opt, true);
         }
     }
@@ -68,6 +68,7 @@ public final class BootloaderOptions {
     private String entry;
     private String interfaceName;
     private String runas;
+    private String pygrub;
     private MacAddress mac;
     private String macSource;
     private Inet4Address server;
@@ -207,6 +208,7 @@ public final class BootloaderOptions {
             case "args": args = v; break;
             case "interface": interfaceName = v; break;
             case "runas": runas = v; break;
+            case "pygrub": pygrub = v; break;
             case "mac":
                 mac = parseMac(v, "--mac");
                 macSource = "--mac";
@@ -342,6 +344,9 @@ public final class BootloaderOptions {
     public String interfaceName() { return interfaceName; }
     /** {@code --runas} (libxl with a restricted bootloader user); null if not given. */
     public String runas() { return runas; }
+
+    /** {@code --pygrub}: the pygrub that a LOCALBOOT label hands over to; null = search the usual places. */
+    public String pygrub() { return pygrub; }
     /** The guest MAC from {@code --mac} or a {@code mac=} vif word; null when neither was given. */
     public MacAddress mac() { return mac; }
     /** Where the MAC came from ({@code --mac} or the vif word), for messages; null without a MAC. */
@@ -393,6 +398,9 @@ public final class BootloaderOptions {
                 "  -l, --list-entries        list the labels of the config",
                 "  -q, --quiet               less on stderr",
                 "  -v, --verbose             more on stderr",
+                "  --pygrub=PATH             the pygrub a LOCALBOOT label hands over to (default: the first of",
+                "                            /usr/lib/xen-4.17/bin/pygrub, /usr/lib/xen/bin/pygrub, /usr/local/lib/xen/bin/pygrub,",
+                "                            /usr/bin/pygrub, /usr/local/bin/pygrub)",
                 "",
                 "Network:",
                 "  --interface=IF            host interface (bridge) to send DHCP on",

@@ -1,0 +1,75 @@
+package org.javapxeboot.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.javapxeboot.boot.SecureTempFiles;
+import org.javapxeboot.dhcp.DhcpMessages;
+import org.javapxeboot.net.MacAddress;
+import org.javapxeboot.pxelinux.BootEntry;
+import org.javapxeboot.pxelinux.ConfigSearch;
+import org.javapxeboot.pxelinux.KernelArgs;
+import org.javapxeboot.pxelinux.NetworkInfo;
+import org.javapxeboot.pxelinux.PxelinuxConfig;
+import org.javapxeboot.pxelinux.PxelinuxParser;
+import org.javapxeboot.tftp.TftpCodec;
+import org.javapxeboot.tftp.TftpPacket;
+import org.javapxeboot.xen.OutputFormat;
+import org.javapxeboot.xen.Stanza;
+
+/**
+ * The training run behind the AppCDS archive (`Main --cds-train`, run by `mvn package`): walks the
+ * boot path offline — argv, DHCP messages, TFTP packets, a pxelinux config, the stanza, a secure
+ * temporary file, a UDP channel — so that the classes a real boot loads are in the archive.
+ * Touches no network and leaves no file behind.
+ */
+final class CdsTraining {
+    private CdsTraining() {}
+
+    static int run(PrintStream err) throws Exception {
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream());
+        Main.run(new String[] {"--help"}, sink, sink);
+        Main.run(new String[] {"--output=-", "--output-format=simple0", "--no-such-option", "--args=x"}, sink, sink);
+
+        MacAddress mac = MacAddress.parse("aa:00:86:e2:35:72");
+        byte[] discover = DhcpMessages.encode(DhcpMessages.discover(mac, DhcpMessages.uuidFor(mac), 0x1234, 0));
+        org.dhcp4java.DHCPPacket.getPacket(new java.net.DatagramPacket(discover, discover.length));
+
+        byte[] rrq = TftpCodec.encode(TftpPacket.Request.read("pxelinux.cfg/default", Map.of("blksize", "1468", "tsize", "0")));
+        TftpCodec.decode(rrq);
+        TftpCodec.decode(TftpCodec.encode(new TftpPacket.OptionAck(Map.of("blksize", "1468"))));
+        TftpCodec.decode(TftpCodec.encode(new TftpPacket.Data(1, new byte[16])));
+        TftpCodec.decode(TftpCodec.encode(new TftpPacket.Error(1, "File not found")));
+
+        String cfg = "default vesamenu.c32\nmenu title x\nlabel install\n\tmenu label ^Install\n\tkernel linux\n"
+                + "\tappend vga=788 initrd=initrd.gz --- quiet\n\tipappend 3\ninclude missing.cfg\n";
+        PxelinuxConfig config = PxelinuxParser.parse("pxelinux.cfg/default", "",
+                p -> p.equals("pxelinux.cfg/default") ? Optional.of(cfg) : Optional.empty());
+        BootEntry e = config.select(null);
+        Inet4Address a = (Inet4Address) InetAddress.getByAddress(new byte[] {10, 0, 0, 2});
+        ConfigSearch.candidates("", "8c3a8e2a-0000-4000-8000-000000000000", mac, a);
+        String args = KernelArgs.compose(e, new NetworkInfo(a, a, a, a, mac), "console=hvc0");
+        for (OutputFormat f : OutputFormat.values()) f.render(new Stanza("/var/lib/xen/kernel.abcdef", "/var/lib/xen/ramdisk.abcdef", args));
+
+        Path dir = Files.createTempDirectory("javapxeboot-cds");
+        try (SecureTempFiles files = new SecureTempFiles(dir)) {
+            Files.write(files.create("kernel"), List.of("x"));
+        }
+        Files.delete(dir);
+        try (DatagramChannel ch = DatagramChannel.open()) {
+            ch.bind(null);
+        }
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
+            s.setBroadcast(true);
+        }
+        err.println("javapxeboot: CDS training run done");
+        return 0;
+    }
+}

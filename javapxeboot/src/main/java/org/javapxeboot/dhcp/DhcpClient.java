@@ -143,6 +143,8 @@ public final class DhcpClient {
         private Inet4Address offeringServer;
         private int naks;
         private String lastNak;
+        /** The last offer taken, kept across restarts for the timeout message. */
+        private String lastOffer;
 
         Exchange(DhcpTransport transport, long start) {
             this.transport = transport;
@@ -174,6 +176,7 @@ public final class DhcpClient {
                     DhcpLease lease = handle(d);
                     if (lease != null) return lease;
                 }
+                if (nanoClock.getAsLong() - deadline >= 0) throw timedOut();
                 if (state == before && xid == beforeXid
                         && state.maxTransmissions > 0 && transmissions >= state.maxTransmissions) {
                     log("no " + state.awaits + " after " + transmissions + " " + state.sends + "s; starting over");
@@ -239,6 +242,7 @@ public final class DhcpClient {
                     }
                     offeredAddress = yiaddr;
                     offeringServer = serverId;
+                    lastOffer = "offer of " + yiaddr.getHostAddress() + " from " + serverId.getHostAddress();
                     log("offer of " + yiaddr.getHostAddress() + " from " + serverId.getHostAddress());
                     state = DhcpState.REQUESTING;
                     transmissions = 0;
@@ -291,12 +295,11 @@ public final class DhcpClient {
 
         private DhcpException timedOut() {
             StringBuilder m = new StringBuilder();
-            m.append("no DHCP ").append(state.awaits).append(" for ").append(mac).append(" within ")
+            // Once a server has offered, what is missing is its ACK, even if we went back to DISCOVER since.
+            String awaited = lastOffer == null ? state.awaits : DhcpState.REQUESTING.awaits;
+            m.append("no DHCP ").append(awaited).append(" for ").append(mac).append(" within ")
                     .append(show(settings.totalTimeout())).append(" (");
-            if (state == DhcpState.REQUESTING) {
-                m.append("offer of ").append(offeredAddress.getHostAddress()).append(" from ")
-                        .append(offeringServer.getHostAddress()).append("; ");
-            }
+            if (lastOffer != null) m.append(lastOffer).append("; ");
             String sep = "";
             for (DhcpState s : DhcpState.values()) {
                 int n = sent[s.ordinal()];

@@ -69,12 +69,27 @@ public final class UdpDhcpTransport implements DhcpTransport {
                     + s.mac() + "); name the bridge the guest's vif is on, e.g. xenbr0");
         }
         for (InterfaceAddress a : nif.getInterfaceAddresses()) {
-            if (a.getAddress() instanceof Inet4Address && a.getBroadcast() != null) {
-                return new InetSocketAddress(a.getBroadcast(), target.getPort());
-            }
+            InetAddress b = directedBroadcast(a);
+            if (b != null) return new InetSocketAddress(b, target.getPort());
         }
         throw new DhcpException("network interface '" + s.interfaceName() + "' has no IPv4 address with a"
                 + " broadcast address, so DHCP for " + s.mac() + " cannot be sent through it");
+    }
+
+    /**
+     * The broadcast address of an IPv4 interface address. {@code ip addr add 10.0.0.2/24} without {@code brd +}
+     * leaves the kernel's broadcast at 0.0.0.0, which Java reports as is: compute it from the prefix then.
+     * Null (loopback, point-to-point) means the interface has none.
+     */
+    static InetAddress directedBroadcast(InterfaceAddress a) {
+        if (!(a.getAddress() instanceof Inet4Address) || a.getBroadcast() == null) return null;
+        if (!a.getBroadcast().isAnyLocalAddress()) return a.getBroadcast();
+        int prefix = a.getNetworkPrefixLength();
+        if (prefix < 1 || prefix > 30) return null;
+        byte[] ip = a.getAddress().getAddress();
+        int v = ((ip[0] & 0xff) << 24) | ((ip[1] & 0xff) << 16) | ((ip[2] & 0xff) << 8) | (ip[3] & 0xff);
+        v |= -1 >>> prefix;
+        return LeaseParser.inet4(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
     }
 
     @Override public InetSocketAddress destination() { return destination; }

@@ -145,6 +145,12 @@ public final class DhcpClient {
         private String lastNak;
         /** The last offer taken, kept across restarts for the timeout message. */
         private String lastOffer;
+        /** The first ProxyDHCP offer seen, if any; kept across restarts. */
+        private ProxyDhcp.Offer proxy;
+        /** In BOOT_SERVER: the ACKed lease still lacking a boot file, and where the boot server REQUEST goes. */
+        private DhcpLease acked;
+        private InetSocketAddress bootServer;
+        private int bootServerType;
 
         Exchange(DhcpTransport transport, long start) {
             this.transport = transport;
@@ -156,7 +162,7 @@ public final class DhcpClient {
             restart();
             while (true) {
                 long now = nanoClock.getAsLong();
-                if (now - deadline >= 0) throw timedOut();
+                if (now - deadline >= 0) return givenUp();
                 send(now);
                 long wait = state.retransmitDelay(settings.firstRetransmit(), transmissions, random.nextDouble()).toNanos();
                 long retransmitAt = now + Math.min(wait, deadline - now);
@@ -176,13 +182,25 @@ public final class DhcpClient {
                     DhcpLease lease = handle(d);
                     if (lease != null) return lease;
                 }
-                if (nanoClock.getAsLong() - deadline >= 0) throw timedOut();
+                if (nanoClock.getAsLong() - deadline >= 0) return givenUp();
                 if (state == before && xid == beforeXid
                         && state.maxTransmissions > 0 && transmissions >= state.maxTransmissions) {
+                    if (state == DhcpState.BOOT_SERVER) return givenUp();
                     log("no " + state.awaits + " after " + transmissions + " " + state.sends + "s; starting over");
                     restart();
                 }
             }
+        }
+
+        /**
+         * The total timeout or the state's transmission limit has passed. Boot server discovery is optional
+         * (the lease itself is good), so it ends with the lease; any other state ends in a DhcpException.
+         */
+        private DhcpLease givenUp() throws DhcpException {
+            if (state != DhcpState.BOOT_SERVER) throw timedOut();
+            log("no answer from PXE boot server " + UdpDhcpTransport.show(bootServer) + " after " + transmissions
+                    + " REQUESTs; going on without a boot file");
+            return ProxyDhcp.merge(acked, null, (Inet4Address) bootServer.getAddress(), null, null, null);
         }
 
         /** RFC 2131 §4.4.1 INIT: a new transaction from DISCOVER. */
@@ -196,22 +214,32 @@ public final class DhcpClient {
 
         private void send(long now) throws DhcpException {
             int secs = (int) Math.min(0xffff, (now - start) / 1_000_000_000L);
-            DHCPPacket p = state == DhcpState.SELECTING
-                    ? DhcpMessages.discover(mac, uuid, xid, secs)
-                    : DhcpMessages.request(mac, uuid, xid, secs, offeredAddress, offeringServer);
+            DHCPPacket p;
+            InetSocketAddress to = transport.destination();
+            switch (state) {
+                case SELECTING:
+                    p = DhcpMessages.discover(mac, uuid, xid, secs);
+                    break;
+                case REQUESTING:
+                    p = DhcpMessages.request(mac, uuid, xid, secs, offeredAddress, offeringServer);
+                    break;
+                default:
+                    p = DhcpMessages.bootServerRequest(mac, uuid, xid, secs, acked.clientAddress(), bootServerType);
+                    to = bootServer;
+            }
             try {
-                transport.send(DhcpMessages.encode(p));
+                transport.send(DhcpMessages.encode(p), to);
             } catch (IOException e) {
-                String hint = settings.interfaceName() == null && settings.target().getAddress() != null
-                        && settings.target().getAddress().getHostAddress().equals("255.255.255.255")
+                String hint = settings.interfaceName() == null && to.getAddress() != null
+                        && to.getAddress().getHostAddress().equals("255.255.255.255")
                         ? " (name the interface the guest's network is on, e.g. --interface xenbr0)" : "";
                 throw new DhcpException("cannot send DHCP " + state.sends + " for " + mac + " to "
-                        + UdpDhcpTransport.show(transport.destination()) + ": " + e.getMessage() + hint, e);
+                        + UdpDhcpTransport.show(to) + ": " + e.getMessage() + hint, e);
             }
             transmissions++;
             sent[state.ordinal()]++;
-            log(state.sends + " for " + mac + " xid " + hex(xid) + " to "
-                    + UdpDhcpTransport.show(transport.destination()) + " (#" + transmissions + ")");
+            log(state.sends + " for " + mac + " xid " + hex(xid) + " to " + UdpDhcpTransport.show(to)
+                    + " (#" + transmissions + ")");
         }
 
         /** Returns the lease on a usable ACK, null when the reply was ignored or moved the state. */
@@ -230,6 +258,9 @@ public final class DhcpClient {
             }
             byte[] type = p.getOptionRaw(DHO_DHCP_MESSAGE_TYPE);
             if (type == null || type.length != 1) return ignore("without a DHCP message type", from, "BOOTP reply?");
+            if (type[0] == DHCPOFFER && state != DhcpState.BOOT_SERVER && ProxyDhcp.isProxyOffer(p)) {
+                return proxyOffer(p, from);
+            }
             if (!state.accepts(type[0])) {
                 return ignore("of an unexpected type", from, typeName(type[0]) + " while waiting for " + state.awaits);
             }
@@ -248,6 +279,7 @@ public final class DhcpClient {
                     transmissions = 0;
                     return null;
                 case DHCPACK:
+                    if (state == DhcpState.BOOT_SERVER) return bootServerAck(p, from);
                     if (serverId != null && !serverId.equals(offeringServer)) {
                         return ignore("from another server", from, "ACK from " + serverId.getHostAddress());
                     }
@@ -260,7 +292,7 @@ public final class DhcpClient {
                     log("ACK " + lease.clientAddress().getHostAddress() + " from " + from + ", TFTP server "
                             + (lease.tftpServer() == null ? "unknown" : lease.tftpServer().getHostAddress())
                             + ", boot file " + lease.bootFile());
-                    return lease;
+                    return afterAck(lease);
                 case DHCPNAK:
                     if (serverId != null && !serverId.equals(offeringServer)) {
                         return ignore("from another server", from, "NAK from " + serverId.getHostAddress());
@@ -280,6 +312,52 @@ public final class DhcpClient {
                 default:
                     return ignore("of an unexpected type", from, typeName(type[0]));
             }
+        }
+
+        private DhcpLease proxyOffer(DHCPPacket p, String from) {
+            if (proxy != null) return ignore("from a second ProxyDHCP server", from, "the first one is used");
+            try {
+                proxy = ProxyDhcp.parseOffer(p);
+            } catch (DhcpException e) {
+                return ignore("malformed ProxyDHCP offer", from, e.getMessage());
+            }
+            log("ProxyDHCP offer from " + proxy.server().getHostAddress() + ": boot file " + proxy.bootFile()
+                    + ", menu " + proxy.menu());
+            return null;
+        }
+
+        /**
+         * The DHCP server's boot settings win (as iPXE's do when the DHCP offer itself is PXE-aware); without a
+         * boot file, a ProxyDHCP offer supplies it, directly or through boot server discovery.
+         */
+        private DhcpLease afterAck(DhcpLease lease) {
+            if (lease.bootFile() != null || proxy == null) return lease;
+            if (proxy.bootFile() != null || proxy.menu().isEmpty()) {
+                log("boot settings from the ProxyDHCP offer of " + proxy.server().getHostAddress());
+                return ProxyDhcp.merge(lease, proxy.nextServer(), proxy.server(), proxy.bootFile(), null, null);
+            }
+            ProxyDhcp.MenuItem item = proxy.menu().get(0);
+            Inet4Address server = proxy.bootServers().get(0) != null ? proxy.bootServers().get(0) : proxy.server();
+            log("PXE menu item '" + item.description() + "' (type " + item.type() + ") from boot server "
+                    + server.getHostAddress());
+            acked = lease;
+            bootServer = new InetSocketAddress(server, ProxyDhcp.PXE_PORT);
+            bootServerType = item.type();
+            state = DhcpState.BOOT_SERVER;
+            transmissions = 0;
+            return null;
+        }
+
+        private DhcpLease bootServerAck(DHCPPacket p, String from) {
+            DhcpLease bs;
+            try {
+                bs = LeaseParser.parse(p);
+            } catch (DhcpException e) {
+                return ignore("malformed boot server ACK", from, e.getMessage());
+            }
+            log("boot server ACK from " + from + ": boot file " + bs.bootFile());
+            return ProxyDhcp.merge(acked, bs.nextServer(), (Inet4Address) bootServer.getAddress(), bs.bootFile(),
+                    bs.configFile(), bs.pathPrefix());
         }
 
         private Inet4Address serverId(DHCPPacket p) {

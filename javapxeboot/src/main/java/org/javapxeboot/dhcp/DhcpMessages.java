@@ -53,6 +53,25 @@ public final class DhcpMessages {
         return p;
     }
 
+    /**
+     * PXE 2.1 §2.2.5 boot server discovery: a DHCPREQUEST unicast to a boot server's port 4011 asking for the
+     * boot file of one menu item (option 43 sub-option 71: boot server type, layer 0). ciaddr is the address the
+     * DHCP server leased; dnsmasq uses it to find the subnet, clears it in its ACK and so answers to the request's
+     * source, which is this host. The BROADCAST flag is off: the exchange is unicast both ways.
+     */
+    public static DHCPPacket bootServerRequest(MacAddress mac, UUID uuid, int xid, int secs, Inet4Address clientAddress,
+                                               int bootServerType) {
+        DHCPPacket p = header(mac, xid, secs);
+        p.setFlags((short) 0);
+        p.setCiaddrRaw(clientAddress.getAddress());
+        p.setDHCPMessageType(DHCPREQUEST);
+        p.setOptionRaw(DHO_DHCP_CLIENT_IDENTIFIER, clientIdentifier(mac));
+        pxeOptions(p, uuid);
+        p.setOptionRaw(org.dhcp4java.DHCPConstants.DHO_VENDOR_ENCAPSULATED_OPTIONS, new byte[] {
+            ProxyDhcp.PXE_BOOT_ITEM, 4, (byte) (bootServerType >> 8), (byte) bootServerType, 0, 0, (byte) 255});
+        return p;
+    }
+
     /** The datagram: the BOOTP header, the options, END, padded to 300 bytes as BOOTP relays expect. */
     public static byte[] encode(DHCPPacket p) {
         return p.serialize();

@@ -19,7 +19,13 @@ enum DhcpState {
      * RFC 2131 §4.4.1 REQUESTING: REQUEST the chosen offer. An ACK binds; a NAK, or silence after
      * {@code maxTransmissions} REQUESTs ("reverts to INIT state"), starts over with a new xid.
      */
-    REQUESTING("REQUEST", DHCPREQUEST, "ACK", new byte[] {DHCPACK, DHCPNAK}, 4, Duration.ofSeconds(8));
+    REQUESTING("REQUEST", DHCPREQUEST, "ACK", new byte[] {DHCPACK, DHCPNAK}, 4, Duration.ofSeconds(8)),
+    /**
+     * PXE 2.1 §2.2.5 boot server discovery, entered after the ACK only when the DHCP server gave no boot file
+     * and a ProxyDHCP offer gave a menu instead: REQUEST the first menu item from its boot server on port 4011.
+     * Silence after {@code maxTransmissions} (or the total timeout) keeps the lease without a boot file.
+     */
+    BOOT_SERVER("boot server REQUEST", DHCPREQUEST, "boot server ACK", new byte[] {DHCPACK}, 4, Duration.ofSeconds(4));
 
     /** The message name, as errors and logs print it. */
     final String sends;

@@ -23,7 +23,13 @@ public interface DhcpTransport extends Closeable {
     /** Where {@link #send} delivers, for messages ("sent to 255.255.255.255:67"). */
     InetSocketAddress destination();
 
-    void send(byte[] datagram) throws IOException;
+    /** Sends to {@link #destination()}. */
+    default void send(byte[] datagram) throws IOException {
+        send(datagram, destination());
+    }
+
+    /** Sends to a given address: a PXE boot server's port 4011. */
+    void send(byte[] datagram, InetSocketAddress to) throws IOException;
 
     /** The next datagram, or null when {@code timeout} (positive) passes first. */
     Datagram receive(Duration timeout) throws IOException;

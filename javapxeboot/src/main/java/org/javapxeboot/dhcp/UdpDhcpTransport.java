@@ -94,8 +94,8 @@ public final class UdpDhcpTransport implements DhcpTransport {
 
     @Override public InetSocketAddress destination() { return destination; }
 
-    @Override public void send(byte[] datagram) throws IOException {
-        socket.send(new DatagramPacket(datagram, datagram.length, destination));
+    @Override public void send(byte[] datagram, InetSocketAddress to) throws IOException {
+        socket.send(new DatagramPacket(datagram, datagram.length, to));
     }
 
     @Override public Datagram receive(Duration timeout) throws IOException {

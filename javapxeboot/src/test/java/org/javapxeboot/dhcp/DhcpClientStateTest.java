@@ -197,7 +197,9 @@ class DhcpClientStateTest {
         DhcpTransport failing = new DhcpTransport() {
             @Override public InetSocketAddress destination() { return VirtualNet.BROADCAST; }
 
-            @Override public void send(byte[] d) throws IOException { throw new IOException("Network is unreachable"); }
+            @Override public void send(byte[] d, InetSocketAddress to) throws IOException {
+                throw new IOException("Network is unreachable");
+            }
 
             @Override public Datagram receive(Duration t) { return null; }
 

@@ -100,6 +100,22 @@ class DhcpDnsmasqInteropTest {
         assertTrue(r.stderr.contains("DISCOVERs sent to 10.213.0.255:67)"), r.stderr);
     }
 
+    @Test
+    void proxyDhcpAndBootServerDiscoveryWithASecondDnsmasq() throws Exception {
+        // One dnsmasq hands out addresses and no boot file; a second one in proxy mode offers a PXE menu, and
+        // answers the boot server REQUEST on port 4011 with the file (dnsmasq appends ".0" to "pxelinux").
+        ProbeResult r = probe(10, List.of(
+                List.of("--dhcp-range=10.213.0.100,10.213.0.200,255.255.255.0,1h", "--dhcp-host=" + MAC + ",10.213.0.80"),
+                List.of("--dhcp-range=10.213.0.0,proxy", "--pxe-service=x86PC,Boot,pxelinux")));
+        assertEquals(0, r.exit, "probe failed:\n" + r.stderr + "\ndnsmasq:\n" + r.dnsmasqLog);
+        Map<String, String> lease = keyValues(r.stdout);
+        assertEquals("10.213.0.80", lease.get("clientAddress"));
+        assertEquals("pxelinux.0", lease.get("bootFile"), r.stderr);
+        assertEquals("10.213.0.1", lease.get("tftpServer"));
+        assertTrue(r.stderr.contains("boot server REQUEST for " + MAC), r.stderr);
+        assertTrue(r.stderr.contains("to 10.213.0.1:4011"), r.stderr);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
 
     record ProbeResult(int exit, String stdout, String stderr, String dnsmasqLog) {}
@@ -107,8 +123,12 @@ class DhcpDnsmasqInteropTest {
     private static Map<String, String> exchange(String... dnsmasqArgs) throws Exception {
         ProbeResult r = probe(10, dnsmasqArgs);
         assertEquals(0, r.exit, "probe failed:\n" + r.stderr + "\ndnsmasq:\n" + r.dnsmasqLog);
+        return keyValues(r.stdout);
+    }
+
+    private static Map<String, String> keyValues(String stdout) {
         Map<String, String> m = new LinkedHashMap<>();
-        for (String line : r.stdout.split("\n")) {
+        for (String line : stdout.split("\n")) {
             int eq = line.indexOf('=');
             if (eq > 0) m.put(line.substring(0, eq), line.substring(eq + 1));
         }
@@ -116,16 +136,28 @@ class DhcpDnsmasqInteropTest {
     }
 
     private static ProbeResult probe(int timeoutSeconds, String... dnsmasqArgs) throws Exception {
-        Path log = Files.createTempFile(tmp, "dnsmasq", ".log");
-        Path leases = Files.createTempFile(tmp, "dnsmasq", ".leases");
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NS_SERVER, DNSMASQ, "--no-daemon",
-                "--port=0", "--conf-file=/dev/null", "--interface=" + IF_SERVER, "--bind-interfaces",
-                "--dhcp-range=10.213.0.100,10.213.0.200,255.255.255.0,1h", "--dhcp-leasefile=" + leases,
-                "--pid-file=", "--log-dhcp", "--log-facility=-"));
-        cmd.addAll(Arrays.asList(dnsmasqArgs));
-        Process dnsmasq = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> args = new ArrayList<>(List.of("--dhcp-range=10.213.0.100,10.213.0.200,255.255.255.0,1h"));
+        args.addAll(Arrays.asList(dnsmasqArgs));
+        return probe(timeoutSeconds, List.of(args));
+    }
+
+    /** Starts one dnsmasq per argument list (with --bind-interfaces they share port 67), then the probe. */
+    private static ProbeResult probe(int timeoutSeconds, List<List<String>> dnsmasqs) throws Exception {
+        List<Path> logs = new ArrayList<>();
+        List<Process> servers = new ArrayList<>();
         try {
-            waitFor(log, "sockets bound", dnsmasq);
+            for (List<String> args : dnsmasqs) {
+                Path leases = Files.createTempFile(tmp, "dnsmasq", ".leases");
+                List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NS_SERVER, DNSMASQ, "--no-daemon",
+                        "--port=0", "--conf-file=/dev/null", "--interface=" + IF_SERVER, "--bind-interfaces",
+                        "--dhcp-leasefile=" + leases, "--pid-file=", "--log-dhcp", "--log-facility=-"));
+                cmd.addAll(args);
+                Path own = Files.createTempFile(tmp, "dnsmasq", ".log");
+                logs.add(own);
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(own.toFile()).start();
+                servers.add(p);
+                waitFor(own, "sockets bound", p);
+            }
             Path out = Files.createTempFile(tmp, "probe", ".out");
             Path err = Files.createTempFile(tmp, "probe", ".err");
             Process p = new ProcessBuilder("ip", "netns", "exec", NS_CLIENT,
@@ -137,10 +169,14 @@ class DhcpDnsmasqInteropTest {
                 p.destroyForcibly();
                 throw new AssertionError("the probe did not exit within its timeout + 30 s");
             }
-            return new ProbeResult(p.exitValue(), Files.readString(out), Files.readString(err), Files.readString(log));
+            StringBuilder serverLog = new StringBuilder();
+            for (Path l : logs) serverLog.append(Files.readString(l));
+            return new ProbeResult(p.exitValue(), Files.readString(out), Files.readString(err), serverLog.toString());
         } finally {
-            dnsmasq.destroy();
-            if (!dnsmasq.waitFor(5, TimeUnit.SECONDS)) dnsmasq.destroyForcibly();
+            for (Process s : servers) {
+                s.destroy();
+                if (!s.waitFor(5, TimeUnit.SECONDS)) s.destroyForcibly();
+            }
         }
     }
 

@@ -28,7 +28,7 @@ final class VirtualNet implements DhcpTransport {
         static Reply after(Duration d, DHCPPacket p) { return new Reply(d, p.serialize()); }
     }
 
-    record Sent(long atNanos, DHCPPacket packet) {
+    record Sent(long atNanos, DHCPPacket packet, InetSocketAddress to) {
         double atSeconds() { return atNanos / 1e9; }
     }
 
@@ -53,10 +53,10 @@ final class VirtualNet implements DhcpTransport {
 
     @Override public InetSocketAddress destination() { return BROADCAST; }
 
-    @Override public void send(byte[] datagram) throws IOException {
+    @Override public void send(byte[] datagram, InetSocketAddress to) throws IOException {
         DHCPPacket p = LeaseParser.decode(datagram, 0, datagram.length);
         int index = sent.size();
-        sent.add(new Sent(now, p));
+        sent.add(new Sent(now, p, to));
         for (Reply r : responder.answer(p, index)) pending.add(new Pending(now + r.delay.toNanos(), seq++, r.data));
     }
 

@@ -187,7 +187,8 @@ public final class TftpClient {
 
     /** {@code tftp://host[:port]/path} as people write it (port only when not 69). */
     public static String url(InetSocketAddress server, String path) {
-        String host = server.getHostString();
+        // The address, not a name: "localhost" or a reverse-resolved name would hide which server answered.
+        String host = server.getAddress() != null ? server.getAddress().getHostAddress() : server.getHostString();
         if (host.indexOf(':') >= 0) host = "[" + host + "]";
         String port = server.getPort() == DEFAULT_PORT ? "" : ":" + server.getPort();
         return "tftp://" + host + port + (path.startsWith("/") ? "" : "/") + path;
@@ -293,8 +294,7 @@ public final class TftpClient {
                 rbuf = new byte[Math.max(askedBlksize, TftpOptions.DEFAULT_BLKSIZE) + 4 + 1];
                 rbb = ByteBuffer.wrap(rbuf);
                 out = rawOut instanceof BufferedOutputStream ? rawOut : new BufferedOutputStream(rawOut, 1 << 18);
-                negotiate();
-                receiveData();
+                if (!negotiate()) receiveData();
                 try {
                     out.flush();
                 } catch (IOException e) {
@@ -351,7 +351,8 @@ public final class TftpClient {
             return TftpCodec.encode(TftpPacket.Request.read(path, opts));
         }
 
-        private void negotiate() throws TftpException, Fallback {
+        /** Sends the request and handles the first answer; true when that answer was the whole (one-block) file. */
+        private boolean negotiate() throws TftpException, Fallback {
             byte[] rrq = request();
             ByteBuffer req = ByteBuffer.wrap(rrq);
             send(req, server);
@@ -408,14 +409,13 @@ public final class TftpClient {
                     blksize = TftpOptions.DEFAULT_BLKSIZE;
                     window = 1;
                     resetIdle(now);
-                    onData(len, now); // handled as the first packet of the data phase
-                    return;
+                    return onData(len, now); // the first packet of the data phase
                 }
                 acceptOack(len);
                 lastAckNanos = now;
                 sendAck(0);
                 resetIdle(now);
-                return;
+                return false;
             }
         }
 
@@ -475,10 +475,11 @@ public final class TftpClient {
             }
             blksize = b;
             window = w;
-            optionsAccepted = true;
-            if (b != askedBlksize || w != askedWindow) {
-                log(url + ": server lowered blksize " + askedBlksize + "->" + b + ", windowsize " + askedWindow + "->" + w);
-            }
+            // atftpd 0.8 with every option switched off answers an empty OACK instead of DATA 1 (RFC 2347
+            // says DATA); it still wants ACK 0, but nothing was negotiated.
+            optionsAccepted = !oack.options().isEmpty();
+            if (b != askedBlksize) log(url + ": server lowered blksize " + askedBlksize + " -> " + b);
+            if (w != askedWindow) log(url + ": server " + (w == 1 ? "does not do windowsize; lock-step" : "lowered windowsize " + askedWindow + " -> " + w));
         }
 
         private void refuse(String why) throws TftpException, Fallback {

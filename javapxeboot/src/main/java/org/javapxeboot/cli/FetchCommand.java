@@ -1,0 +1,263 @@
+package org.javapxeboot.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.javapxeboot.tftp.TftpClient;
+import org.javapxeboot.tftp.TftpException;
+import org.javapxeboot.tftp.TransferResult;
+
+/**
+ * {@code javapxeboot fetch}: one TFTP download, as an admin would use {@code curl tftp://}, to use and
+ * measure the transfer engine alone. Parsed by hand: this runs on the bootloader's start-up path.
+ */
+public final class FetchCommand {
+    static final String USAGE = "usage: javapxeboot fetch [--blksize N] [--windowsize N] [--timeout S] [--max-size BYTES]\n"
+        + "                         [--no-options] [-q] tftp://HOST[:PORT]/PATH -o FILE|-\n"
+        + "  --blksize N      block size to ask for, 8..65464 (default: fit the path MTU)\n"
+        + "  --windowsize N   blocks per window, 1..65535 (default " + TftpClient.DEFAULT_WINDOWSIZE + ")\n"
+        + "  --timeout S      server retransmission timeout to ask for, 1..255 s (default " + TftpClient.DEFAULT_TIMEOUT_SECONDS + ")\n"
+        + "  --max-size B     refuse files larger than B bytes (suffixes k, M, G: powers of 1024)\n"
+        + "  --no-options     plain RFC 1350: no option negotiation, 512-byte blocks, lock-step\n"
+        + "  -q, --quiet      no progress and no summary\n"
+        + "  -o FILE          write to FILE (via a temporary file, renamed on success); - = stdout\n";
+
+    private FetchCommand() {}
+
+    /** Exit codes: 0 fetched, 1 transfer failed, 2 usage error. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        TftpClient.Settings s = TftpClient.Settings.defaults();
+        String url = null, output = null;
+        boolean quiet = false;
+        long maxSize = -1;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i], v = null;
+                int eq = a.indexOf('=');
+                if (a.startsWith("--") && eq > 0) {
+                    v = a.substring(eq + 1);
+                    a = a.substring(0, eq);
+                }
+                switch (a) {
+                    case "-h": case "--help":
+                        out.print(USAGE);
+                        return 0;
+                    case "-q": case "--quiet":
+                        quiet = true;
+                        break;
+                    case "--no-options":
+                        s = s.withNegotiate(false);
+                        break;
+                    case "--blksize":
+                        s = s.withBlksize(intArg(a, v != null ? v : next(args, ++i, a)));
+                        break;
+                    case "--windowsize":
+                        s = s.withWindowsize(intArg(a, v != null ? v : next(args, ++i, a)));
+                        break;
+                    case "--timeout":
+                        s = s.withTimeoutSeconds(intArg(a, v != null ? v : next(args, ++i, a)));
+                        break;
+                    case "--max-size":
+                        maxSize = sizeArg(a, v != null ? v : next(args, ++i, a));
+                        break;
+                    case "-o": case "--output":
+                        output = v != null ? v : next(args, ++i, a);
+                        break;
+                    default:
+                        if (a.startsWith("-o") && a.length() > 2) {
+                            output = a.substring(2);
+                        } else if (a.startsWith("-") && !a.equals("-")) {
+                            throw new IllegalArgumentException("unknown option " + args[i]);
+                        } else if (url == null) {
+                            url = a;
+                        } else {
+                            throw new IllegalArgumentException("more than one URL: " + url + " and " + a);
+                        }
+                }
+            }
+            if (url == null) throw new IllegalArgumentException("no tftp:// URL given");
+            if (output == null) throw new IllegalArgumentException("no output given (-o FILE, or -o - for stdout)");
+        } catch (IllegalArgumentException e) {
+            err.println("javapxeboot fetch: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
+
+        Target t;
+        try {
+            t = Target.parse(url);
+        } catch (IllegalArgumentException e) {
+            err.println("javapxeboot fetch: " + e.getMessage());
+            return 2;
+        }
+        InetSocketAddress server;
+        try {
+            server = new InetSocketAddress(InetAddress.getByName(t.host), t.port);
+        } catch (UnknownHostException e) {
+            err.println("javapxeboot fetch: " + url + ": unknown host " + t.host);
+            return 1;
+        }
+
+        boolean showProgress = !quiet && System.console() != null;
+        TftpClient.Progress progress = showProgress ? new ProgressLine(err) : null;
+        TftpClient client = new TftpClient(s.withLog(quiet ? null : m -> err.println("javapxeboot fetch: " + m)));
+        try {
+            TransferResult r;
+            if (output.equals("-")) {
+                r = client.fetch(server, t.path, out, maxSize, progress);
+                out.flush();
+            } else {
+                r = client.fetch(server, t.path, Path.of(output), maxSize, progress);
+            }
+            if (showProgress) err.print("\r\033[K");
+            if (!quiet) err.println(summary(r));
+            return 0;
+        } catch (TftpException e) {
+            if (showProgress) err.print("\r\033[K");
+            err.println("javapxeboot fetch: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static String summary(TransferResult r) {
+        double secs = r.elapsed().toNanos() / 1e9;
+        return String.format(Locale.ROOT,
+            "%d bytes in %.3f s (%.1f MB/s), blksize %d, windowsize %d%s, %d retransmissions, %d duplicates",
+            r.bytes(), secs, r.megabytesPerSecond(), r.blksize(), r.windowsize(),
+            r.optionsAccepted() ? "" : " (server ignored options)", r.retransmissions(), r.duplicatesIgnored());
+    }
+
+    private static String next(String[] args, int i, String opt) {
+        if (i >= args.length) throw new IllegalArgumentException(opt + " needs a value");
+        return args[i];
+    }
+
+    private static int intArg(String opt, String v) {
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(opt + " expects a whole number, not '" + v + "'");
+        }
+    }
+
+    static long sizeArg(String opt, String v) {
+        String t = v.trim();
+        long mult = 1;
+        if (!t.isEmpty()) {
+            switch (Character.toLowerCase(t.charAt(t.length() - 1))) {
+                case 'k': mult = 1L << 10; break;
+                case 'm': mult = 1L << 20; break;
+                case 'g': mult = 1L << 30; break;
+                default: mult = 1;
+            }
+            if (mult > 1) t = t.substring(0, t.length() - 1);
+        }
+        try {
+            long n = Long.parseLong(t);
+            if (n < 0) throw new NumberFormatException();
+            return Math.multiplyExact(n, mult);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException(opt + " expects a size in bytes (suffix k, M or G allowed), not '" + v + "'");
+        }
+    }
+
+    /** The parts of {@code tftp://HOST[:PORT]/PATH}; the path is %-decoded as curl does. */
+    static final class Target {
+        final String host, path;
+        final int port;
+
+        private Target(String host, int port, String path) {
+            this.host = host;
+            this.port = port;
+            this.path = path;
+        }
+
+        static Target parse(String url) {
+            if (!url.regionMatches(true, 0, "tftp://", 0, 7)) {
+                throw new IllegalArgumentException(url + ": not a tftp:// URL");
+            }
+            String rest = url.substring(7);
+            int slash = rest.indexOf('/');
+            if (slash < 0 || slash == rest.length() - 1) throw new IllegalArgumentException(url + ": no file path after the host");
+            String authority = rest.substring(0, slash), host = authority;
+            int port = TftpClient.DEFAULT_PORT;
+            if (authority.startsWith("[")) {
+                int close = authority.indexOf(']');
+                if (close < 0) throw new IllegalArgumentException(url + ": unclosed [ in the IPv6 address");
+                host = authority.substring(1, close);
+                String after = authority.substring(close + 1);
+                if (after.startsWith(":")) port = port(url, after.substring(1));
+                else if (!after.isEmpty()) throw new IllegalArgumentException(url + ": junk after the IPv6 address");
+            } else {
+                int colon = authority.lastIndexOf(':');
+                if (colon >= 0) {
+                    host = authority.substring(0, colon);
+                    port = port(url, authority.substring(colon + 1));
+                }
+            }
+            if (host.isEmpty()) throw new IllegalArgumentException(url + ": no host");
+            return new Target(host, port, percentDecode(url, rest.substring(slash + 1)));
+        }
+
+        private static int port(String url, String p) {
+            try {
+                int n = Integer.parseInt(p);
+                if (n < 1 || n > 65535) throw new NumberFormatException();
+                return n;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(url + ": port '" + p + "' is not 1..65535");
+            }
+        }
+
+        private static String percentDecode(String url, String s) {
+            if (s.indexOf('%') < 0) return s;
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '%') {
+                    if (i + 2 >= s.length()) {
+                        throw new IllegalArgumentException(url + ": truncated %-escape at position " + (i + 7));
+                    }
+                    int hi = Character.digit(s.charAt(i + 1), 16), lo = Character.digit(s.charAt(i + 2), 16);
+                    if (hi < 0 || lo < 0) throw new IllegalArgumentException(url + ": bad %-escape at position " + (i + 7));
+                    b.write(hi * 16 + lo);
+                    i += 2;
+                } else {
+                    byte[] u = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                    b.write(u, 0, u.length);
+                }
+            }
+            String r = b.toString(StandardCharsets.ISO_8859_1);
+            if (r.indexOf('\0') >= 0) throw new IllegalArgumentException(url + ": the path contains a NUL byte (%00)");
+            return r;
+        }
+    }
+
+    /** "  12.3 / 40.1 MB  31 %  95.2 MB/s" redrawn in place on a terminal. */
+    private static final class ProgressLine implements TftpClient.Progress {
+        private final PrintStream err;
+        private final long start = System.nanoTime();
+
+        ProgressLine(PrintStream err) { this.err = err; }
+
+        @Override public void update(long bytes, long expected) {
+            double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
+            String total = expected > 0
+                ? String.format(Locale.ROOT, " / %.1f MB  %3d %%", expected / 1e6, (int) (bytes * 100 / Math.max(1, expected)))
+                : " MB";
+            err.print(String.format(Locale.ROOT, "\r  %.1f%s  %.1f MB/s", bytes / 1e6, total, bytes / 1e6 / secs));
+            err.flush();
+        }
+    }
+
+    /** Standalone entry point until the lead's Main dispatches {@code fetch} here. */
+    public static void main(String[] args) throws IOException {
+        System.exit(run(args, System.out, System.err));
+    }
+}

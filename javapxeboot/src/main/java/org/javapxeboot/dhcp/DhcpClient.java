@@ -407,7 +407,7 @@ public final class DhcpClient {
 
     private static byte[] orEmpty(byte[] b) { return b == null ? new byte[0] : b; }
 
-    static String hex(int xid) { return String.format("0x%08x", xid); }
+    static String hex(int xid) { return "0x" + java.util.HexFormat.of().toHexDigits(xid); }
 
     static String typeName(byte t) {
         switch (t) {

@@ -1,6 +1,5 @@
 package org.javapxeboot.dhcp;
 
-import static org.dhcp4java.DHCPConstants.DHCPACK;
 import static org.dhcp4java.DHCPConstants.DHCPDISCOVER;
 import static org.dhcp4java.DHCPConstants.DHCPNAK;
 import static org.dhcp4java.DHCPConstants.DHCPOFFER;

@@ -50,9 +50,13 @@ final class TinyDhcpServer implements AutoCloseable {
         }
     }
 
-    @Override public void close() throws InterruptedException {
+    @Override public void close() {
         socket.close();
         thread.interrupt();
-        thread.join(5000);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

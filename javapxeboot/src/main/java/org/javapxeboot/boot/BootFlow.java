@@ -14,7 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.javapxeboot.dhcp.DhcpLease;
+import org.javapxeboot.dhcp.DhcpMessages;
 import org.javapxeboot.pxelinux.BootEntry;
 import org.javapxeboot.pxelinux.ConfigSearch;
 import org.javapxeboot.pxelinux.ConfigSource;
@@ -73,11 +75,14 @@ public final class BootFlow {
         log.debug("TFTP server " + tftpServer.getHostAddress() + ":" + r.tftpPort() + ", path prefix '" + prefix + "'");
 
         ConfigSource source = path -> fetchText(server, path);
-        String configPath = findConfig(r, lease, server, prefix, source, who);
+        Found found = findConfig(r, lease, server, prefix, source, who);
+        // The found config is parsed from what was fetched, not fetched a second time.
+        ConfigSource cached = path -> path.equals(found.path()) ? Optional.of(found.text()) : source.read(path);
+        String configPath = found.path();
         PxelinuxConfig config;
         BootEntry entry;
         try {
-            config = PxelinuxParser.parse(configPath, prefix, source);
+            config = PxelinuxParser.parse(configPath, prefix, cached);
             entry = config.select(r.entry());
         } catch (PxelinuxException e) {
             throw new BootException(url(server, "") + e.getMessage());
@@ -152,19 +157,31 @@ public final class BootFlow {
         return slash < 0 ? "" : file.substring(0, slash + 1);
     }
 
+    private record Found(String path, String text) {}
+
+    /**
+     * The UUID pxelinux tries first: the one sent in DHCP option 97 (our DHCP client always sends
+     * one, made from the MAC unless --uuid is given); none when DHCP was skipped and none was given.
+     */
+    static UUID clientUuid(BootRequest r) {
+        if (r.uuid() != null) return r.uuid();
+        return r.noDhcp() ? null : DhcpMessages.uuidFor(r.mac());
+    }
+
     /** Option 209 first, then pxelinux's search order. "File not found" moves on; anything else is reported. */
-    private String findConfig(BootRequest r, DhcpLease lease, InetSocketAddress server, String prefix,
+    private Found findConfig(BootRequest r, DhcpLease lease, InetSocketAddress server, String prefix,
                               ConfigSource source, String who) throws BootException {
         List<String> candidates = new ArrayList<>();
         if (lease.configFile() != null && !lease.configFile().isEmpty()) {
             String f = lease.configFile();
             candidates.add(f.startsWith("::") ? f.substring(2) : prefix + f);
         }
-        String uuid = r.uuid() == null ? null : r.uuid().toString();
-        candidates.addAll(ConfigSearch.candidates(prefix, uuid, r.mac(), lease.clientAddress()));
+        UUID uuid = clientUuid(r);
+        candidates.addAll(ConfigSearch.candidates(prefix, uuid == null ? null : uuid.toString(), r.mac(), lease.clientAddress()));
         for (String c : candidates) {
             try {
-                if (source.read(c).isPresent()) return c;
+                Optional<String> text = source.read(c);
+                if (text.isPresent()) return new Found(c, text.get());
                 log.debug("no " + url(server, c));
             } catch (IOException e) {
                 throw new BootException(e.getMessage(), e);

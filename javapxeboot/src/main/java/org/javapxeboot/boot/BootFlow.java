@@ -74,10 +74,18 @@ public final class BootFlow {
         String prefix = pathPrefix(lease);
         log.debug("TFTP server " + tftpServer.getHostAddress() + ":" + r.tftpPort() + ", path prefix '" + prefix + "'");
 
-        ConfigSource source = path -> fetchText(server, path);
-        Found found = findConfig(r, lease, server, prefix, source, who);
-        // The found config is parsed from what was fetched, not fetched a second time.
-        ConfigSource cached = path -> path.equals(found.path()) ? Optional.of(found.text()) : source.read(path);
+        // Every config file is fetched once per boot: the search finds one, the parser reads it again,
+        // and menus include the same file from several places (Debian's stdmenu.cfg, drkmenu.cfg).
+        java.util.Map<String, Optional<String>> fetched = new java.util.HashMap<>();
+        ConfigSource cached = path -> {
+            Optional<String> text = fetched.get(path);
+            if (text == null) {
+                text = fetchText(server, path);
+                fetched.put(path, text);
+            }
+            return text;
+        };
+        Found found = findConfig(r, lease, server, prefix, cached, who);
         String configPath = found.path();
         PxelinuxConfig config;
         BootEntry entry;

@@ -93,6 +93,16 @@ class BootFlowTest {
     }
 
     @Test
+    void eachConfigFileIsFetchedOncePerBoot() throws Exception {
+        write("pxelinux.cfg/default", "include common.cfg\nmenu begin x\n include common.cfg\nmenu end\nlabel a\n kernel boot/linux\n");
+        write("common.cfg", "menu color x\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        flow(net).run(request("-", OutputFormat.SXP, null, null));
+        assertEquals(1, net.requested.stream().filter("pxelinux.cfg/default"::equals).count(), net.requested.toString());
+        assertEquals(1, net.requested.stream().filter("common.cfg"::equals).count(), net.requested.toString());
+    }
+
+    @Test
     void entryOptionPicksTheLabel() throws Exception {
         write("pxelinux.cfg/default", "default a\nlabel a\n kernel boot/none\nlabel b\n kernel boot/linux\n");
         BootFlow.Outcome o = flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null)))

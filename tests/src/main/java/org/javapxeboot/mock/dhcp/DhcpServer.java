@@ -95,7 +95,7 @@ public final class DhcpServer implements AutoCloseable {
         DHCPPacket request;
         try {
             request = DHCPPacket.getPacket(data, 0, data.length, true);
-        } catch (IllegalArgumentException e) // DHCPBadPacketException is one {
+        } catch (IllegalArgumentException e) { // DHCPBadPacketException is one
             log("dhcp: malformed packet from " + source + ": " + e.getMessage());
             return;
         }

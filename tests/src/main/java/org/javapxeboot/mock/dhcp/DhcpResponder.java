@@ -116,7 +116,7 @@ public final class DhcpResponder {
         p.setSiaddr(config.nextServer() != null ? config.nextServer() : config.serverId());
         p.setOptionAsInt((byte) 51, config.leaseSeconds());
         p.setOptionAsInetAddress((byte) 1, config.subnetMask());
-        if (config.router() != null) p.setOptionAsInetAddress((byte) 3, config.router());
+        if (config.router() != null) p.setOptionAsInetAddresses((byte) 3, new InetAddress[] {config.router()});
         if (!config.dnsServers().isEmpty()) p.setOptionAsInetAddresses((byte) 6, config.dnsServers().toArray(new InetAddress[0]));
         boolean asksForBootfileOption = false;
         byte[] prl = request.getOptionRaw((byte) 55);
@@ -132,9 +132,10 @@ public final class DhcpResponder {
             if (asksForBootfileOption || config.bootFile().length() > 127) p.setOptionRaw((byte) 67, nulTerminated(config.bootFile()));
             else p.setFile(config.bootFile());
         }
-        if (config.tftpServerName() != null) p.setOptionAsString((byte) 66, config.tftpServerName());
-        if (config.configFile() != null) p.setOptionAsString(OPT_PXE_CONFIG_FILE, config.configFile());
-        if (config.pathPrefix() != null) p.setOptionAsString(OPT_PXE_PATH_PREFIX, config.pathPrefix());
+        if (config.tftpServerName() != null) p.setOptionRaw((byte) 66, bytes(config.tftpServerName()));
+        // dhcp4java knows no type for 209/210 (setOptionAsString refuses them): raw bytes.
+        if (config.configFile() != null) p.setOptionRaw(OPT_PXE_CONFIG_FILE, bytes(config.configFile()));
+        if (config.pathPrefix() != null) p.setOptionRaw(OPT_PXE_PATH_PREFIX, bytes(config.pathPrefix()));
         return p;
     }
 
@@ -172,6 +173,10 @@ public final class DhcpResponder {
             out[i] = fields[i].toByteArray();
         }
         return out;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static byte[] nulTerminated(String s) {

@@ -87,7 +87,12 @@ public final class DhcpServer implements AutoCloseable {
                 continue;
             }
             buf.flip();
-            handle(Arrays.copyOf(buf.array(), buf.limit()), source);
+            try {
+                handle(Arrays.copyOf(buf.array(), buf.limit()), source);
+            } catch (RuntimeException e) {
+                // One odd packet must not end the server: say what happened and serve the next one.
+                log("dhcp: cannot handle a packet from " + source + ": " + e);
+            }
         }
     }
 

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.javapxeboot.mock.PxeMockServer;
-import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -30,11 +29,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * Parameters of type {@link PxeMockServer} in test methods, lifecycle methods and constructors
  * receive the server; {@link #server()} returns it too.
  */
-public final class PxeMockExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+public final class PxeMockExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
     private final Consumer<PxeMockServer.Builder> configure;
     private final Map<String, byte[]> files;
-    private PxeMockServer classServer;
-    private PxeMockServer methodServer;
+    private final ExtensionContext.Namespace namespace = ExtensionContext.Namespace.create(PxeMockExtension.class, this);
+    private volatile PxeMockServer current;
 
     /** The {@code @ExtendWith} form: default settings. */
     public PxeMockExtension() {
@@ -50,33 +49,44 @@ public final class PxeMockExtension implements BeforeAllCallback, AfterAllCallba
 
     /** The running server. @throws IllegalStateException outside a test */
     public PxeMockServer server() {
-        PxeMockServer s = methodServer != null ? methodServer : classServer;
+        PxeMockServer s = current;
         if (s == null) throw new IllegalStateException("the pxe-mock server runs only while a test runs");
         return s;
     }
 
-    @Override public void beforeAll(ExtensionContext context) throws IOException {
-        // beforeAll is only called when the extension is registered statically (or by @ExtendWith on
-        // the class); a static @RegisterExtension field gets one server for the class.
-        if (isStaticField(context)) classServer = start();
+    /** Closes the server when JUnit closes the context whose store holds it. */
+    private record Running(PxeMockServer server) implements ExtensionContext.Store.CloseableResource {
+        @Override public void close() { server.close(); }
     }
 
-    @Override public void afterAll(ExtensionContext context) {
-        if (classServer != null) {
-            classServer.close();
-            classServer = null;
-        }
+    /** The server visible from {@code context} (its own store or an enclosing one), or null. */
+    private PxeMockServer lookup(ExtensionContext context) {
+        Running r = context.getStore(namespace).get(Running.class, Running.class);
+        return r == null ? null : r.server();
+    }
+
+    private PxeMockServer startIn(ExtensionContext context) throws IOException {
+        PxeMockServer s = start();
+        context.getStore(namespace).put(Running.class, new Running(s));
+        current = s;
+        return s;
+    }
+
+    @Override public void beforeAll(ExtensionContext context) throws IOException {
+        // A static @RegisterExtension field: one server for the class (and its @Nested classes, which
+        // find it in the enclosing context's store). @ExtendWith on the class: one per method.
+        if (lookup(context) == null && isStaticField(context)) startIn(context);
     }
 
     @Override public void beforeEach(ExtensionContext context) throws IOException {
-        if (classServer == null) methodServer = start();
+        PxeMockServer s = lookup(context);
+        if (s == null) startIn(context);
+        else current = s;
     }
 
     @Override public void afterEach(ExtensionContext context) {
-        if (methodServer != null) {
-            methodServer.close();
-            methodServer = null;
-        }
+        // The method's own server (if any) is closed with the method context; what stays visible is the class one.
+        current = context.getParent().map(this::lookup).orElse(null);
     }
 
     @Override public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
@@ -85,10 +95,9 @@ public final class PxeMockExtension implements BeforeAllCallback, AfterAllCallba
 
     @Override public Object resolveParameter(ParameterContext p, ExtensionContext e) {
         try {
-            // A parameter of a constructor or @BeforeEach is resolved before beforeEach ran for a
-            // per-method server when the class uses TestInstance PER_METHOD: start it lazily then.
-            if (methodServer == null && classServer == null) methodServer = start();
-            return server();
+            PxeMockServer s = lookup(e);
+            // A constructor or @BeforeEach parameter can be resolved before beforeEach ran.
+            return s != null ? s : startIn(e);
         } catch (IOException ex) {
             throw new ParameterResolutionException("cannot start the pxe-mock server: " + ex.getMessage(), ex);
         }

@@ -1,0 +1,275 @@
+package org.javapxeboot.mock.tftp;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.util.Map;
+import org.javapxeboot.mock.fault.ErrorFault;
+import org.javapxeboot.mock.fault.FaultInjector;
+import org.javapxeboot.mock.fault.Faults;
+import org.javapxeboot.tftp.TftpCodec;
+import org.javapxeboot.tftp.TftpError;
+import org.javapxeboot.tftp.TftpPacket;
+
+/**
+ * Serves one RRQ. Lock-step (RFC 1350) or windowed (RFC 7440). The acknowledgement rules:
+ * <ul>
+ *   <li>An ACK of a block in the outstanding window moves the window's start past it; if it is not
+ *       the window's last block the client saw a gap, so the next window starts right after it
+ *       (RFC 7440 section 4: restart from the first unacknowledged block).</li>
+ *   <li>A duplicate ACK of the block just before the window (the client repeating "I still wait")
+ *       resends the window at once, so clients that re-ACK on their own timer (busybox after 100 ms,
+ *       our client on a gap) recover without waiting for our timeout, unless (a) it is accounted for
+ *       by an extra copy of that block we sent ourselves (each copy draws one ACK: ignoring exactly
+ *       those is what prevents the sorcerer's apprentice doubling of RFC 1123 4.2.3.1), or (b) it
+ *       arrives less than half a smoothed RTT (at least 50 us) after the window went out, when it
+ *       cannot be an answer to it (a burst of gap ACKs for the same hole). Such resends count against
+ *       the retry limit like timeouts do.</li>
+ *   <li>Without any ACK for the timeout (negotiated, else the server's default) the window from its
+ *       first unacknowledged block is resent, at most {@code maxRetries} times in a row.</li>
+ *   <li>Block numbers roll over from 65535 to 0.</li>
+ * </ul>
+ */
+final class ReadTransfer implements Runnable {
+    private static final long MIN_DUP_GUARD_NANOS = 50_000;
+
+    private final TftpServer server;
+    private final TftpRequestRecord record;
+    private final TftpPacket.Request request;
+    private final FaultInjector faults;
+    private final TftpServerConfig config;
+    private long retransmissions;
+    private long bytes;
+    private Map<String, String> negotiated = Map.of();
+
+    ReadTransfer(TftpServer server, TftpRequestRecord record, TftpPacket.Request request, FaultInjector faults) {
+        this.server = server;
+        this.record = record;
+        this.request = request;
+        this.faults = faults;
+        this.config = server.config();
+    }
+
+    @Override public void run() {
+        long started = System.nanoTime();
+        TransferRecord result;
+        try (Link link = new Link(config.bindAddress(), record.client(), config.socketBufferBytes(), faults, server.delayLine())) {
+            result = serve(link);
+        } catch (ClosedByInterruptException e) {
+            result = end(TransferRecord.Outcome.ABORTED, -1, "server closed");
+        } catch (IOException e) {
+            result = end(server.closed() ? TransferRecord.Outcome.ABORTED : TransferRecord.Outcome.TIMED_OUT, -1, "I/O error: " + e.getMessage());
+        }
+        server.finish(result, System.nanoTime() - started);
+    }
+
+    private TransferRecord end(TransferRecord.Outcome outcome, int code, String message) {
+        return new TransferRecord(record, outcome, code, message, bytes, negotiated, retransmissions);
+    }
+
+    private TransferRecord error(Link link, int code, String message) throws IOException {
+        link.sendReliably(ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Error(code, message))));
+        server.stats().errorsSent.incrementAndGet();
+        return end(TransferRecord.Outcome.ERROR_SENT, code, message);
+    }
+
+    private TransferRecord serve(Link link) throws IOException {
+        Faults f = faults.faults();
+        RootResolver.Resolution where = server.resolver().forRead(request.filename());
+        if (!where.ok()) return error(link, where.errorCode(), where.error());
+        ErrorFault errorFault = f.errorFor(request.filename());
+        try (FileSource source = FileSource.open(where.path(), request.mode().equals("netascii"))) {
+            Negotiation.Limits limits = new Negotiation.Limits(config.maxBlksize(), config.maxWindowsize(), config.timeoutMillis() * 1000, config.maxWriteBytes());
+            Negotiation n = f.refuseOptions() ? Negotiation.none(limits) : Negotiation.negotiate(request.options(), true, source.size(), limits);
+            if (!n.ok()) return error(link, TftpError.OPTION_REFUSED.code(), "Option refused: " + n.error());
+            if (errorFault != null && errorFault.afterBlocks() == 0) return error(link, errorFault.code(), errorFault.message());
+            negotiated = n.oack();
+            return new Sender(link, source, n, errorFault).run();
+        } catch (IOException e) {
+            if (e instanceof ClosedByInterruptException) throw e;
+            return error(link, TftpError.ACCESS_VIOLATION.code(), "Access violation: cannot read file");
+        }
+    }
+
+    /** The send loop; fields are its state. */
+    private final class Sender {
+        private final Link link;
+        private final FileSource source;
+        private final int blksize, window;
+        private final long timeoutNanos;
+        private final long last, limit;
+        private final ErrorFault errorFault;
+        private final ByteBuffer out;
+        private final byte[] in = new byte[65536];
+        private final int[] copies;
+        private long base = 1, next = 1, highestSent;
+        private long windowSentAt;
+        private boolean windowIsResend;
+        private long srtt;
+        private int expectedDups;
+        private int retries;
+        private boolean errorDue;
+
+        Sender(Link link, FileSource source, Negotiation n, ErrorFault errorFault) {
+            this.link = link;
+            this.source = source;
+            this.blksize = n.blksize();
+            this.window = n.windowsize();
+            this.timeoutNanos = n.timeoutMicros() * 1000;
+            this.last = source.size() / blksize + 1;
+            long stall = faults.faults().stallAfter();
+            this.limit = stall > 0 ? Math.min(last, stall) : last;
+            this.errorFault = errorFault;
+            this.out = ByteBuffer.allocateDirect(blksize + 4);
+            this.copies = new int[window];
+        }
+
+        TransferRecord run() throws IOException {
+            if (!negotiated.isEmpty() && !optionAck()) return outcome;
+            sendWindow();
+            if (errorDue) return error(link, errorFault.code(), errorFault.message());
+            while (base <= last) {
+                int len = link.receive(in, windowSentAt + timeoutNanos - System.nanoTime());
+                if (len < 0) {
+                    if (++retries > config.maxRetries()) {
+                        return end(base > limit ? TransferRecord.Outcome.STALLED : TransferRecord.Outcome.TIMED_OUT, -1,
+                            "no ACK for block " + base + " after " + config.maxRetries() + " retransmissions");
+                    }
+                    resend();
+                } else {
+                    int op = TftpCodec.peekOpcode(in, 0, len);
+                    if (op == TftpPacket.ERROR) return clientError(len);
+                    if (op != TftpPacket.ACK || len < 4) continue; // stray packet: RFC 1350 lets the transfer go on
+                    onAck(TftpCodec.peekBlock(in, 0));
+                }
+                if (errorDue) return error(link, errorFault.code(), errorFault.message());
+            }
+            return end(TransferRecord.Outcome.COMPLETED, -1, "");
+        }
+
+        private TransferRecord outcome;
+
+        /** Sends the OACK and waits for ACK 0 (RFC 2347); false with {@link #outcome} set when the transfer ends. */
+        private boolean optionAck() throws IOException {
+            ByteBuffer oack = ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.OptionAck(negotiated)));
+            int attempts = 0, delivered = 0;
+            while (true) {
+                if (attempts > config.maxRetries()) {
+                    outcome = end(TransferRecord.Outcome.TIMED_OUT, -1, "no ACK for the OACK");
+                    return false;
+                }
+                if (attempts > 0) {
+                    retransmissions++;
+                    server.stats().retransmissions.incrementAndGet();
+                }
+                attempts++;
+                delivered += link.send(oack.duplicate(), 0);
+                long sentAt = System.nanoTime();
+                while (true) {
+                    int len = link.receive(in, sentAt + timeoutNanos - System.nanoTime());
+                    if (len < 0) break;
+                    int op = TftpCodec.peekOpcode(in, 0, len);
+                    if (op == TftpPacket.ERROR) {
+                        // Typically error 8: the client does not like the values we chose.
+                        outcome = clientError(len);
+                        return false;
+                    }
+                    if (op == TftpPacket.ACK && len >= 4 && TftpCodec.peekBlock(in, 0) == 0) {
+                        expectedDups = Math.max(0, delivered - 1);
+                        return true;
+                    }
+                }
+            }
+        }
+
+        private TransferRecord clientError(int len) {
+            String message;
+            int code;
+            try {
+                TftpPacket.Error e = (TftpPacket.Error) TftpCodec.decode(in, 0, len);
+                code = e.code();
+                message = e.message();
+            } catch (org.javapxeboot.tftp.TftpProtocolException ex) {
+                code = 0;
+                message = "malformed ERROR";
+            }
+            return end(TransferRecord.Outcome.CLIENT_ERROR, code, message);
+        }
+
+        private void onAck(int wire) throws IOException {
+            long ref = base - 1;
+            long abs = ref + ((wire - (ref & 0xFFFF)) & 0xFFFF);
+            long now = System.nanoTime();
+            if (abs >= base && abs < next) {
+                if (!windowIsResend && abs == next - 1) {
+                    long sample = now - windowSentAt;
+                    srtt = srtt == 0 ? sample : (7 * srtt + sample) / 8;
+                }
+                expectedDups = Math.max(0, copies[(int) (abs % window)] - 1);
+                boolean gap = abs < next - 1;
+                base = abs + 1;
+                next = base;
+                retries = 0;
+                if (gap) {
+                    retransmissions++;
+                    server.stats().retransmissions.incrementAndGet();
+                }
+                if (base <= last) sendWindow();
+            } else if (abs == ref) {
+                if (expectedDups > 0) {
+                    expectedDups--;
+                    return;
+                }
+                if (now - windowSentAt < Math.max(srtt / 2, MIN_DUP_GUARD_NANOS)) return;
+                if (base > limit) return; // stalled on purpose
+                if (++retries > config.maxRetries()) return; // the timeout path ends the transfer
+                resend();
+            }
+            // Any other block number is an old or impossible ACK: ignored.
+        }
+
+        private void resend() throws IOException {
+            if (base <= limit) {
+                next = base;
+                retransmissions++;
+                server.stats().retransmissions.incrementAndGet();
+                sendWindow();
+            } else {
+                windowSentAt = System.nanoTime(); // stalled: keep waiting silently
+            }
+        }
+
+        private void sendWindow() throws IOException {
+            windowIsResend = next <= highestSent;
+            long end = Math.min(limit, base + window - 1);
+            while (next <= end) {
+                if (errorFault != null && next == errorFault.afterBlocks() + 1) {
+                    errorDue = true;
+                    break;
+                }
+                sendBlock(next++);
+            }
+            link.flush();
+            windowSentAt = System.nanoTime();
+        }
+
+        private void sendBlock(long abs) throws IOException {
+            long pos = (abs - 1) * blksize;
+            int len = (int) Math.min(blksize, source.size() - pos);
+            out.clear();
+            out.put((byte) 0).put((byte) TftpPacket.DATA).put((byte) (abs >> 8)).put((byte) abs);
+            source.read(pos, len, out);
+            out.flip();
+            int slot = (int) (abs % window);
+            if (abs > highestSent) {
+                highestSent = abs;
+                copies[slot] = 0;
+                bytes += len;
+            }
+            server.stats().dataPacketsSent.incrementAndGet();
+            server.stats().bytesSent.addAndGet(len);
+            // Count the copies that really left (a duplicate fault draws a second ACK too).
+            copies[slot] += link.send(out, abs);
+        }
+    }
+}

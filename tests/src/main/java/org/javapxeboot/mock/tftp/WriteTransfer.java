@@ -1,0 +1,125 @@
+package org.javapxeboot.mock.tftp;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import org.javapxeboot.mock.fault.FaultInjector;
+import org.javapxeboot.tftp.TftpCodec;
+import org.javapxeboot.tftp.TftpError;
+import org.javapxeboot.tftp.TftpPacket;
+
+/**
+ * Receives one WRQ (only when writes are enabled), lock-step. The data goes to a hidden temporary
+ * file beside the target and is renamed over it when the last block arrives, so a reader never
+ * sees half a file and a failed transfer leaves nothing behind. A duplicate DATA block is answered
+ * by repeating its ACK (RFC 1350); the receiver cannot cause the sorcerer's apprentice bug.
+ */
+final class WriteTransfer implements Runnable {
+    private final TftpServer server;
+    private final TftpRequestRecord record;
+    private final TftpPacket.Request request;
+    private final FaultInjector faults;
+    private final TftpServerConfig config;
+    private long bytes;
+    private long retransmissions;
+    private Map<String, String> negotiated = Map.of();
+
+    WriteTransfer(TftpServer server, TftpRequestRecord record, TftpPacket.Request request, FaultInjector faults) {
+        this.server = server;
+        this.record = record;
+        this.request = request;
+        this.faults = faults;
+        this.config = server.config();
+    }
+
+    @Override public void run() {
+        long started = System.nanoTime();
+        TransferRecord result;
+        try (Link link = new Link(config.bindAddress(), record.client(), config.socketBufferBytes(), faults, server.delayLine())) {
+            result = receive(link);
+        } catch (ClosedByInterruptException e) {
+            result = end(TransferRecord.Outcome.ABORTED, -1, "server closed");
+        } catch (IOException e) {
+            result = end(TransferRecord.Outcome.TIMED_OUT, -1, "I/O error: " + e.getMessage());
+        }
+        server.finish(result, System.nanoTime() - started);
+    }
+
+    private TransferRecord end(TransferRecord.Outcome outcome, int code, String message) {
+        return new TransferRecord(record, outcome, code, message, bytes, negotiated, retransmissions);
+    }
+
+    private TransferRecord error(Link link, int code, String message) throws IOException {
+        link.sendReliably(ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Error(code, message))));
+        server.stats().errorsSent.incrementAndGet();
+        return end(TransferRecord.Outcome.ERROR_SENT, code, message);
+    }
+
+    private TransferRecord receive(Link link) throws IOException {
+        RootResolver.Resolution where = server.resolver().forWrite(request.filename());
+        if (!where.ok()) return error(link, where.errorCode(), where.error());
+        Negotiation.Limits limits = new Negotiation.Limits(config.maxBlksize(), 1, config.timeoutMillis() * 1000, config.maxWriteBytes());
+        Negotiation n = faults.faults().refuseOptions() ? Negotiation.none(limits) : Negotiation.negotiate(request.options(), false, 0, limits);
+        if (!n.ok()) return error(link, TftpError.OPTION_REFUSED.code(), "Option refused: " + n.error());
+        negotiated = n.oack();
+        Path target = where.path();
+        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
+        boolean done = false;
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ByteBuffer reply = ByteBuffer.wrap(negotiated.isEmpty() ? TftpCodec.encode(new TftpPacket.Ack(0)) : TftpCodec.encode(new TftpPacket.OptionAck(negotiated)));
+            long timeoutNanos = n.timeoutMicros() * 1000;
+            byte[] in = new byte[65536];
+            long expected = 1;
+            int retries = 0;
+            link.send(reply.duplicate(), 0);
+            long sentAt = System.nanoTime();
+            while (true) {
+                int len = link.receive(in, sentAt + timeoutNanos - System.nanoTime());
+                if (len < 0) {
+                    if (++retries > config.maxRetries()) return end(TransferRecord.Outcome.TIMED_OUT, -1, "no DATA block " + expected);
+                    retransmissions++;
+                    server.stats().retransmissions.incrementAndGet();
+                    link.send(reply.duplicate(), 0);
+                    sentAt = System.nanoTime();
+                    continue;
+                }
+                int op = TftpCodec.peekOpcode(in, 0, len);
+                if (op == TftpPacket.ERROR) return end(TransferRecord.Outcome.CLIENT_ERROR, -1, "client sent an error");
+                if (op != TftpPacket.DATA || len < 4) continue;
+                int block = TftpCodec.peekBlock(in, 0);
+                int size = len - 4;
+                if (block == (int) (expected & 0xFFFF)) {
+                    if (size > n.blksize()) return error(link, TftpError.ILLEGAL_OPERATION.code(), "DATA block " + expected + " is larger than blksize " + n.blksize());
+                    if (bytes + size > config.maxWriteBytes()) return error(link, TftpError.DISK_FULL.code(), "Disk full: the server's write cap is " + config.maxWriteBytes() + " bytes");
+                    out.write(ByteBuffer.wrap(in, 4, size));
+                    bytes += size;
+                    server.stats().bytesReceived.addAndGet(size);
+                    reply = ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Ack(block)));
+                    retries = 0;
+                    if (size < n.blksize()) {
+                        out.force(false);
+                        out.close();
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                        done = true;
+                        link.send(reply.duplicate(), 0);
+                        return end(TransferRecord.Outcome.COMPLETED, -1, "");
+                    }
+                    expected++;
+                    link.send(reply.duplicate(), 0);
+                    sentAt = System.nanoTime();
+                } else if (block == (int) ((expected - 1) & 0xFFFF)) {
+                    // Our ACK was lost: repeat it.
+                    link.send(reply.duplicate(), 0);
+                }
+            }
+        } finally {
+            if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+}

@@ -11,6 +11,7 @@ public final class Log {
 
     private final PrintStream err;
     private final Level level;
+    private final long start = System.nanoTime();
 
     public Log(PrintStream err, Level level) {
         this.err = err;
@@ -22,8 +23,10 @@ public final class Log {
     /** A progress line, shown unless --quiet. */
     public void info(String msg) { if (level != Level.QUIET) err.println("javapxeboot: " + msg); }
 
-    /** Detail, shown with -v. */
-    public void debug(String msg) { if (level == Level.VERBOSE) err.println("javapxeboot: " + msg); }
+    /** Detail, shown with -v, with the milliseconds since start so an admin sees where a boot spends its time. */
+    public void debug(String msg) {
+        if (level == Level.VERBOSE) err.println("javapxeboot: [" + (System.nanoTime() - start) / 1_000_000 + " ms] " + msg);
+    }
 
     public void warn(String msg) { err.println("javapxeboot: warning: " + msg); }
 

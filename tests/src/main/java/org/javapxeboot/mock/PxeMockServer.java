@@ -138,7 +138,8 @@ public final class PxeMockServer implements AutoCloseable {
         }
     }
 
-    static void deleteTree(Path dir) {
+    /** Deletes a directory tree, best effort (used for temporary roots and the demo's scratch space). */
+    public static void deleteTree(Path dir) {
         try {
             if (!Files.exists(dir)) return;
             Files.walkFileTree(dir, new SimpleFileVisitor<>() {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pxe-mock", mixinStandardHelpOptions = true, version = "pxe-mock 0.1.0",
     description = "A mock DHCP/TFTP server for testing PXE boot flows (serve is the default subcommand).",
-    subcommands = {ServeCommand.class, RelayCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, RelayCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class PxeMockCli implements Runnable {
     /** Exit code for bad arguments (picocli's usage code). */
     public static final int EXIT_USAGE = 2;

@@ -38,7 +38,6 @@ public final class ProvisionCli implements Callable<Integer> {
         CommandLine cl = new CommandLine(new ProvisionCli());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExitCodeOnInvalidInput(INVALID);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("provision: " + ex);
             return FAILED;

@@ -76,6 +76,7 @@ public final class ClusterLoader {
     private static final Set<Tag> ALLOWED_TAGS = Set.of(Tag.STR, Tag.INT, Tag.BOOL, Tag.FLOAT, Tag.NULL, Tag.MAP,
             Tag.SEQ, Tag.TIMESTAMP);
     private static final Pattern MAC = Pattern.compile("[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\\1[0-9A-Fa-f]{2}){4}");
+    private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
     private static final Pattern VAR = Pattern.compile("[a-z][a-z0-9_]*");
     private static final Pattern URL = Pattern.compile("https?://[A-Za-z0-9.\\[\\]:-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?");
@@ -568,8 +569,15 @@ public final class ClusterLoader {
                 continue;
             }
             opts.put("mac", norm);
+            String bridge = opts.get("bridge");
+            if (bridge != null && !IFNAME.matcher(bridge).matches()) {
+                // Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no '/', ':' or spaces
+                problems.error(where, "vif '" + s + "': bridge '" + bridge + "' is not a Linux interface name"
+                        + " (letters, digits, _ . -, at most 15)");
+                continue;
+            }
             if (ok) {
-                out.add(new Vif(norm, opts.get("bridge"), Map.copyOf(opts), where));
+                out.add(new Vif(norm, opts.get("bridge"), java.util.Collections.unmodifiableMap(opts), where));
             }
         }
         return out;

@@ -7,7 +7,7 @@ import java.util.Map;
  *
  * @param mac     lowercase, colon separated
  * @param bridge  the host bridge, or null for the hypervisor's default
- * @param options every key=value of the string in order (mac and bridge included), for the xm/xl writers
+ * @param options every key=value of the string in the order given (mac normalised), for the xm/xl writers
  */
 public record Vif(String mac, String bridge, Map<String, String> options, Location where) {
 

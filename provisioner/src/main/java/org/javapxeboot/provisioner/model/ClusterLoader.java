@@ -724,7 +724,7 @@ public final class ClusterLoader {
                                 + "' it is listed under; drop one");
                     }
                 }
-                domain(e.getKey(), at(e.getValue().key), e.getValue().where, fields, defaults, inherited, guests);
+                domain(e.getKey(), at(e.getValue().key), at(e.getValue().key), fields, defaults, inherited, guests);
             }
         } else if (node instanceof SequenceNode s) {
             for (Node item : s.getValue()) {

@@ -143,6 +143,8 @@ public final class Provisioner {
                 if (gp.actions().stream().noneMatch(Action::isChange)) {
                     unchanged++;
                 }
+            } catch (DiskProblem e) {
+                errors.add(e.where + ": " + g.name() + ": " + e.getMessage());
             } catch (RenderException | StorageException | IOException e) {
                 for (String line : String.valueOf(e.getMessage()).split("\n")) {
                     errors.add(g.where() + ": " + g.name() + ": " + line);
@@ -245,7 +247,9 @@ public final class Provisioner {
         if (start) {
             actions.add(new Action(Action.Kind.START, g.name(), "libvirt domain", installed ? "boots its disk" : "boots the installer"));
         }
-        return new GuestPlan(g, List.copyOf(actions), toWrite, xml, define, start, autostart);
+        // saved and compared without the UUID (libvirt picks it at the first define); sent with it after
+        String toDefine = domain == null ? xml : DomainXml.render(g, cluster.server(), installed, domain.uuid());
+        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart);
     }
 
     private void planDisk(Guest g, Disk d, Set<String> vgsToCreate, List<Action> actions) throws StorageException {
@@ -254,12 +258,12 @@ public final class Provisioner {
                 FileDisks.State s = FileDisks.inspect(Path.of(d.path()));
                 if (!s.exists()) {
                     if (!d.create()) {
-                        throw new StorageException(d.where() + ": " + d.path() + " does not exist and create is false");
+                        throw new DiskProblem(d, d.path() + " does not exist and create is false");
                     }
                     actions.add(new Action(Action.Kind.CREATE_DISK, g.name(), d.path(), Size.format(d.sizeBytes())
                             + (options.preallocate() ? " preallocated" : " sparse")));
                 } else if (!s.regularFile()) {
-                    throw new StorageException(d.where() + ": " + d.path() + " exists and is not a regular file");
+                    throw new DiskProblem(d, d.path() + " exists and is not a regular file");
                 } else if (d.sizeBytes() > 0 && s.sizeBytes() != d.sizeBytes()) {
                     if (s.sizeBytes() < d.sizeBytes() && options.grow()) {
                         actions.add(new Action(Action.Kind.GROW_DISK, g.name(), d.path(), Size.format(s.sizeBytes())
@@ -284,8 +288,8 @@ public final class Provisioner {
                 try {
                     o = lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), true, options.grow());
                 } catch (StorageException e) {
-                    throw new StorageException(d.where() + ": " + e.getMessage()
-                            + (cluster.volumeGroups().containsKey(d.vg()) ? "" : " (volume_groups: may allow creating it)"), e);
+                    throw new DiskProblem(d, e.getMessage()
+                            + (cluster.volumeGroups().containsKey(d.vg()) ? "" : " (volume_groups: may allow creating it)"));
                 }
                 switch (o.status()) {
                     case "would-create":
@@ -307,6 +311,16 @@ public final class Provisioner {
             }
             default:
                 break; // phy: an existing device, never created
+        }
+    }
+
+    /** A planning failure that belongs to one disk entry of the YAML. */
+    private static final class DiskProblem extends StorageException {
+        final org.javapxeboot.provisioner.model.Location where;
+
+        DiskProblem(Disk d, String message) {
+            super(message);
+            this.where = d.where();
         }
     }
 

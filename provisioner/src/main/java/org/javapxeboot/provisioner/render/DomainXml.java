@@ -28,6 +28,14 @@ public final class DomainXml {
      *                  installer kernel. Xen PV guests are unaffected (their pxelinux entry switches).
      */
     public static String render(Guest g, String server, boolean installed) throws RenderException {
+        return render(g, server, installed, null);
+    }
+
+    /**
+     * With {@code uuid}: for redefining an existing domain. libvirt refuses a definition without
+     * the UUID while a domain of that name runs ("already exists with uuid ...").
+     */
+    public static String render(Guest g, String server, boolean installed, String uuid) throws RenderException {
         StringWriter out = new StringWriter();
         try {
             XMLStreamWriter w = FACTORY.createXMLStreamWriter(out);
@@ -36,6 +44,9 @@ public final class DomainXml {
             w.writeStartElement("domain");
             x.attr("type", type);
             x.text(1, "name", g.name());
+            if (uuid != null) {
+                x.text(1, "uuid", uuid);
+            }
             x.open(1, "memory");
             x.attr("unit", "MiB");
             x.chars(Integer.toString(g.memoryMiB()));

@@ -190,8 +190,12 @@ public final class Provisioner {
     private GuestPlan planGuest(Guest g, DomainInfo domain, Set<String> vgsToCreate)
             throws RenderException, StorageException, IOException {
         List<Action> actions = new ArrayList<>();
+        // A disk is never changed under a running guest: its kernel would not see the new size
+        // and a file system on it could be corrupted. Growing waits until the guest is stopped.
+        boolean running = domain != null && domain.state() != DomainState.SHUTOFF
+                && domain.state() != DomainState.CRASHED && domain.state() != DomainState.NOSTATE;
         for (Disk d : g.disks()) {
-            planDisk(g, d, vgsToCreate, actions);
+            planDisk(g, d, vgsToCreate, actions, options.grow() && !running, running);
         }
         boolean installed = Files.exists(layout.installed(g.name()));
         String xml = DomainXml.render(g, cluster.server(), installed);
@@ -252,7 +256,9 @@ public final class Provisioner {
         return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart);
     }
 
-    private void planDisk(Guest g, Disk d, Set<String> vgsToCreate, List<Action> actions) throws StorageException {
+    private void planDisk(Guest g, Disk d, Set<String> vgsToCreate, List<Action> actions, boolean grow, boolean running)
+            throws StorageException {
+        String growHint = running && options.grow() ? "; not grown while the guest runs" : "; --grow grows it";
         switch (d.type()) {
             case FILE: {
                 FileDisks.State s = FileDisks.inspect(Path.of(d.path()));
@@ -265,13 +271,13 @@ public final class Provisioner {
                 } else if (!s.regularFile()) {
                     throw new DiskProblem(d, d.path() + " exists and is not a regular file");
                 } else if (d.sizeBytes() > 0 && s.sizeBytes() != d.sizeBytes()) {
-                    if (s.sizeBytes() < d.sizeBytes() && options.grow()) {
+                    if (s.sizeBytes() < d.sizeBytes() && grow) {
                         actions.add(new Action(Action.Kind.GROW_DISK, g.name(), d.path(), Size.format(s.sizeBytes())
                                 + " to " + Size.format(d.sizeBytes())));
                     } else {
                         actions.add(new Action(Action.Kind.DIFFERS, g.name(), d.path(), "is " + Size.format(s.sizeBytes())
                                 + ", YAML says " + Size.format(d.sizeBytes())
-                                + (s.sizeBytes() > d.sizeBytes() ? "; never shrunk" : "; --grow grows it")));
+                                + (s.sizeBytes() > d.sizeBytes() ? "; never shrunk" : growHint)));
                     }
                 }
                 break;
@@ -286,7 +292,7 @@ public final class Provisioner {
                 }
                 Lvm.Outcome o;
                 try {
-                    o = lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), true, options.grow());
+                    o = lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), true, grow);
                 } catch (StorageException e) {
                     throw new DiskProblem(d, e.getMessage()
                             + (cluster.volumeGroups().containsKey(d.vg()) ? "" : " (volume_groups: may allow creating it)"));
@@ -301,8 +307,8 @@ public final class Provisioner {
                         break;
                     case "differs":
                         actions.add(new Action(Action.Kind.DIFFERS, g.name(), d.vg() + "/" + d.lv(), "is "
-                                + Size.format(o.sizeBytes()) + ", YAML says " + Size.format(o.requestedBytes()) + "; "
-                                + o.values().getOrDefault("reason", "")));
+                                + Size.format(o.sizeBytes()) + ", YAML says " + Size.format(o.requestedBytes())
+                                + (o.sizeBytes() > o.requestedBytes() ? "; never shrunk" : growHint)));
                         break;
                     default:
                         break; // unchanged
@@ -379,7 +385,7 @@ public final class Provisioner {
                 case GROW_DISK: {
                     Disk d = disk(g, a.target());
                     FileDisks.Result r = files.ensure(Path.of(d.path()), d.sizeBytes(), options.preallocate(),
-                            options.grow(), reporter::bytes);
+                            a.kind() == Action.Kind.GROW_DISK, reporter::bytes);
                     if (r.outcome() == FileDisks.Outcome.DIFFERS) {
                         throw new StorageException(d.path() + " " + r.detail() + " (changed since the plan)");
                     }
@@ -389,7 +395,7 @@ public final class Provisioner {
                 case CREATE_LV:
                 case GROW_LV: {
                     Disk d = lv(g, a.target());
-                    Lvm.Outcome o = lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), false, options.grow());
+                    Lvm.Outcome o = lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), false, a.kind() == Action.Kind.GROW_LV);
                     record(done, new Action(a.kind(), a.guest(), a.target(), o.status() + ", " + Size.format(o.sizeBytes())));
                     break;
                 }

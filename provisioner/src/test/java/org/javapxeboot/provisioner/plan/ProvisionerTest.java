@@ -157,7 +157,14 @@ class ProvisionerTest {
         assertTrue(differs.get(0).toString().contains("is 32MiB, YAML says 16MiB; never shrunk"), differs.get(0).toString());
         assertTrue(differs.get(1).toString().contains("--grow grows it"), differs.get(1).toString());
 
-        Provisioner.Report grown = provisioner(c, new Provisioner.Options(true, false, true), new FileDisks(), null, vm).apply();
+        Provisioner.Options grow = new Provisioner.Options(true, false, true);
+        Provisioner.Report whileRunning = provisioner(c, grow, new FileDisks(), null, vm).apply();
+        assertTrue(whileRunning.ok());
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(g2), "never grown under a running guest");
+        assertTrue(whileRunning.plan().actions().stream().anyMatch(a -> a.toString().contains("not grown while the guest runs")),
+                whileRunning.plan().actions().toString());
+        vm.destroy("g2");
+        Provisioner.Report grown = provisioner(c, grow, new FileDisks(), null, vm).apply();
         assertTrue(grown.ok());
         assertEquals(8L << 20, Files.size(g2));
         byte[] head = new byte[3];

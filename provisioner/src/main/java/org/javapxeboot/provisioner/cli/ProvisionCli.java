@@ -234,16 +234,23 @@ public final class ProvisionCli implements Callable<Integer> {
                 return INVALID;
             }
             // plan must not create even the embedded node file: a fresh embedded host has no guests
+            Kickstart ks;
+            try {
+                ks = host.kickstart();
+            } catch (IOException e) {
+                err.println("provision: " + e.getMessage());
+                return INVALID;
+            }
             try (VmControl vm = host.embedded() && !Files.exists(host.nodeFile()) ? new EmptyHost() : host.open()) {
-                return printPlan(c, vm, out, err);
+                return printPlan(c, ks, vm, out, err);
             } catch (VirtException e) {
                 err.println("provision: " + e.getMessage());
                 return FAILED;
             }
         }
 
-        private int printPlan(Cluster c, VmControl vm, PrintWriter out, PrintWriter err) throws IOException {
-            Provisioner p = new Provisioner(c, host.layout(), host.kickstart(), host.lvm(), new FileDisks(), vm,
+        private int printPlan(Cluster c, Kickstart ks, VmControl vm, PrintWriter out, PrintWriter err) {
+            Provisioner p = new Provisioner(c, host.layout(), ks, host.lvm(), new FileDisks(), vm,
                     new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
             try {
                 Provisioner.Plan plan = p.plan();
@@ -264,9 +271,13 @@ public final class ProvisionCli implements Callable<Integer> {
     static final class Apply implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE") Path file;
         @Mixin HostOptions host;
-        @Option(names = "--grow", description = "grow disks and LVs smaller than the YAML says (never shrinks)") boolean grow;
+        @Option(names = "--grow", description = "grow disks and LVs smaller than the YAML says (never shrinks;"
+                + " not while the guest runs)") boolean grow;
         @Option(names = "--preallocate", description = "write new file disks in full (default: sparse)") boolean preallocate;
         @Option(names = "--no-start", description = "define guests but do not start them") boolean noStart;
+        @Option(names = "--serve", description = "then keep serving kickstarts and acks (as `serve`) until stopped") boolean serve;
+        @Option(names = "--port", defaultValue = "8069", description = "with --serve: TCP port (default: ${DEFAULT-VALUE})") int port;
+        @Option(names = "--bind", defaultValue = "0.0.0.0", description = "with --serve: address (default: ${DEFAULT-VALUE})") String bind;
         @Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -277,6 +288,13 @@ public final class ProvisionCli implements Callable<Integer> {
             if (c == null) {
                 return INVALID;
             }
+            Kickstart ks;
+            try {
+                ks = host.kickstart();
+            } catch (IOException e) {
+                err.println("provision: " + e.getMessage());
+                return INVALID;
+            }
             VmControl vm;
             try {
                 vm = host.open();
@@ -284,31 +302,9 @@ public final class ProvisionCli implements Callable<Integer> {
                 err.println("provision: " + e.getMessage());
                 return FAILED;
             }
+            int rc;
             try {
-                Provisioner p = new Provisioner(c, host.layout(), host.kickstart(), host.lvm(), new FileDisks(), vm,
-                        new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
-                Provisioner.Report r;
-                try {
-                    r = p.apply();
-                } catch (ProvisionException e) {
-                    e.reasons().forEach(err::println);
-                    err.println("provision: nothing was changed");
-                    return FAILED;
-                }
-                for (Action a : r.plan().actions()) {
-                    if (a.kind() == Action.Kind.DIFFERS) {
-                        out.println(a);
-                    }
-                }
-                if (!r.ok()) {
-                    r.failures().forEach(err::println);
-                    err.println("provision: " + r.failures().size() + " failure(s); " + r.done().size()
-                            + " step(s) done (listed above); run apply again after fixing the cause");
-                    return FAILED;
-                }
-                out.println(r.done().isEmpty() ? "Nothing to do: " + c.guests().size() + " guest(s) up to date."
-                        : "Done: " + r.done().size() + " step(s) for " + c.guests().size() + " guest(s).");
-                return OK;
+                rc = apply(c, ks, vm, out, err);
             } finally {
                 try {
                     host.save(vm);
@@ -317,6 +313,37 @@ public final class ProvisionCli implements Callable<Integer> {
                 }
                 vm.close();
             }
+            if (rc != OK || !serve) {
+                return rc;
+            }
+            return Serve.serve(c, host, ks, bind, port, out, err);
+        }
+
+        private int apply(Cluster c, Kickstart ks, VmControl vm, PrintWriter out, PrintWriter err) {
+            Provisioner p = new Provisioner(c, host.layout(), ks, host.lvm(), new FileDisks(), vm,
+                    new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
+            Provisioner.Report r;
+            try {
+                r = p.apply();
+            } catch (ProvisionException e) {
+                e.reasons().forEach(err::println);
+                err.println("provision: nothing was changed");
+                return FAILED;
+            }
+            for (Action a : r.plan().actions()) {
+                if (a.kind() == Action.Kind.DIFFERS) {
+                    out.println(a);
+                }
+            }
+            if (!r.ok()) {
+                r.failures().forEach(err::println);
+                err.println("provision: " + r.failures().size() + " failure(s); " + r.done().size()
+                        + " step(s) done (listed above); run apply again after fixing the cause");
+                return FAILED;
+            }
+            out.println(r.done().isEmpty() ? "Nothing to do: " + c.guests().size() + " guest(s) up to date."
+                    : "Done: " + r.done().size() + " step(s) for " + c.guests().size() + " guest(s).");
+            return OK;
         }
     }
 
@@ -353,7 +380,7 @@ public final class ProvisionCli implements Callable<Integer> {
                         installed ? PxelinuxEntry.localBoot(g) : PxelinuxEntry.install(c.server(), g));
                 section(out, "kickstart (" + g.kickstart() + "): " + layout.kickstart(g.name()), ks);
                 return OK;
-            } catch (RenderException e) {
+            } catch (RenderException | IOException e) {
                 err.println(e.getMessage());
                 return INVALID;
             }
@@ -486,9 +513,22 @@ public final class ProvisionCli implements Callable<Integer> {
             if (c == null) {
                 return INVALID;
             }
+            try {
+                return serve(c, host, host.kickstart(), bind, port, out, err);
+            } catch (IOException e) {
+                err.println("provision: " + e.getMessage());
+                return INVALID;
+            }
+        }
+
+        static int serve(Cluster c, HostOptions host, Kickstart ks, String bind, int port, PrintWriter out, PrintWriter err)
+                throws InterruptedException {
             KickstartServer server;
             try {
-                server = KickstartServer.start(c, host.layout(), host.kickstart(), bind, port, out::println);
+                server = KickstartServer.start(c, host.layout(), ks, bind, port, line -> {
+                    out.println(line);
+                    out.flush();
+                });
             } catch (RenderException e) {
                 err.println(e.getMessage());
                 return INVALID;

@@ -40,6 +40,9 @@ public final class ScaleBench {
         for (int a = 2; a < args.length; a++) {
             int n = Integer.parseInt(args[a]);
             Path dir = work.resolve("n" + n);
+            if (Files.exists(dir)) {
+                dir = work.resolve("n" + n + "-" + a); // a count given twice: measure it again from scratch
+            }
             Files.createDirectories(dir);
             String yaml = yaml(n);
             Files.writeString(dir.resolve("cluster.yaml"), yaml);

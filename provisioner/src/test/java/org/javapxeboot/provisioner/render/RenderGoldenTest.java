@@ -46,6 +46,18 @@ class RenderGoldenTest {
         assertEquals("pxelinux.cfg/01-aa-00-86-e2-35-72", PxelinuxEntry.fileName(g));
     }
 
+    /** ncm-xen's kernel/ramdisk/extra on a Xen guest: direct kernel boot instead of the bootloader. */
+    @Test
+    void xenDirectKernelBoot() throws Exception {
+        Guest g = org.javapxeboot.provisioner.model.ClusterLoader.load("k.yaml", new java.io.StringReader(
+                "domains:\n  xk:\n    vif: [\"mac=aa:00:86:e2:35:74\"]\n    kernel: /boot/vmlinuz-xen\n"
+                        + "    ramdisk: /boot/initrd-xen.img\n    extra: \"console=hvc0 root=/dev/xvda1\"\n"
+                        + "    disk: [ { type: phy, path: /dev/sdb, rw: r } ]\n")).guests().get(0);
+        Golden.check("xk.xl.cfg", XlConfig.render(g));
+        Golden.check("xk.xm", XmConfig.render(g));
+        Golden.check("xk.xml", DomainXml.render(g, SERVER, false));
+    }
+
     @Test
     void kvmGuestWithPreseed() throws Exception {
         Guest g = kvm();

@@ -11,8 +11,10 @@ import java.util.Objects;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.Error;
+import org.libvirt.Library;
 import org.libvirt.LibvirtException;
 import org.libvirt.NodeInfo;
+import org.libvirt.event.LifecycleListener;
 import org.libvirt.jna.Libvirt;
 import org.libvirt.jna.virError;
 
@@ -23,8 +25,9 @@ import org.libvirt.jna.virError;
  *
  * <p>One libvirt {@link Connect} per instance; libvirt documents a connection as safe across
  * threads, and this class adds no state besides the message ring buffer (synchronized).
- * {@link #dmesg()} returns what this object saw: every operation it did and every error libvirt
- * reported, with timestamps, bounded to {@link #DEFAULT_DMESG_CAPACITY} lines unless told otherwise.
+ * {@link #dmesg()} returns what this object saw: every operation it did, every error libvirt
+ * reported and every domain lifecycle event on its connection (including those caused by other
+ * clients), with timestamps, bounded to {@link #DEFAULT_DMESG_CAPACITY} lines unless told otherwise.
  */
 public final class LibvirtVmControl implements VmControl {
 
@@ -42,6 +45,9 @@ public final class LibvirtVmControl implements VmControl {
         }
     };
     private static volatile boolean silenced;
+    // libvirt delivers domain events only through an event loop registered before the first
+    // connection is opened (virEventRegisterDefaultImpl) and run on some thread.
+    private static volatile boolean eventLoop;
 
     private final Connect conn;
     private final String uri;
@@ -49,6 +55,15 @@ public final class LibvirtVmControl implements VmControl {
     private final int capacity;
     private final Deque<String> ring = new ArrayDeque<>();
     private volatile boolean closed;
+    private final LifecycleListener events = (domain, event) -> {
+        try {
+            log("event " + domain.getName() + ": " + event);
+        } catch (LibvirtException | RuntimeException e) {
+            log("event on an unnamed domain: " + event);
+        }
+        return 0;
+    };
+    private boolean listening;
 
     /** Opens {@code uri} read-write with a system clock and a {@value #DEFAULT_DMESG_CAPACITY}-line dmesg. */
     public LibvirtVmControl(String uri) throws VirtException {
@@ -76,6 +91,14 @@ public final class LibvirtVmControl implements VmControl {
                     this.uri + ": libvirt client library not found (install Debian package libvirt0)", e);
         }
         log("connected to " + this.uri);
+        if (eventLoop) {
+            try {
+                conn.addLifecycleListener(events);
+                listening = true;
+            } catch (LibvirtException e) {
+                log("no domain events from " + this.uri + ": " + message(e));
+            }
+        }
     }
 
     private static void silence() throws VirtException {
@@ -88,6 +111,7 @@ public final class LibvirtVmControl implements VmControl {
             }
             try {
                 Connect.setErrorCallback(SILENT);
+                startEventLoop();
                 silenced = true;
             } catch (LibvirtException e) {
                 throw new VirtException(VirtException.Kind.UNAVAILABLE, "connect", null, message(e), e);
@@ -96,6 +120,25 @@ public final class LibvirtVmControl implements VmControl {
                         "libvirt client library not found (install Debian package libvirt0)", e);
             }
         }
+    }
+
+    /** Best effort: without the loop, dmesg still has every operation and error, just no foreign events. */
+    private static void startEventLoop() {
+        try {
+            Library.initEventLoop();
+        } catch (LibvirtException | RuntimeException | UnsatisfiedLinkError e) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                Library.runEventLoop();
+            } catch (LibvirtException | InterruptedException e) {
+                eventLoop = false;
+            }
+        }, "libvirt-events");
+        t.setDaemon(true);
+        t.start();
+        eventLoop = true;
     }
 
     /** The URI this object is connected to, as given (or {@link #DEFAULT_URI}). */
@@ -327,6 +370,13 @@ public final class LibvirtVmControl implements VmControl {
             return;
         }
         closed = true;
+        try {
+            if (listening) {
+                conn.removeLifecycleListener(events);
+            }
+        } catch (LibvirtException e) {
+            log("close: " + message(e));
+        }
         try {
             conn.close();
         } catch (LibvirtException e) {

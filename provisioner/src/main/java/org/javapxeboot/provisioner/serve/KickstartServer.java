@@ -27,7 +27,8 @@ import org.javapxeboot.provisioner.render.RenderException;
  * kickstart (or preseed); {@code GET} or {@code POST /ack/NAME} is the installer saying it is done,
  * and switches the guest's pxelinux entry to local boot (written to a temporary file and renamed,
  * so the TFTP server never sends half a file) and records {@code OUT/state/NAME.installed}, so
- * that {@code apply} keeps it that way (and redefines KVM guests to boot their disk).
+ * that {@code apply} keeps it that way (and redefines KVM guests to boot their disk). An ack that
+ * carries {@code mac=} (the shipped templates send it) must name the guest's boot MAC.
  *
  * <p>Kickstarts are rendered once at start: a template error stops the server from starting
  * rather than failing a guest mid-install. Only names from the YAML are served; anything else is 404.
@@ -130,7 +131,7 @@ public final class KickstartServer implements AutoCloseable {
 
     private void ack(HttpExchange ex) throws IOException {
         try (ex) {
-            drain(ex);
+            String body = drain(ex);
             String method = ex.getRequestMethod();
             if (!method.equals("GET") && !method.equals("POST")) {
                 reply(ex, 405, "use GET or POST\n");
@@ -141,6 +142,15 @@ public final class KickstartServer implements AutoCloseable {
             if (g == null) {
                 log.accept(remote(ex) + " " + method + " /ack/" + name.replaceAll("[^A-Za-z0-9_.+-]", "?") + " 404");
                 reply(ex, 404, "no such guest\n");
+                return;
+            }
+            // The shipped templates send mac=...: a mismatch means a wrong URL in a kickstart (or a
+            // guest acking for another), and switching the wrong guest to local boot is worse than no switch.
+            String mac = param(ex.getRequestURI().getRawQuery(), body, "mac");
+            if (mac != null && !mac.toLowerCase(java.util.Locale.ROOT).replace('-', ':').equals(g.bootMac())) {
+                log.accept(remote(ex) + " " + method + " /ack/" + name + " 409: mac " + mac.replaceAll("[^0-9A-Fa-f:-]", "?")
+                        + " is not " + g.bootMac());
+                reply(ex, 409, "mac does not match " + name + "'s (" + g.bootMac() + "); nothing changed\n");
                 return;
             }
             boolean already;
@@ -161,15 +171,42 @@ public final class KickstartServer implements AutoCloseable {
         }
     }
 
-    private static void drain(HttpExchange ex) throws IOException {
+    /** The request body (its first {@link #MAX_BODY} bytes; the rest is discarded). */
+    private static String drain(HttpExchange ex) throws IOException {
+        java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
         try (InputStream in = ex.getRequestBody()) {
             byte[] buf = new byte[1024];
-            int total = 0;
+            long total = 0;
             int n;
-            while ((n = in.read(buf)) > 0 && total < MAX_BODY) {
+            while ((n = in.read(buf)) > 0 && total < 16 * MAX_BODY) {
+                if (kept.size() < MAX_BODY) {
+                    kept.write(buf, 0, Math.min(n, MAX_BODY - kept.size()));
+                }
                 total += n;
             }
         }
+        return kept.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A form parameter from the query or an x-www-form-urlencoded body; split at the first '='. */
+    static String param(String query, String body, String key) {
+        for (String src : new String[] {query, body}) {
+            if (src == null) {
+                continue;
+            }
+            for (String pair : src.split("&")) {
+                int eq = pair.indexOf('=');
+                String k = eq < 0 ? pair : pair.substring(0, eq);
+                if (k.equals(key)) {
+                    try {
+                        return java.net.URLDecoder.decode(eq < 0 ? "" : pair.substring(eq + 1), StandardCharsets.UTF_8).strip();
+                    } catch (IllegalArgumentException e) {
+                        return "";
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private static String remote(HttpExchange ex) {

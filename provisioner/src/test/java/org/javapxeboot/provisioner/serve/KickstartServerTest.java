@@ -89,7 +89,10 @@ class KickstartServerTest {
         try (var files = Files.list(entry.getParent())) {
             assertEquals(1, files.count(), "no temporary file left beside the entry");
         }
-        HttpResponse<String> again = get("/ack/cagnode50");
+        HttpResponse<String> wrong = get("/ack/kvmnode1?mac=aa:00:86:e2:35:72");
+        assertEquals(409, wrong.statusCode(), "a MAC that is not the guest's switches nothing");
+        assertFalse(Files.exists(layout.installed("kvmnode1")));
+        HttpResponse<String> again = get("/ack/cagnode50?mac=AA-00-86-E2-35-72");
         assertEquals(200, again.statusCode());
         assertEquals("cagnode50: local boot (already)\n", again.body());
         assertEquals(404, get("/ack/ghost").statusCode());

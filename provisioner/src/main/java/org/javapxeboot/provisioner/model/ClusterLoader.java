@@ -138,10 +138,11 @@ public final class ClusterLoader {
         } catch (IOException e) {
             throw new ModelException(new Location(file, 0, 0), "cannot read: " + e.getMessage());
         }
-        return compose(new StringReader(text.toString()));
+        return compose(text.toString());
     }
 
-    private Cluster compose(Reader reader) throws ModelException {
+    private Cluster compose(String text) throws ModelException {
+        Reader reader = new StringReader(text);
         LoaderOptions opts = new LoaderOptions();
         opts.setAllowDuplicateKeys(false);
         opts.setMaxAliasesForCollections(MAX_ALIASES);
@@ -159,7 +160,7 @@ public final class ClusterLoader {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             throw new ModelException(at(m), yamlMessage(e));
         } catch (YAMLException e) {
-            throw new ModelException(new Location(file, 1, 1), limitMessage(e.getMessage()));
+            throw new ModelException(locateLimit(yaml, text), limitMessage(e.getMessage()));
         }
         if (root == null) {
             throw new ModelException(new Location(file, 1, 1), "the file is empty; expected a 'domains:' mapping");
@@ -230,6 +231,38 @@ public final class ClusterLoader {
         return "YAML syntax: " + limitMessage(msg);
     }
 
+    /**
+     * SnakeYAML's alias and depth limits throw without a position. Walk the parser's events (which
+     * do not expand aliases, so this is cheap) to find where the limit was crossed.
+     */
+    private Location locateLimit(Yaml yaml, String text) {
+        int aliases = 0;
+        int depth = 0;
+        Set<String> collectionAnchors = new java.util.HashSet<>();
+        try {
+            for (org.yaml.snakeyaml.events.Event e : yaml.parse(new StringReader(text))) {
+                if (e instanceof org.yaml.snakeyaml.events.AliasEvent a) {
+                    // SnakeYAML counts aliases to collections only; scalar aliases cannot blow up
+                    if (collectionAnchors.contains(a.getAnchor()) && ++aliases > MAX_ALIASES) {
+                        return at(e.getStartMark());
+                    }
+                } else if (e instanceof org.yaml.snakeyaml.events.CollectionStartEvent c) {
+                    if (c.getAnchor() != null) {
+                        collectionAnchors.add(c.getAnchor());
+                    }
+                    if (++depth > MAX_DEPTH) {
+                        return at(e.getStartMark());
+                    }
+                } else if (e instanceof org.yaml.snakeyaml.events.CollectionEndEvent) {
+                    depth--;
+                }
+            }
+        } catch (YAMLException ignored) {
+            // the parser has its own depth limit; fall back to the start of the file
+        }
+        return new Location(file, 1, 1);
+    }
+
     private static String limitMessage(String m) {
         String msg = m == null ? "unreadable YAML" : m.replace('\n', ' ');
         if (msg.contains("exceeds the limit")) {
@@ -294,7 +327,7 @@ public final class ClusterLoader {
             Value prior = out.get(key);
             if (prior != null) {
                 problems.error(at(k), "duplicate key '" + Names.printable(key) + "' in " + context
-                        + " (first given at " + prior.where.line() + ":" + prior.where.column() + ")");
+                        + " (first given at " + at(prior.key).line() + ":" + at(prior.key).column() + ")");
                 continue;
             }
             if (known != null && !known.contains(key)) {
@@ -622,7 +655,10 @@ public final class ClusterLoader {
                 if (s != null) {
                     try {
                         size = Size.parse(s);
-                        if (size < MIN_DISK) {
+                        if (size == 0) {
+                            problems.error(d.get("size").where, "size must be positive, got " + s);
+                            size = null;
+                        } else if (size < MIN_DISK) {
                             problems.error(d.get("size").where, "size " + s + " is below 1MiB"
                                     + (DIGITS.matcher(s).matches() ? "; a plain number is bytes: did you mean " + s + "GiB?" : ""));
                             size = null;

@@ -40,9 +40,10 @@ public final class Problems {
         return errors;
     }
 
-    /** The findings in the order found, then a line saying how many were left out, if any. */
+    /** The findings in file order (line, then column), then a line saying how many were left out, if any. */
     public List<Problem> all() {
         List<Problem> out = new ArrayList<>(list);
+        out.sort(java.util.Comparator.comparingInt((Problem p) -> p.where().line()).thenComparingInt(p -> p.where().column()));
         if (dropped > 0) {
             out.add(new Problem(Location.BUILTIN, Problem.Severity.ERROR, dropped + " more problems not shown"));
         }
@@ -54,7 +55,7 @@ public final class Problems {
     }
 
     public List<Problem> warnings() {
-        return list.stream().filter(p -> !p.isError()).toList();
+        return all().stream().filter(p -> !p.isError()).toList();
     }
 
     /** Throws {@link ModelException} carrying everything found, if anything was an error. */

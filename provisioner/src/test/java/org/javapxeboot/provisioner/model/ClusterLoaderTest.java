@@ -138,8 +138,8 @@ class ClusterLoaderTest {
                     vcpus: 1
                     vcpus: 2
                 """);
-        assertHas(e, "t.yaml:5:5: error: duplicate key 'memory' in domain 'a' (first given at 3:13)");
-        assertHas(e, "t.yaml:7:5: error: duplicate key 'vcpus' in domain 'a' (first given at 6:12)");
+        assertHas(e, "t.yaml:5:5: error: duplicate key 'memory' in domain 'a' (first given at 3:5)");
+        assertHas(e, "t.yaml:7:5: error: duplicate key 'vcpus' in domain 'a' (first given at 6:5)");
     }
 
     @Test

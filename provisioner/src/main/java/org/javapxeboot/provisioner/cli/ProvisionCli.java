@@ -521,8 +521,7 @@ public final class ProvisionCli implements Callable<Integer> {
             }
         }
 
-        static int serve(Cluster c, HostOptions host, Kickstart ks, String bind, int port, PrintWriter out, PrintWriter err)
-                throws InterruptedException {
+        static int serve(Cluster c, HostOptions host, Kickstart ks, String bind, int port, PrintWriter out, PrintWriter err) {
             KickstartServer server;
             try {
                 server = KickstartServer.start(c, host.layout(), ks, bind, port, line -> {
@@ -539,7 +538,13 @@ public final class ProvisionCli implements Callable<Integer> {
             out.println("serving " + c.guests().size() + " kickstart(s) on http://" + bind + ":" + server.port()
                     + "/ks/NAME.ks; acks at /ack/NAME; guests use " + c.server());
             out.flush();
-            server.awaitStop();
+            try {
+                server.awaitStop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // stopped on purpose (tests, an embedding program)
+            }
+            out.println("stopped serving");
+            out.flush();
             return OK;
         }
     }

@@ -84,10 +84,20 @@ public final class KickstartServer implements AutoCloseable {
         return http.getAddress().getPort();
     }
 
-    /** Blocks until {@link #close()} is called (from another thread or a shutdown hook). */
+    /** Blocks until {@link #close()} is called (another thread, a shutdown hook) or the thread is interrupted. */
     public void awaitStop() throws InterruptedException {
-        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "ks-http-stop"));
-        stopped.await();
+        Thread hook = new Thread(this::close, "ks-http-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } finally {
+            close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: nothing to remove
+            }
+        }
     }
 
     @Override

@@ -97,6 +97,65 @@ class ProvisionCliTest {
         assertEquals("Plan: 0 to create, 0 to change, 0 to start, 0 differing (left alone); 3 of 3 guest(s) unchanged.\n", plan2.out);
     }
 
+    /** apply --serve, the installer fetches its kickstart and acks, then plan keeps the local boot. */
+    @Test
+    void applyServeAckThenPlanKeepsLocalBoot() throws Exception {
+        java.util.concurrent.LinkedBlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.io.Writer collector = new java.io.Writer() {
+            private final StringBuilder line = new StringBuilder();
+
+            @Override
+            public synchronized void write(char[] cbuf, int off, int len) {
+                for (int i = off; i < off + len; i++) {
+                    if (cbuf[i] == '\n') {
+                        lines.add(line.toString());
+                        line.setLength(0);
+                    } else {
+                        line.append(cbuf[i]);
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        int[] code = {-1};
+        Thread t = new Thread(() -> code[0] = ProvisionCli.run(new String[] {"apply", EXAMPLE.toString(), "--out", out(),
+                "--serve", "--port", "0", "--bind", "127.0.0.1"}, new PrintWriter(collector, true), new PrintWriter(new StringWriter())));
+        t.start();
+        String serving = null;
+        while (serving == null) {
+            String l = lines.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(l != null, "no 'serving' line");
+            if (l.startsWith("serving ")) {
+                serving = l;
+            }
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("http://127.0.0.1:(\\d+)/").matcher(serving);
+        assertTrue(m.find(), serving);
+        String base = "http://127.0.0.1:" + m.group(1);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> ks = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/ks/cagnode50.ks")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ks.statusCode());
+        assertTrue(ks.body().contains("ack/cagnode50"), ks.body());
+        java.net.http.HttpResponse<String> ack = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/ack/cagnode50")).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                "mac=aa:00:86:e2:35:72")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ack.statusCode(), ack.body());
+        t.interrupt();
+        t.join(30_000);
+        assertEquals(0, code[0]);
+        assertTrue(Files.readString(dir.resolve("out/tftp/pxelinux.cfg/01-aa-00-86-e2-35-72")).contains("LOCALBOOT 0"));
+        Run plan = run("plan", EXAMPLE.toString(), "--out", out());
+        assertEquals(0, plan.code, "the acked entry is what apply wants now: " + plan.out);
+    }
+
     @Test
     void renderPrintsEverySection() {
         Run r = run("render", EXAMPLE.toString(), "cagnode50", "--out", out());

@@ -94,9 +94,9 @@ class RenderGoldenTest {
         assertTrue(e.getMessage().contains("pxelinux has no quoting"), e.getMessage());
     }
 
-    /** The xm config is Python: run it through python3 and compare every value with the input. */
+    /** The xm config is Python: run it (and the xl.cfg) through python3 and compare every value with the input. */
     @Test
-    void xmConfigReadsBackInPython(@TempDir Path dir) throws Exception {
+    void xenConfigsReadBackInPython(@TempDir Path dir) throws Exception {
         Path py = findOnPath("python3");
         Assumptions.assumeTrue(py != null, "python3 not installed: cannot read the xm config back");
         Guest g = Fixtures.hostile();
@@ -111,6 +111,20 @@ class RenderGoldenTest {
         String expected = "[" + String.join(", ", List.of(json(g.name()), json(g.extra()), json(g.bootloader()),
                 json("file:" + g.disks().get(0).path() + ",xvda,w"), json("mac=aa:00:00:00:00:01"))) + "]";
         assertEquals(expected, out);
+
+        // the xl.cfg subset written here (quoted strings, lists of them, integers) is Python syntax
+        // too, with the same escapes as libxlu: read it back the same way
+        Path xl = dir.resolve("hostile.xl.cfg");
+        Files.writeString(xl, XlConfig.render(g));
+        String xlScript = "import json,sys\nns={}\nexec(open(sys.argv[1]).read(), ns)\n"
+                + "print(json.dumps([ns['name'], ns['extra'], ns['bootloader'], ns['disk'][0], ns['bootloader_args'][0]]))\n";
+        Process px = new ProcessBuilder(py.toString(), "-c", xlScript, xl.toString()).redirectErrorStream(true).start();
+        String xlOut = new String(px.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertTrue(px.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(0, px.exitValue(), xlOut);
+        assertEquals("[" + String.join(", ", List.of(json(g.name()), json(g.extra()), json(g.bootloader()),
+                json("format=raw, vdev=xvda, access=rw, target=" + g.disks().get(0).path()),
+                json("--mac=aa:00:00:00:00:01"))) + "]", xlOut);
     }
 
     /** libvirt's own schema check, on every golden domain XML. */

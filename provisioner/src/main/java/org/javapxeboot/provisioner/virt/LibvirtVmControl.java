@@ -86,7 +86,7 @@ public final class LibvirtVmControl implements VmControl {
             this.conn = new Connect(this.uri, false);
         } catch (LibvirtException e) {
             throw map(e, "connect", null, VirtException.Kind.UNAVAILABLE);
-        } catch (UnsatisfiedLinkError e) {
+        } catch (LinkageError e) {
             throw new VirtException(VirtException.Kind.UNAVAILABLE, "connect", null,
                     this.uri + ": libvirt client library not found (install Debian package libvirt0)", e);
         }
@@ -115,7 +115,8 @@ public final class LibvirtVmControl implements VmControl {
                 silenced = true;
             } catch (LibvirtException e) {
                 throw new VirtException(VirtException.Kind.UNAVAILABLE, "connect", null, message(e), e);
-            } catch (UnsatisfiedLinkError e) {
+            } catch (LinkageError e) {
+                // JNA: UnsatisfiedLinkError on the first try, NoClassDefFoundError on every later one
                 throw new VirtException(VirtException.Kind.UNAVAILABLE, "connect", null,
                         "libvirt client library not found (install Debian package libvirt0)", e);
             }
@@ -126,7 +127,7 @@ public final class LibvirtVmControl implements VmControl {
     private static void startEventLoop() {
         try {
             Library.initEventLoop();
-        } catch (LibvirtException | RuntimeException | UnsatisfiedLinkError e) {
+        } catch (LibvirtException | RuntimeException | LinkageError e) {
             return;
         }
         Thread t = new Thread(() -> {

@@ -25,7 +25,6 @@ import org.javapxeboot.provisioner.render.PxelinuxEntry;
 import org.javapxeboot.provisioner.storage.CommandRunner;
 import org.javapxeboot.provisioner.storage.FileDisks;
 import org.javapxeboot.provisioner.storage.Lvm;
-import org.javapxeboot.provisioner.storage.StorageException;
 import org.javapxeboot.provisioner.virt.LibvirtVmControl;
 import org.javapxeboot.provisioner.virt.VmControl;
 import org.junit.jupiter.api.AfterEach;
@@ -356,10 +355,5 @@ class ProvisionerTest {
                 e.getMessage());
         assertFalse(Files.exists(out));
         assertTrue(vm.list().isEmpty());
-    }
-
-    @SuppressWarnings("unused")
-    private static StorageException unused() {
-        return null;
     }
 }

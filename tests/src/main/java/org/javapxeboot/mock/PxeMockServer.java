@@ -191,9 +191,17 @@ public final class PxeMockServer implements AutoCloseable {
         /** Default: 127.0.0.1. */
         public Builder bindAddress(InetAddress address) { bind = Objects.requireNonNull(address); return this; }
         /** 0 (default) picks a free port; 69 needs root. */
-        public Builder tftpPort(int port) { tftpPort = port; return this; }
+        public Builder tftpPort(int port) {
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("TFTP port " + port + " is outside 0..65535");
+            tftpPort = port;
+            return this;
+        }
         /** 0 (default) picks a free port; -1 turns DHCP off. */
-        public Builder dhcpPort(int port) { dhcpPort = port; return this; }
+        public Builder dhcpPort(int port) {
+            if (port < -1 || port > 65535) throw new IllegalArgumentException("DHCP port " + port + " is outside -1..65535 (-1 is off)");
+            dhcpPort = port;
+            return this;
+        }
         /** Where RFC 2131 (broadcast) replies go; default 68. */
         public Builder dhcpClientPort(int port) { dhcpClientPort = port; return this; }
         /** Forces DHCP on (e.g. to test that unknown MACs are ignored) or off; default: on when a lease is configured. */
@@ -220,7 +228,11 @@ public final class PxeMockServer implements AutoCloseable {
         /** Option 51; default 3600. */
         public Builder leaseSeconds(int s) { leaseSeconds = s; return this; }
         /** Option 52 mode 0..3; default 0 (off). */
-        public Builder overload(int mode) { overload = mode; return this; }
+        public Builder overload(int mode) {
+            if (mode < 0 || mode > 3) throw new IllegalArgumentException("option 52 overload mode " + mode + " is not 0..3");
+            overload = mode;
+            return this;
+        }
         /** NAK REQUESTs from unknown MACs instead of ignoring them; default false. */
         public Builder unknownMacNak(boolean nak) { unknownMacNak = nak; return this; }
         /** RFC 2131 replies (broadcast when the flag is set) instead of replies to the source; default: source on loopback, RFC 2131 otherwise. */
@@ -234,7 +246,11 @@ public final class PxeMockServer implements AutoCloseable {
         /** Default 256 MiB. */
         public Builder maxWriteBytes(long bytes) { maxWriteBytes = bytes; return this; }
         /** Default 64. */
-        public Builder maxTransfers(int n) { maxTransfers = n; return this; }
+        public Builder maxTransfers(int n) {
+            if (n < 1) throw new IllegalArgumentException("maxTransfers is " + n + ", must be >= 1");
+            maxTransfers = n;
+            return this;
+        }
         /** Default 65464. */
         public Builder maxBlksize(int n) { maxBlksize = n; return this; }
         /** Default 256. */

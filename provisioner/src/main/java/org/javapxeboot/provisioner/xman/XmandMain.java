@@ -79,7 +79,7 @@ public final class XmandMain implements Callable<Integer> {
     int requestTimeout = 10;
 
     @Option(names = "--threads", description = "Worker threads (default: ${DEFAULT-VALUE}).")
-    int threads = 16;
+    int threads = 64;
 
     public static void main(String[] args) {
         System.exit(run(args));

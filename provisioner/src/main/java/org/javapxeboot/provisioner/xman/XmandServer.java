@@ -133,28 +133,36 @@ public final class XmandServer implements AutoCloseable {
             o.op = path.startsWith(Protocol.PREFIX) ? path.substring(Protocol.PREFIX.length()) : path;
             if (o.op.length() > 40) o.op = o.op.substring(0, 40);
             authenticate(ex, o);
+            if (!path.startsWith(Protocol.PREFIX) || Op.of(o.op) == null) authorise(o);
             if (!path.startsWith(Protocol.PREFIX)) throw new ProtocolException(404, "NOT_FOUND", "no such path " + Protocol.printable(path) + "; operations live under " + Protocol.PREFIX);
             Op op = Op.of(o.op);
             if (op == null) throw new ProtocolException(404, "NOT_FOUND", "unknown operation " + Protocol.printable(o.op) + "; try help");
             String method = ex.getRequestMethod();
-            Map<String, Object> args;
-            if (method.equals("POST")) {
-                args = readBody(ex);
-            } else if (method.equals("GET") || method.equals("HEAD")) {
-                if (op.mutates) throw new ProtocolException(405, "METHOD_NOT_ALLOWED", op.wire + " changes the host: use POST");
-                args = query(ex.getRequestURI().getRawQuery());
-            } else {
-                throw new ProtocolException(405, "METHOD_NOT_ALLOWED", "method " + method + " is not supported; use GET or POST");
+            Map<String, Object> args = new LinkedHashMap<>();
+            ProtocolException bad = null;
+            try {
+                if (method.equals("POST")) {
+                    args = readBody(ex);
+                } else if (method.equals("GET") || method.equals("HEAD")) {
+                    if (op.mutates) throw new ProtocolException(405, "METHOD_NOT_ALLOWED", op.wire + " changes the host: use POST");
+                    args = query(ex.getRequestURI().getRawQuery());
+                } else {
+                    throw new ProtocolException(405, "METHOD_NOT_ALLOWED", "method " + method + " is not supported; use GET or POST");
+                }
+            } catch (ProtocolException e) {
+                bad = e;
             }
             Object domainArg = args.get("domain");
             if (domainArg instanceof String) o.domain = Protocol.printable((String) domainArg).replaceAll("^'|'$", "");
+            // Someone not in .k5login hears only "denied", whatever else is wrong with the request.
+            authorise(o);
+            if (bad != null) throw bad;
             Object result = run(op, args, o);
             respond(ex, 200, Protocol.ok(settings.hostName(), op, result), o);
             audit.event("REQUEST", from, o.principal, o.op, o.domain, "ok", 200, null);
         } catch (ProtocolException e) {
             respond(ex, e.status, Protocol.error(settings.hostName(), o.op, e.kind, e.getMessage()), o);
-            audit.event("REQUEST", from, o.principal, o.op, o.domain, e.status == 401 || e.status == 403 ? "refused" : "failed",
-                    e.status, e.kind + ": " + e.getMessage());
+            audit.event("REQUEST", from, o.principal, o.op, o.domain, "refused", e.status, e.kind + ": " + e.getMessage());
         } catch (VirtException e) {
             int status = Protocol.statusOf(e.kind());
             respond(ex, status, Protocol.error(settings.hostName(), o.op, e.kind().name(), e.getMessage()), o);
@@ -188,6 +196,11 @@ public final class XmandServer implements AutoCloseable {
         } catch (GSSException e) {
             throw new ProtocolException(401, "UNAUTHENTICATED", "Kerberos authentication failed: " + Kerberos.describe(e));
         }
+    }
+
+    /** After the body is read, so that a refusal's audit line names the domain too. */
+    private void authorise(Outcome o) throws ProtocolException {
+        if (settings.insecureNoAuth()) return;
         boolean allowed;
         try {
             allowed = k5login.allows(o.principal);
@@ -260,7 +273,11 @@ public final class XmandServer implements AutoCloseable {
                 }
                 return l;
             }
-            case LIST: return Protocol.domainsJson(vm.list());
+            case LIST: {
+                List<VmControl.DomainInfo> ds = new ArrayList<>(vm.list());
+                ds.sort(java.util.Comparator.comparing(VmControl.DomainInfo::name));
+                return Protocol.domainsJson(ds);
+            }
             case LOOKUP: return Protocol.domainJson(vm.lookup(domain));
             case INFO: return Protocol.hostJson(vm.info());
             case DMESG: return new ArrayList<Object>(vm.dmesg());

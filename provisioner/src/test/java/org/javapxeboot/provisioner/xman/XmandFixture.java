@@ -57,10 +57,14 @@ final class XmandFixture implements AutoCloseable {
     private final Thread syslogReader;
 
     XmandFixture(Path dir) throws Exception {
+        this(dir, NODE);
+    }
+
+    XmandFixture(Path dir, String nodeXml) throws Exception {
         this.kdc = MitKdc.shared();
         this.dir = dir;
         Path node = dir.resolve("node.xml");
-        Files.writeString(node, NODE);
+        Files.writeString(node, nodeXml);
         vm = new LibvirtVmControl("test://" + node.toAbsolutePath());
         k5login = dir.resolve("k5login");
         Files.writeString(k5login, "# xmand admins\n" + kdc.principal("admin") + "\n");

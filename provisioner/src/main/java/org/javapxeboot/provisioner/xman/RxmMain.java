@@ -53,7 +53,7 @@ public final class RxmMain implements Callable<Integer> {
     @Option(names = "--service-principal", paramLabel = "PRINC", description = "The daemon's principal (default: HTTP/<host> in the default realm).")
     String servicePrincipal;
 
-    @Option(names = "--cacert", paramLabel = "FILE", split = ",", description = "PEM certificate(s) of the daemons (default: $XMAN_CACERT, else ~/.xman/ca.pem, else the JDK's CAs).")
+    @Option(names = "--cacert", paramLabel = "FILE", split = ",", description = "PEM certificate(s) of the daemons (default: $XMAN_CACERT (comma-separated), else ~/.xman/ca.pem, else the JDK's CAs).")
     List<Path> cacert;
 
     @Option(names = "--no-tls", description = "Plain HTTP, for daemons run with --no-tls.")
@@ -171,7 +171,9 @@ public final class RxmMain implements Callable<Integer> {
                     m.put("error", er);
                     jsonOut.add(m);
                 } else {
-                    err.println("rxm: " + t + ": " + op.wire + (req.get("domain") != null ? " " + req.get("domain") : "") + ": " + f.getMessage());
+                    String what = op.wire + (req.get("domain") != null ? " " + req.get("domain") : "");
+                    // libvirt's messages already start with "op domain:"; do not say it twice.
+                    err.println("rxm: " + t + ": " + (f.getMessage().startsWith(what) ? "" : what + ": ") + f.getMessage());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -242,7 +244,10 @@ public final class RxmMain implements Callable<Integer> {
             if (cas == null) {
                 String env = System.getenv("XMAN_CACERT");
                 Path home = Path.of(System.getProperty("user.home"), ".xman", "ca.pem");
-                if (env != null && !env.isBlank()) cas = List.of(Path.of(env));
+                if (env != null && !env.isBlank()) {
+                    cas = new ArrayList<>();
+                    for (String f : env.split(",")) cas.add(Path.of(f.trim()));
+                }
                 else if (Files.exists(home)) cas = List.of(home);
             }
             tls = cas == null ? SSLContext.getDefault() : Tls.clientContext(cas);

@@ -166,7 +166,8 @@ public final class XmandServer implements AutoCloseable {
         } catch (VirtException e) {
             int status = Protocol.statusOf(e.kind());
             respond(ex, status, Protocol.error(settings.hostName(), o.op, e.kind().name(), e.getMessage()), o);
-            audit.event("REQUEST", from, o.principal, o.op, o.domain, "failed", status, e.kind() + ": " + e.getMessage());
+            boolean refused = e.kind() == VirtException.Kind.INVALID_ARGUMENT || e.kind() == VirtException.Kind.DENIED;
+            audit.event("REQUEST", from, o.principal, o.op, o.domain, refused ? "refused" : "failed", status, e.kind() + ": " + e.getMessage());
         } catch (RuntimeException e) {
             respond(ex, 500, Protocol.error(settings.hostName(), o.op, "FAILED", "internal error: " + e), o);
             audit.event("REQUEST", from, o.principal, o.op, o.domain, "failed", 500, "internal error: " + e);

@@ -213,4 +213,62 @@ class XmandServerTest {
             for (java.net.Socket s : idle) s.close();
         }
     }
+
+    @Test
+    void concurrentPausesOfOneDomainApplyOnce() throws Exception {
+        int n = 8;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> ts = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            XmanClient c = x.client("admin");
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                    c.call(x.target(), Op.PAUSE, Map.of("domain", "vm1"));
+                    ok.incrementAndGet();
+                } catch (XmanClient.Failure f) {
+                    refused.incrementAndGet();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            t.start();
+            ts.add(t);
+        }
+        go.countDown();
+        for (Thread t : ts) t.join();
+        assertEquals(1, ok.get());
+        assertEquals(n - 1, refused.get());
+        assertEquals(DomainState.PAUSED, x.vm.lookup("vm1").state());
+        assertEquals(1, x.log().lines().filter(l -> l.contains("op=pause domain=vm1 result=ok")).count(), x.log());
+    }
+
+    @Test
+    void readOnlyOperationsAnswerGetWithQueryParameters() throws Exception {
+        HttpClient c = HttpClient.newBuilder().sslContext(Tls.clientContext(List.of(x.cert))).version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("https://localhost:" + x.server.address().getPort() + "/v1/lookup?domain=vm2"))
+                .header("Authorization", token()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().startsWith("{\"ok\":true,\"host\":\"h1\",\"op\":\"lookup\",\"result\":{\"name\":\"vm2\""), r.body());
+        assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Negotiate "), "no mutual-auth token");
+        r = c.send(HttpRequest.newBuilder(URI.create("https://localhost:" + x.server.address().getPort() + "/v1/pause?domain=vm2"))
+                .header("Authorization", token()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, r.statusCode());
+        assertEquals(DomainState.RUNNING, x.vm.lookup("vm2").state());
+    }
+
+    @Test
+    void plainHttpToTheTlsPortGetsNothing() throws Exception {
+        HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        assertThrows(java.io.IOException.class, () -> c.send(HttpRequest.newBuilder(URI.create("http://localhost:" + x.server.address().getPort() + "/v1/list"))
+                .header("Authorization", token()).GET().build(), HttpResponse.BodyHandlers.ofString()));
+        // A client that does not trust the daemon's certificate stops at the handshake: exit 4 in rxm.
+        XmanClient untrusting = new XmanClient(new Kerberos.Initiator(Kerberos.login(x.kdc.keytab("admin"), x.kdc.principal("admin"), true)),
+                javax.net.ssl.SSLContext.getDefault(), null, java.time.Duration.ofSeconds(10));
+        XmanClient.Failure f = assertThrows(XmanClient.Failure.class, () -> untrusting.call(x.target(), Op.LIST, Map.of()));
+        assertEquals(XmanClient.Category.UNREACHABLE, f.category);
+        assertTrue(f.getMessage().startsWith("TLS handshake failed"), f.getMessage());
+    }
 }

@@ -114,6 +114,8 @@ public final class Tls {
                 certs.addAll(cf.generateCertificates(in));
             } catch (java.security.cert.CertificateException e) {
                 throw new IOException(f + ": not a PEM certificate file: " + e.getMessage());
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException("certificate file " + f + " does not exist (xmand writes it next to its keystore)");
             }
             if (certs.isEmpty()) throw new IOException(f + ": no certificate in the file");
             for (Certificate c : certs) trust.setCertificateEntry("ca" + i++, c);

@@ -47,9 +47,10 @@ final class MitKdc {
         }
         krb5Conf = dir.resolve("krb5.conf");
         kdcConf = dir.resolve("kdc.conf");
-        // clockskew stays at its default; dns_canonicalize_hostname off so HTTP@localhost is HTTP/localhost.
+        // A 2 s clock skew (default 300 s) so that a ticket is really expired 2 s after its end time;
+        // dns_canonicalize_hostname off so that HTTP@localhost is HTTP/localhost.
         Files.writeString(krb5Conf, "[libdefaults]\n default_realm = " + REALM + "\n dns_lookup_kdc = false\n dns_lookup_realm = false\n"
-                + " dns_canonicalize_hostname = false\n rdns = false\n udp_preference_limit = 1\n ticket_lifetime = 10h\n forwardable = false\n"
+                + " dns_canonicalize_hostname = false\n rdns = false\n clockskew = 2\n udp_preference_limit = 1\n ticket_lifetime = 10h\n forwardable = false\n"
                 + "[realms]\n " + REALM + " = {\n  kdc = 127.0.0.1:" + port + "\n }\n"
                 + "[domain_realm]\n localhost = " + REALM + "\n");
         Files.writeString(kdcConf, "[kdcdefaults]\n kdc_ports = " + port + "\n kdc_tcp_ports = " + port + "\n"

@@ -271,4 +271,22 @@ class XmandServerTest {
         assertEquals(XmanClient.Category.UNREACHABLE, f.category);
         assertTrue(f.getMessage().startsWith("TLS handshake failed"), f.getMessage());
     }
+
+    /** A hand-built token on a ticket that expired: the daemon itself must refuse it. */
+    @Test
+    void expiredServiceTicketIsRefusedByTheDaemon() throws Exception {
+        Files.writeString(x.k5login, x.kdc.principal("admin") + "\n" + x.kdc.principal("expiring") + "\n");
+        CraftedApReq fresh = new CraftedApReq(x.kdc, "admin", x.kdc.principal("HTTP/localhost"));
+        HttpResponse<String> ok = raw("/v1/list", "Negotiate " + Base64.getEncoder().encodeToString(fresh.token()), "");
+        assertEquals(200, ok.statusCode(), "the crafted token itself must be acceptable: " + ok.body());
+        // The KDC caps "expiring" at 4 s; the test krb5.conf allows 2 s of skew.
+        CraftedApReq expiring = new CraftedApReq(x.kdc, "expiring", x.kdc.principal("HTTP/localhost"));
+        assertEquals(200, raw("/v1/list", "Negotiate " + Base64.getEncoder().encodeToString(expiring.token()), "").statusCode());
+        Thread.sleep(7000);
+        HttpResponse<String> r = raw("/v1/pause", "Negotiate " + Base64.getEncoder().encodeToString(expiring.token()), "{\"domain\":\"vm1\"}");
+        assertEquals(401, r.statusCode(), r.body());
+        assertTrue(r.body().contains("Ticket expired"), r.body());
+        assertEquals(DomainState.RUNNING, x.vm.lookup("vm1").state());
+        assertTrue(x.log().contains("principal=- op=pause result=refused status=401 detail=\"UNAUTHENTICATED: Kerberos authentication failed"), x.log());
+    }
 }

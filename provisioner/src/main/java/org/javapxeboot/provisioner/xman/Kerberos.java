@@ -50,6 +50,21 @@ public final class Kerberos {
         }
     }
 
+    /**
+     * Why a keytab cannot serve, or null. The acceptor's JAAS login succeeds even on a missing
+     * keytab (keys are read at the first request), so check before listening.
+     */
+    public static String checkKeytab(Path keytab, String principal) {
+        if (!java.nio.file.Files.isReadable(keytab)) return "keytab " + keytab + " does not exist or is not readable";
+        javax.security.auth.kerberos.KeyTab kt = principal == null || principal.equals("*")
+                ? javax.security.auth.kerberos.KeyTab.getUnboundInstance(keytab.toFile())
+                : javax.security.auth.kerberos.KeyTab.getInstance(new javax.security.auth.kerberos.KerberosPrincipal(principal), keytab.toFile());
+        if (principal != null && !principal.equals("*") && kt.getKeys(new javax.security.auth.kerberos.KerberosPrincipal(principal)).length == 0) {
+            return "keytab " + keytab + " has no key for " + principal;
+        }
+        return null;
+    }
+
     /** JAAS login from a keytab (acceptor or initiator), or from the ticket cache (initiator). */
     public static Subject login(Path keytab, String principal, boolean initiator) throws LoginException {
         Map<String, String> opts = new HashMap<>();

@@ -129,6 +129,11 @@ public final class XmandMain implements Callable<Integer> {
         try (Audit audit = new Audit(Audit.openLog(log), Syslog.open(syslog), Clock.systemUTC(), name)) {
             Kerberos.Acceptor acceptor = null;
             if (!insecureNoAuth) {
+                String problem = Kerberos.checkKeytab(keytab, principal);
+                if (problem != null) {
+                    System.err.println("xmand: " + problem);
+                    return 1;
+                }
                 try {
                     Subject s = Kerberos.login(keytab, principal, false);
                     acceptor = new Kerberos.Acceptor(s);

@@ -247,6 +247,18 @@ public final class LibvirtVmControl implements VmControl {
         });
     }
 
+    /**
+     * Marks a domain to start with the host (libvirt autostart; xm's /etc/xen/auto). Not part of
+     * {@link VmControl}: the xmand operation set has no such verb; the provisioner uses it for
+     * ncm-xen's {@code auto}.
+     */
+    public void setAutostart(String name, boolean autostart) throws VirtException {
+        withDomain("autostart", name, true, d -> {
+            d.setAutostart(autostart);
+            return null;
+        });
+    }
+
     @Override
     public String describe(String name) throws VirtException {
         return withDomain("describe", name, false, d -> d.getXMLDesc(0));

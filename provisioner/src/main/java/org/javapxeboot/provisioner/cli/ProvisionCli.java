@@ -1,0 +1,638 @@
+package org.javapxeboot.provisioner.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.javapxeboot.provisioner.model.Cluster;
+import org.javapxeboot.provisioner.model.ClusterLoader;
+import org.javapxeboot.provisioner.model.Disk;
+import org.javapxeboot.provisioner.model.Guest;
+import org.javapxeboot.provisioner.model.ModelException;
+import org.javapxeboot.provisioner.model.Problem;
+import org.javapxeboot.provisioner.plan.Action;
+import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.plan.ProvisionException;
+import org.javapxeboot.provisioner.plan.Provisioner;
+import org.javapxeboot.provisioner.render.DomainXml;
+import org.javapxeboot.provisioner.render.Kickstart;
+import org.javapxeboot.provisioner.render.PxelinuxEntry;
+import org.javapxeboot.provisioner.render.RenderException;
+import org.javapxeboot.provisioner.render.XlConfig;
+import org.javapxeboot.provisioner.render.XmConfig;
+import org.javapxeboot.provisioner.serve.KickstartServer;
+import org.javapxeboot.provisioner.storage.FileDisks;
+import org.javapxeboot.provisioner.storage.Lvm;
+import org.javapxeboot.provisioner.storage.ProcessCommandRunner;
+import org.javapxeboot.provisioner.storage.StorageException;
+import org.javapxeboot.provisioner.virt.EmbeddedNode;
+import org.javapxeboot.provisioner.virt.LibvirtVmControl;
+import org.javapxeboot.provisioner.virt.VirtException;
+import org.javapxeboot.provisioner.virt.VmControl;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bin/provision}: validate, plan, apply, render, destroy, serve. Exit codes: 0 done (for
+ * plan: nothing to do), 1 a failure while acting (the output lists what was done), 2 invalid input
+ * (the YAML or the arguments), 3 plan found changes to make.
+ */
+@Command(name = "provision", mixinStandardHelpOptions = true, version = "provision 0.1.0",
+        description = "From one YAML file to guests ready to install: disks, configs, kickstarts, pxelinux entries, libvirt domains.",
+        subcommands = {ProvisionCli.Validate.class, ProvisionCli.PlanCmd.class, ProvisionCli.Apply.class,
+                ProvisionCli.Render.class, ProvisionCli.Destroy.class, ProvisionCli.Serve.class})
+public final class ProvisionCli implements Callable<Integer> {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int INVALID = 2;
+    public static final int CHANGES_PENDING = 3;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new ProvisionCli());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            // bad input never gets here; this is a bug or an environment failure: one line, no trace
+            cmd.getErr().println("provision: " + ex);
+            return FAILED;
+        });
+        int rc = cl.execute(args);
+        out.flush();
+        err.flush();
+        return rc;
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return INVALID;
+    }
+
+    /** Loads the YAML, printing warnings; on errors prints them all and returns null. */
+    static Cluster load(Path file, PrintWriter err) {
+        try {
+            Cluster c = ClusterLoader.load(file);
+            for (Problem w : c.warnings()) {
+                err.println(w);
+            }
+            return c;
+        } catch (ModelException e) {
+            for (Problem p : e.problems()) {
+                err.println(p);
+            }
+            err.println(file + ": " + e.problems().stream().filter(Problem::isError).count() + " error(s); nothing done");
+            return null;
+        }
+    }
+
+    /** Options shared by the commands that read or change the host. */
+    static final class HostOptions {
+        @Option(names = "--connect", paramLabel = "URI", defaultValue = LibvirtVmControl.DEFAULT_URI,
+                description = "libvirt URI (default: ${DEFAULT-VALUE}, the embedded test driver, kept in OUT/state/test-node.xml)")
+        String connect;
+
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = "provision-out",
+                description = "where configs, kickstarts and state go, and relative file disks (default: ./${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--tftp-root", paramLabel = "DIR", description = "TFTP root for pxelinux.cfg/ (default: OUT/tftp)")
+        Path tftpRoot;
+
+        @Option(names = "--templates", paramLabel = "DIR",
+                description = "kickstart templates (default: kickstart-templates/ of this installation)")
+        Path templates;
+
+        @Option(names = "--lvm-scripts", paramLabel = "DIR",
+                description = "lv-ensure, vg-ensure, lv-remove (default: lvm-scripts/ of this installation)")
+        Path lvmScripts;
+
+        Layout layout() {
+            return Layout.of(out, tftpRoot);
+        }
+
+        Path nodeFile() {
+            return layout().out().resolve("state").resolve("test-node.xml");
+        }
+
+        boolean embedded() {
+            return EmbeddedNode.DEFAULT_URI.equals(connect);
+        }
+
+        VmControl open() throws VirtException {
+            return embedded() ? EmbeddedNode.open(nodeFile()) : new LibvirtVmControl(connect);
+        }
+
+        void save(VmControl vm) throws VirtException, IOException {
+            if (embedded() && vm instanceof LibvirtVmControl lv) {
+                EmbeddedNode.save(lv, nodeFile());
+            }
+        }
+
+        Kickstart kickstart() throws IOException {
+            return new Kickstart(templates != null ? templates : Home.find("kickstart-templates"));
+        }
+
+        Lvm lvm() {
+            Path dir = lvmScripts;
+            if (dir == null) {
+                try {
+                    dir = Home.find("lvm-scripts");
+                } catch (IOException e) {
+                    return null; // only an error if a guest has an LVM disk; the planner says so then
+                }
+            }
+            return new Lvm(dir, new ProcessCommandRunner());
+        }
+    }
+
+    /** Prints steps as they are done (stdout) and progress of long loops (stderr). */
+    static final class ConsoleReporter implements org.javapxeboot.provisioner.plan.Reporter {
+        private final PrintWriter out;
+        private final PrintWriter err;
+        private long lastBytesPrint;
+
+        ConsoleReporter(PrintWriter out, PrintWriter err) {
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public void done(Action a) {
+            out.println(a);
+        }
+
+        @Override
+        public void progress(String phase, int done, int total) {
+            // every guest for small files, every 5 % for large ones
+            int step = Math.max(1, total / 20);
+            if (total >= 20 && (done % step == 0 || done == total)) {
+                err.println(phase + ": " + done + "/" + total + " guests");
+                err.flush();
+            }
+        }
+
+        @Override
+        public void bytes(String what, long done, long total) {
+            long now = System.nanoTime();
+            if (done == total || now - lastBytesPrint > 1_000_000_000L) {
+                lastBytesPrint = now;
+                err.println("preallocating " + what + ": " + (total == 0 ? 100 : done * 100 / total) + "% ("
+                        + (done >> 20) + "/" + (total >> 20) + " MiB)");
+                err.flush();
+            }
+        }
+    }
+
+    @Command(name = "validate", description = "Check the YAML and print every problem with file:line:col.")
+    static final class Validate implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE") Path file;
+        @Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            Cluster c = load(file, err);
+            if (c == null) {
+                return INVALID;
+            }
+            spec.commandLine().getOut().println(file + ": valid, " + c.guests().size() + " domain(s)");
+            return OK;
+        }
+    }
+
+    @Command(name = "plan", description = "Print what apply would create or change; touch nothing."
+            + " Exit 0: nothing to do; 3: changes pending; 2: invalid input; 1: cannot tell.")
+    static final class PlanCmd implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE") Path file;
+        @Mixin HostOptions host;
+        @Option(names = "--grow", description = "plan growing disks that are smaller than the YAML says") boolean grow;
+        @Option(names = "--preallocate", description = "plan new file disks fully written") boolean preallocate;
+        @Option(names = "--no-start", description = "plan no guest starts") boolean noStart;
+        @Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            Cluster c = load(file, err);
+            if (c == null) {
+                return INVALID;
+            }
+            // plan must not create even the embedded node file: a fresh embedded host has no guests
+            Kickstart ks;
+            try {
+                ks = host.kickstart();
+            } catch (IOException e) {
+                err.println("provision: " + e.getMessage());
+                return INVALID;
+            }
+            try (VmControl vm = host.embedded() && !Files.exists(host.nodeFile()) ? new EmptyHost() : host.open()) {
+                return printPlan(c, ks, vm, out, err);
+            } catch (VirtException e) {
+                err.println("provision: " + e.getMessage());
+                return FAILED;
+            }
+        }
+
+        private int printPlan(Cluster c, Kickstart ks, VmControl vm, PrintWriter out, PrintWriter err) {
+            Provisioner p = new Provisioner(c, host.layout(), ks, host.lvm(), new FileDisks(), vm,
+                    new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
+            try {
+                Provisioner.Plan plan = p.plan();
+                for (Action a : plan.actions()) {
+                    out.println(a);
+                }
+                out.println(plan.summary());
+                return plan.hasChanges() ? CHANGES_PENDING : OK;
+            } catch (ProvisionException e) {
+                e.reasons().forEach(err::println);
+                return FAILED;
+            }
+        }
+    }
+
+    @Command(name = "apply", description = "Create missing disks, write configs, kickstarts and pxelinux entries,"
+            + " define and start guests. A second apply changes nothing.")
+    static final class Apply implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE") Path file;
+        @Mixin HostOptions host;
+        @Option(names = "--grow", description = "grow disks and LVs smaller than the YAML says (never shrinks;"
+                + " not while the guest runs)") boolean grow;
+        @Option(names = "--preallocate", description = "write new file disks in full (default: sparse)") boolean preallocate;
+        @Option(names = "--no-start", description = "define guests but do not start them") boolean noStart;
+        @Option(names = "--serve", description = "then keep serving kickstarts and acks (as `serve`) until stopped") boolean serve;
+        @Option(names = "--port", defaultValue = "8069", description = "with --serve: TCP port (default: ${DEFAULT-VALUE})") int port;
+        @Option(names = "--bind", defaultValue = "0.0.0.0", description = "with --serve: address (default: ${DEFAULT-VALUE})") String bind;
+        @Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            Cluster c = load(file, err);
+            if (c == null) {
+                return INVALID;
+            }
+            Kickstart ks;
+            try {
+                ks = host.kickstart();
+            } catch (IOException e) {
+                err.println("provision: " + e.getMessage());
+                return INVALID;
+            }
+            VmControl vm;
+            try {
+                vm = host.open();
+            } catch (VirtException e) {
+                err.println("provision: " + e.getMessage());
+                return FAILED;
+            }
+            int rc;
+            try {
+                rc = apply(c, ks, vm, out, err);
+            } finally {
+                try {
+                    host.save(vm);
+                } catch (VirtException | IOException e) {
+                    err.println("provision: cannot save the embedded host state: " + e.getMessage());
+                }
+                vm.close();
+            }
+            if (rc != OK || !serve) {
+                return rc;
+            }
+            return Serve.serve(c, host, ks, bind, port, out, err);
+        }
+
+        private int apply(Cluster c, Kickstart ks, VmControl vm, PrintWriter out, PrintWriter err) {
+            Provisioner p = new Provisioner(c, host.layout(), ks, host.lvm(), new FileDisks(), vm,
+                    new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
+            Provisioner.Report r;
+            try {
+                r = p.apply();
+            } catch (ProvisionException e) {
+                e.reasons().forEach(err::println);
+                err.println("provision: nothing was changed");
+                return FAILED;
+            }
+            for (Action a : r.plan().actions()) {
+                if (a.kind() == Action.Kind.DIFFERS) {
+                    out.println(a);
+                }
+            }
+            if (!r.ok()) {
+                r.failures().forEach(err::println);
+                err.println("provision: " + r.failures().size() + " failure(s); " + r.done().size()
+                        + " step(s) done (listed above); run apply again after fixing the cause");
+                return FAILED;
+            }
+            out.println(r.done().isEmpty() ? "Nothing to do: " + c.guests().size() + " guest(s) up to date."
+                    : "Done: " + r.done().size() + " step(s) for " + c.guests().size() + " guest(s).");
+            return OK;
+        }
+    }
+
+    @Command(name = "render", description = "Print a guest's xl.cfg, xm config, domain XML, pxelinux entry and kickstart.")
+    static final class Render implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE") Path file;
+        @Parameters(index = "1", paramLabel = "NAME") String name;
+        @Mixin HostOptions host;
+        @Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            Cluster c = load(file, err);
+            if (c == null) {
+                return INVALID;
+            }
+            Guest raw = c.guest(name).orElse(null);
+            if (raw == null) {
+                err.println(file + ": no domain '" + name + "'; domains: "
+                        + String.join(", ", c.guests().stream().map(Guest::name).toList()));
+                return INVALID;
+            }
+            Layout layout = host.layout();
+            Guest g = layout.resolve(raw);
+            boolean installed = Files.exists(layout.installed(g.name()));
+            try {
+                String ks = host.kickstart().render(c.server(), g);
+                section(out, "xl.cfg: " + layout.xl(g), XlConfig.render(g));
+                section(out, "xm config: " + layout.xm(g), XmConfig.render(g));
+                section(out, "libvirt domain XML: " + layout.domainXml(g), DomainXml.render(g, c.server(), installed));
+                section(out, "pxelinux entry: " + layout.pxelinux(g),
+                        installed ? PxelinuxEntry.localBoot(g) : PxelinuxEntry.install(c.server(), g));
+                section(out, "kickstart (" + g.kickstart() + "): " + layout.kickstart(g.name()), ks);
+                return OK;
+            } catch (RenderException | IOException e) {
+                err.println(e.getMessage());
+                return INVALID;
+            }
+        }
+
+        private static void section(PrintWriter out, String title, String body) {
+            out.println("==> " + title + " <==");
+            out.print(body);
+            if (!body.endsWith("\n")) {
+                out.println();
+            }
+            out.println();
+        }
+    }
+
+    @Command(name = "destroy", description = "Remove a guest's libvirt definition, configs and pxelinux entry."
+            + " Disks stay unless --delete-disks. Refuses while the guest runs unless --force-stop.")
+    static final class Destroy implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE") Path file;
+        @Parameters(index = "1", paramLabel = "NAME") String name;
+        @Mixin HostOptions host;
+        @Option(names = "--delete-disks", description = "also delete the guest's file disks and LVs (data is lost)") boolean deleteDisks;
+        @Option(names = "--force-stop", description = "stop (xm destroy) a running guest first") boolean forceStop;
+        @Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            Cluster c = load(file, err);
+            if (c == null) {
+                return INVALID;
+            }
+            Guest raw = c.guest(name).orElse(null);
+            if (raw == null) {
+                err.println(file + ": no domain '" + name + "'");
+                return INVALID;
+            }
+            Layout layout = host.layout();
+            Guest g = layout.resolve(raw);
+            VmControl vm;
+            try {
+                vm = host.open();
+            } catch (VirtException e) {
+                err.println("provision: " + e.getMessage());
+                return FAILED;
+            }
+            List<String> done = new ArrayList<>();
+            try {
+                VmControl.DomainInfo d = null;
+                try {
+                    d = vm.lookup(name);
+                } catch (VirtException e) {
+                    if (e.kind() != VirtException.Kind.NO_DOMAIN) {
+                        throw e;
+                    }
+                }
+                if (d != null) {
+                    boolean active = d.state() != VmControl.DomainState.SHUTOFF && d.state() != VmControl.DomainState.CRASHED
+                            && d.id() > 0;
+                    if (active && !forceStop) {
+                        err.println("provision: " + name + " is " + d.state().name().toLowerCase() + "; shut it down first"
+                                + " or pass --force-stop; nothing done");
+                        return FAILED;
+                    }
+                    if (active) {
+                        vm.destroy(name);
+                        done.add("- stopped " + name);
+                    }
+                    vm.undefine(name);
+                    done.add("- undefined " + name);
+                }
+                for (Path p : List.of(layout.xl(g), layout.xm(g), layout.domainXml(g), layout.kickstart(g.name()),
+                        layout.pxelinux(g), layout.installed(g.name()))) {
+                    if (Files.deleteIfExists(p)) {
+                        done.add("- removed " + p);
+                    }
+                }
+                for (Disk disk : g.disks()) {
+                    if (!deleteDisks) {
+                        if (disk.type() != Disk.Type.PHY) {
+                            done.add("= kept disk " + disk.path() + " (--delete-disks removes it)");
+                        }
+                        continue;
+                    }
+                    if (disk.type() == Disk.Type.FILE && Files.deleteIfExists(Path.of(disk.path()))) {
+                        done.add("- deleted disk " + disk.path());
+                    } else if (disk.type() == Disk.Type.LVM && disk.create()) {
+                        Lvm lvm = host.lvm();
+                        if (lvm == null) {
+                            throw new StorageException("cannot remove " + disk.path() + ": no lvm-scripts/ found");
+                        }
+                        if (lvm.lvRemove(disk.vg(), disk.lv(), false).status().equals("removed")) {
+                            done.add("- removed logical volume " + disk.vg() + "/" + disk.lv());
+                        }
+                    }
+                }
+                done.forEach(out::println);
+                out.println(done.isEmpty() ? name + ": nothing to remove" : name + ": destroyed");
+                return OK;
+            } catch (VirtException | StorageException | IOException e) {
+                done.forEach(out::println);
+                err.println("provision: " + e.getMessage() + (done.isEmpty() ? "; nothing done" : "; the steps above were done"));
+                return FAILED;
+            } finally {
+                try {
+                    host.save(vm);
+                } catch (VirtException | IOException e) {
+                    err.println("provision: cannot save the embedded host state: " + e.getMessage());
+                }
+                vm.close();
+            }
+        }
+    }
+
+    @Command(name = "serve", description = "Serve kickstarts at /ks/NAME.ks and take installer acks at /ack/NAME"
+            + " (switching the guest's pxelinux entry to local boot).")
+    static final class Serve implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE") Path file;
+        @Mixin HostOptions host;
+        @Option(names = "--port", defaultValue = "8069", description = "TCP port (default: ${DEFAULT-VALUE})") int port;
+        @Option(names = "--bind", defaultValue = "0.0.0.0", description = "address to listen on (default: ${DEFAULT-VALUE})") String bind;
+        @Spec CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            Cluster c = load(file, err);
+            if (c == null) {
+                return INVALID;
+            }
+            try {
+                return serve(c, host, host.kickstart(), bind, port, out, err);
+            } catch (IOException e) {
+                err.println("provision: " + e.getMessage());
+                return INVALID;
+            }
+        }
+
+        static int serve(Cluster c, HostOptions host, Kickstart ks, String bind, int port, PrintWriter out, PrintWriter err)
+                throws InterruptedException {
+            KickstartServer server;
+            try {
+                server = KickstartServer.start(c, host.layout(), ks, bind, port, line -> {
+                    out.println(line);
+                    out.flush();
+                });
+            } catch (RenderException e) {
+                err.println(e.getMessage());
+                return INVALID;
+            } catch (IOException e) {
+                err.println("provision: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
+                return FAILED;
+            }
+            out.println("serving " + c.guests().size() + " kickstart(s) on http://" + bind + ":" + server.port()
+                    + "/ks/NAME.ks; acks at /ack/NAME; guests use " + c.server());
+            out.flush();
+            server.awaitStop();
+            return OK;
+        }
+    }
+
+    /** For plan on a fresh embedded host: a host with no domains, read-only. */
+    private static final class EmptyHost implements VmControl {
+
+        @Override
+        public List<DomainInfo> list() {
+            return List.of();
+        }
+
+        @Override
+        public DomainInfo lookup(String name) throws VirtException {
+            throw new VirtException(VirtException.Kind.NO_DOMAIN, "lookup", name, "no such domain");
+        }
+
+        private static VirtException readOnly(String op, String name) {
+            return new VirtException(VirtException.Kind.DENIED, op, name, "plan does not change the host");
+        }
+
+        @Override
+        public DomainInfo define(String domainXml) throws VirtException {
+            throw readOnly("define", null);
+        }
+
+        @Override
+        public DomainInfo start(String name) throws VirtException {
+            throw readOnly("start", name);
+        }
+
+        @Override
+        public void undefine(String name) throws VirtException {
+            throw readOnly("undefine", name);
+        }
+
+        @Override
+        public void destroy(String name) throws VirtException {
+            throw readOnly("destroy", name);
+        }
+
+        @Override
+        public void reboot(String name) throws VirtException {
+            throw readOnly("reboot", name);
+        }
+
+        @Override
+        public void shutdown(String name) throws VirtException {
+            throw readOnly("shutdown", name);
+        }
+
+        @Override
+        public void pause(String name) throws VirtException {
+            throw readOnly("pause", name);
+        }
+
+        @Override
+        public void unpause(String name) throws VirtException {
+            throw readOnly("unpause", name);
+        }
+
+        @Override
+        public void setMemory(String name, long kib) throws VirtException {
+            throw readOnly("mem-set", name);
+        }
+
+        @Override
+        public void setVcpus(String name, int count) throws VirtException {
+            throw readOnly("vcpu-set", name);
+        }
+
+        @Override
+        public String describe(String name) throws VirtException {
+            throw new VirtException(VirtException.Kind.NO_DOMAIN, "describe", name, "no such domain");
+        }
+
+        @Override
+        public void migrate(String name, String destinationUri) throws VirtException {
+            throw readOnly("migrate", name);
+        }
+
+        @Override
+        public List<String> dmesg() {
+            return List.of();
+        }
+
+        @Override
+        public HostInfo info() throws VirtException {
+            throw new VirtException(VirtException.Kind.UNSUPPORTED, "info", null, "no embedded host yet");
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

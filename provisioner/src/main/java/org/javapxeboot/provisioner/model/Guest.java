@@ -1,0 +1,48 @@
+package org.javapxeboot.provisioner.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One guest (ncm-xen's domain entry) after defaults were applied. Field names follow ncm-xen; see
+ * docs/provisioner.md for every field and its default.
+ *
+ * @param name           the domain name (also the kickstart and config file names)
+ * @param memoryMiB      memory in MiB
+ * @param vcpus          virtual CPUs
+ * @param vifs           network interfaces; the first one is the one that PXE-boots
+ * @param disks          disks in guest order
+ * @param bootloader     Xen bootloader path (javapxeboot)
+ * @param bootargs       legacy xm bootargs ("vif[0]": which vif the bootloader does PXE for)
+ * @param kernel         host path of a kernel for direct kernel boot (kvm/qemu), or null
+ * @param ramdisk        host path of its initrd, or null
+ * @param extra          extra kernel command line, or null
+ * @param onPoweroff     destroy, restart, preserve, rename-restart
+ * @param onReboot       likewise
+ * @param onCrash        likewise, plus coredump-destroy, coredump-restart
+ * @param auto           start with the host (libvirt autostart; xm's /etc/xen/auto)
+ * @param installOptions extra installer kernel arguments appended to the pxelinux install entry
+ * @param kickstart      template file name under kickstart-templates/
+ * @param hypervisor     xen, kvm or qemu
+ * @param installKernel  installer kernel, relative to the TFTP root
+ * @param installInitrd  installer initrd, relative to the TFTP root
+ * @param vars           extra template variables
+ * @param where          the domain entry in the YAML
+ * @param fields         where each field was given (own or from defaults); absent when built in
+ */
+public record Guest(String name, int memoryMiB, int vcpus, List<Vif> vifs, List<Disk> disks, String bootloader,
+                    String bootargs, String kernel, String ramdisk, String extra, String onPoweroff,
+                    String onReboot, String onCrash, boolean auto, String installOptions, String kickstart,
+                    Hypervisor hypervisor, String installKernel, String installInitrd, Map<String, String> vars,
+                    Location where, Map<String, Location> fields) {
+
+    /** The MAC the guest PXE-boots with: its first vif's. */
+    public String bootMac() {
+        return vifs.get(0).mac();
+    }
+
+    /** Where a field was set, or the domain entry itself when the value is built in. */
+    public Location whereIs(String field) {
+        return fields.getOrDefault(field, where);
+    }
+}

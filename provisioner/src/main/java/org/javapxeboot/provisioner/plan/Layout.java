@@ -1,0 +1,78 @@
+package org.javapxeboot.provisioner.plan;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.javapxeboot.provisioner.model.Disk;
+import org.javapxeboot.provisioner.model.Guest;
+import org.javapxeboot.provisioner.render.PxelinuxEntry;
+
+/**
+ * Where the provisioner writes, under the output folder (default {@code ./provision-out}, no root
+ * needed) and the TFTP root (default {@code OUT/tftp}):
+ * <pre>
+ *   OUT/xen/NAME.cfg        xl.cfg
+ *   OUT/xm/NAME             legacy xm config
+ *   OUT/libvirt/NAME.xml    the domain XML last defined
+ *   OUT/ks/NAME.ks          the rendered kickstart (or preseed), also served over HTTP
+ *   OUT/state/NAME.installed  present once the installer acknowledged
+ *   TFTP/pxelinux.cfg/01-MAC  the guest's pxelinux entry
+ * </pre>
+ * A relative file-disk path in the YAML is taken relative to OUT.
+ */
+public record Layout(Path out, Path tftpRoot) {
+
+    public static final Path DEFAULT_OUT = Path.of("provision-out");
+
+    public static Layout of(Path out, Path tftpRoot) {
+        Path o = out.toAbsolutePath().normalize();
+        return new Layout(o, tftpRoot == null ? o.resolve("tftp") : tftpRoot.toAbsolutePath().normalize());
+    }
+
+    public Path xl(Guest g) {
+        return out.resolve("xen").resolve(g.name() + ".cfg");
+    }
+
+    public Path xm(Guest g) {
+        return out.resolve("xm").resolve(g.name());
+    }
+
+    public Path domainXml(Guest g) {
+        return out.resolve("libvirt").resolve(g.name() + ".xml");
+    }
+
+    public Path kickstart(String name) {
+        return out.resolve("ks").resolve(name + ".ks");
+    }
+
+    public Path installed(String name) {
+        return out.resolve("state").resolve(name + ".installed");
+    }
+
+    public Path pxelinux(Guest g) {
+        return tftpRoot.resolve(PxelinuxEntry.fileName(g));
+    }
+
+    /** The guest with relative file-disk paths made absolute under OUT. */
+    public Guest resolve(Guest g) {
+        boolean relative = false;
+        for (Disk d : g.disks()) {
+            relative |= d.type() == Disk.Type.FILE && !Path.of(d.path()).isAbsolute();
+        }
+        if (!relative) {
+            return g;
+        }
+        List<Disk> disks = new ArrayList<>();
+        for (Disk d : g.disks()) {
+            if (d.type() == Disk.Type.FILE && !Path.of(d.path()).isAbsolute()) {
+                d = new Disk(d.type(), out.resolve(d.path()).normalize().toString(), d.vg(), d.lv(), d.device(),
+                        d.sizeBytes(), d.writable(), d.create(), d.where());
+            }
+            disks.add(d);
+        }
+        return new Guest(g.name(), g.memoryMiB(), g.vcpus(), g.vifs(), List.copyOf(disks), g.bootloader(), g.bootargs(),
+                g.kernel(), g.ramdisk(), g.extra(), g.onPoweroff(), g.onReboot(), g.onCrash(), g.auto(),
+                g.installOptions(), g.kickstart(), g.hypervisor(), g.installKernel(), g.installInitrd(), g.vars(),
+                g.where(), g.fields());
+    }
+}

@@ -1,0 +1,445 @@
+package org.javapxeboot.provisioner.plan;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.javapxeboot.provisioner.model.Cluster;
+import org.javapxeboot.provisioner.model.Disk;
+import org.javapxeboot.provisioner.model.Guest;
+import org.javapxeboot.provisioner.model.Size;
+import org.javapxeboot.provisioner.model.VolumeGroup;
+import org.javapxeboot.provisioner.render.DomainXml;
+import org.javapxeboot.provisioner.render.Kickstart;
+import org.javapxeboot.provisioner.render.PxelinuxEntry;
+import org.javapxeboot.provisioner.render.RenderException;
+import org.javapxeboot.provisioner.render.XlConfig;
+import org.javapxeboot.provisioner.render.XmConfig;
+import org.javapxeboot.provisioner.storage.FileDisks;
+import org.javapxeboot.provisioner.storage.Lvm;
+import org.javapxeboot.provisioner.storage.StorageException;
+import org.javapxeboot.provisioner.virt.LibvirtVmControl;
+import org.javapxeboot.provisioner.virt.VirtException;
+import org.javapxeboot.provisioner.virt.VmControl;
+import org.javapxeboot.provisioner.virt.VmControl.DomainInfo;
+import org.javapxeboot.provisioner.virt.VmControl.DomainState;
+
+/**
+ * Plans and applies a {@link Cluster}: volume groups, disks, configs, kickstarts, pxelinux entries,
+ * libvirt definitions, starts.
+ *
+ * <p>{@link #plan()} only reads (files, LVM through the scripts' {@code --dry-run}, libvirt's
+ * domain list). {@link #apply()} first renders everything in memory, so a broken template stops it
+ * before anything is touched; then works guest by guest in a fixed order (disks, libvirt
+ * definition, files, start) and stops a guest at its first failure. It reports each step as it is
+ * done, so that after a failure the caller can print exactly what was done; running apply again
+ * continues from there, because every step first checks whether it is still needed.
+ */
+public final class Provisioner {
+
+    /**
+     * @param grow        grow disks and LVs that are smaller than asked (never shrink)
+     * @param preallocate write new file disks in full instead of sparse
+     * @param start       start guests that are not running
+     */
+    public record Options(boolean grow, boolean preallocate, boolean start) {
+        public static final Options DEFAULT = new Options(false, false, true);
+    }
+
+    /** What a plan found for one guest, with everything rendered. */
+    public record GuestPlan(Guest guest, List<Action> actions, Map<Path, String> files, String domainXml,
+                            boolean define, boolean start, Boolean autostart) {
+    }
+
+    /** The whole plan. */
+    public record Plan(List<Action> hostActions, List<GuestPlan> guests, int unchangedGuests) {
+
+        public List<Action> actions() {
+            List<Action> all = new ArrayList<>(hostActions);
+            for (GuestPlan g : guests) {
+                all.addAll(g.actions());
+            }
+            return all;
+        }
+
+        public boolean hasChanges() {
+            return actions().stream().anyMatch(Action::isChange);
+        }
+
+        public String summary() {
+            int create = 0;
+            int change = 0;
+            int start = 0;
+            int differs = 0;
+            for (Action a : actions()) {
+                switch (a.kind()) {
+                    case CREATE_VG: case CREATE_DISK: case CREATE_LV: case WRITE_FILE: case DEFINE:
+                        create++;
+                        break;
+                    case START:
+                        start++;
+                        break;
+                    case DIFFERS:
+                        differs++;
+                        break;
+                    default:
+                        change++;
+                }
+            }
+            return "Plan: " + create + " to create, " + change + " to change, " + start + " to start, " + differs
+                    + " differing (left alone); " + unchangedGuests + " of " + guests.size() + " guest(s) unchanged.";
+        }
+    }
+
+    private final Cluster cluster;
+    private final Layout layout;
+    private final Kickstart kickstart;
+    private final Lvm lvm;
+    private final FileDisks files;
+    private final VmControl vm;
+    private final Options options;
+    private final Reporter reporter;
+
+    public Provisioner(Cluster cluster, Layout layout, Kickstart kickstart, Lvm lvm, FileDisks files, VmControl vm,
+                       Options options, Reporter reporter) {
+        this.cluster = cluster;
+        this.layout = layout;
+        this.kickstart = kickstart;
+        this.lvm = lvm;
+        this.files = files;
+        this.vm = vm;
+        this.options = options;
+        this.reporter = reporter;
+    }
+
+    // ---- plan ----
+
+    public Plan plan() throws ProvisionException {
+        List<String> errors = new ArrayList<>();
+        Map<String, DomainInfo> domains = new HashMap<>();
+        try {
+            for (DomainInfo d : vm.list()) {
+                domains.put(d.name(), d);
+            }
+        } catch (VirtException e) {
+            throw new ProvisionException(List.of("cannot list domains: " + e.getMessage()));
+        }
+        List<Action> host = new ArrayList<>();
+        Set<String> vgsToCreate = planVolumeGroups(host, errors);
+        List<GuestPlan> plans = new ArrayList<>();
+        int unchanged = 0;
+        int i = 0;
+        for (Guest raw : cluster.guests()) {
+            Guest g = layout.resolve(raw);
+            try {
+                GuestPlan gp = planGuest(g, domains.get(g.name()), vgsToCreate);
+                plans.add(gp);
+                if (gp.actions().stream().noneMatch(Action::isChange)) {
+                    unchanged++;
+                }
+            } catch (DiskProblem e) {
+                errors.add(e.where + ": " + g.name() + ": " + e.getMessage());
+            } catch (RenderException | StorageException | IOException e) {
+                for (String line : String.valueOf(e.getMessage()).split("\n")) {
+                    errors.add(g.where() + ": " + g.name() + ": " + line);
+                }
+            }
+            reporter.progress("plan", ++i, cluster.guests().size());
+        }
+        if (!errors.isEmpty()) {
+            throw new ProvisionException(errors);
+        }
+        return new Plan(host, plans, unchanged);
+    }
+
+    /** Volume groups the YAML allows creating and some disk uses; returns those that do not exist yet. */
+    private Set<String> planVolumeGroups(List<Action> host, List<String> errors) {
+        Set<String> used = new LinkedHashSet<>();
+        for (Guest g : cluster.guests()) {
+            for (Disk d : g.disks()) {
+                if (d.type() == Disk.Type.LVM && d.create()) {
+                    used.add(d.vg());
+                }
+            }
+        }
+        Set<String> toCreate = new LinkedHashSet<>();
+        for (String name : used) {
+            VolumeGroup vg = cluster.volumeGroups().get(name);
+            if (vg == null) {
+                continue; // must exist; lv-ensure --dry-run says so if it does not
+            }
+            try {
+                Lvm.Outcome o = lvm().vgEnsure(vg.name(), vg.pvs(), true);
+                if (o.status().equals("would-create")) {
+                    toCreate.add(vg.name());
+                    host.add(new Action(Action.Kind.CREATE_VG, null, vg.name(), "on " + String.join(" ", vg.pvs())));
+                }
+            } catch (StorageException e) {
+                errors.add(vg.where() + ": " + e.getMessage());
+            }
+        }
+        return toCreate;
+    }
+
+    private GuestPlan planGuest(Guest g, DomainInfo domain, Set<String> vgsToCreate)
+            throws RenderException, StorageException, IOException {
+        List<Action> actions = new ArrayList<>();
+        // A disk is never changed under a running guest: its kernel would not see the new size
+        // and a file system on it could be corrupted. Growing waits until the guest is stopped.
+        boolean running = domain != null && domain.state() != DomainState.SHUTOFF
+                && domain.state() != DomainState.CRASHED && domain.state() != DomainState.NOSTATE;
+        for (Disk d : g.disks()) {
+            planDisk(g, d, vgsToCreate, actions, options.grow() && !running, running);
+        }
+        boolean installed = Files.exists(layout.installed(g.name()));
+        String xml = DomainXml.render(g, cluster.server(), installed);
+        Map<Path, String> wanted = new LinkedHashMap<>();
+        wanted.put(layout.kickstart(g.name()), kickstart.render(cluster.server(), g));
+        if (g.hypervisor() == org.javapxeboot.provisioner.model.Hypervisor.XEN) {
+            wanted.put(layout.xl(g), XlConfig.render(g));
+            wanted.put(layout.xm(g), XmConfig.render(g));
+        }
+        wanted.put(layout.pxelinux(g), installed ? PxelinuxEntry.localBoot(g) : PxelinuxEntry.install(cluster.server(), g));
+        Path xmlPath = layout.domainXml(g);
+        String savedXml = AtomicFiles.read(xmlPath).orElse(null);
+        Map<Path, String> toWrite = new LinkedHashMap<>();
+        for (Map.Entry<Path, String> e : wanted.entrySet()) {
+            String have = AtomicFiles.read(e.getKey()).orElse(null);
+            if (have == null) {
+                actions.add(new Action(Action.Kind.WRITE_FILE, g.name(), e.getKey().toString(), null));
+                toWrite.put(e.getKey(), e.getValue());
+            } else if (!have.equals(e.getValue())) {
+                actions.add(new Action(Action.Kind.UPDATE_FILE, g.name(), e.getKey().toString(), "content changed"));
+                toWrite.put(e.getKey(), e.getValue());
+            }
+        }
+        boolean define;
+        if (domain == null) {
+            define = true;
+            actions.add(new Action(Action.Kind.DEFINE, g.name(), "libvirt domain", g.hypervisor().yamlName()));
+        } else if (!xml.equals(savedXml)) {
+            define = true;
+            boolean active = domain.state() == DomainState.RUNNING || domain.state() == DomainState.PAUSED
+                    || domain.state() == DomainState.BLOCKED;
+            actions.add(new Action(Action.Kind.REDEFINE, g.name(), "libvirt domain",
+                    savedXml == null ? "no saved definition in " + xmlPath : "definition changed"
+                            + (active ? "; takes effect at the next boot" : "")));
+        } else {
+            define = false;
+        }
+        if (define || savedXml == null || !xml.equals(savedXml)) {
+            toWrite.put(xmlPath, xml);
+            if (savedXml == null) {
+                actions.add(new Action(Action.Kind.WRITE_FILE, g.name(), xmlPath.toString(), null));
+            } else if (!xml.equals(savedXml)) {
+                actions.add(new Action(Action.Kind.UPDATE_FILE, g.name(), xmlPath.toString(), "content changed"));
+            }
+        }
+        Boolean autostart = null;
+        if (domain == null ? g.auto() : domain.autostart() != g.auto()) {
+            autostart = g.auto();
+            actions.add(new Action(Action.Kind.AUTOSTART, g.name(), "libvirt domain", g.auto() ? "on" : "off"));
+        }
+        boolean start = options.start() && (domain == null || domain.state() == DomainState.SHUTOFF
+                || domain.state() == DomainState.CRASHED || domain.state() == DomainState.NOSTATE);
+        if (start) {
+            actions.add(new Action(Action.Kind.START, g.name(), "libvirt domain", installed ? "boots its disk" : "boots the installer"));
+        }
+        // saved and compared without the UUID (libvirt picks it at the first define); sent with it after
+        String toDefine = domain == null ? xml : DomainXml.render(g, cluster.server(), installed, domain.uuid());
+        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart);
+    }
+
+    private void planDisk(Guest g, Disk d, Set<String> vgsToCreate, List<Action> actions, boolean grow, boolean running)
+            throws StorageException {
+        String growHint = running && options.grow() ? "; not grown while the guest runs" : "; --grow grows it";
+        switch (d.type()) {
+            case FILE: {
+                FileDisks.State s = FileDisks.inspect(Path.of(d.path()));
+                if (!s.exists()) {
+                    if (!d.create()) {
+                        throw new DiskProblem(d, d.path() + " does not exist and create is false");
+                    }
+                    actions.add(new Action(Action.Kind.CREATE_DISK, g.name(), d.path(), Size.format(d.sizeBytes())
+                            + (options.preallocate() ? " preallocated" : " sparse")));
+                } else if (!s.regularFile()) {
+                    throw new DiskProblem(d, d.path() + " exists and is not a regular file");
+                } else if (d.sizeBytes() > 0 && s.sizeBytes() != d.sizeBytes()) {
+                    if (s.sizeBytes() < d.sizeBytes() && grow) {
+                        actions.add(new Action(Action.Kind.GROW_DISK, g.name(), d.path(), Size.format(s.sizeBytes())
+                                + " to " + Size.format(d.sizeBytes())));
+                    } else {
+                        actions.add(new Action(Action.Kind.DIFFERS, g.name(), d.path(), "is " + Size.format(s.sizeBytes())
+                                + ", YAML says " + Size.format(d.sizeBytes())
+                                + (s.sizeBytes() > d.sizeBytes() ? "; never shrunk" : growHint)));
+                    }
+                }
+                break;
+            }
+            case LVM: {
+                if (!d.create()) {
+                    break; // an existing LV the YAML does not manage
+                }
+                if (vgsToCreate.contains(d.vg())) {
+                    actions.add(new Action(Action.Kind.CREATE_LV, g.name(), d.vg() + "/" + d.lv(), Size.format(d.sizeBytes())));
+                    break;
+                }
+                Lvm.Outcome o;
+                try {
+                    o = lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), true, grow);
+                } catch (StorageException e) {
+                    throw new DiskProblem(d, e.getMessage()
+                            + (cluster.volumeGroups().containsKey(d.vg()) ? "" : " (volume_groups: may allow creating it)"));
+                }
+                switch (o.status()) {
+                    case "would-create":
+                        actions.add(new Action(Action.Kind.CREATE_LV, g.name(), d.vg() + "/" + d.lv(), Size.format(o.requestedBytes())));
+                        break;
+                    case "would-grow":
+                        actions.add(new Action(Action.Kind.GROW_LV, g.name(), d.vg() + "/" + d.lv(),
+                                Size.format(o.sizeBytes()) + " to " + Size.format(o.requestedBytes())));
+                        break;
+                    case "differs":
+                        actions.add(new Action(Action.Kind.DIFFERS, g.name(), d.vg() + "/" + d.lv(), "is "
+                                + Size.format(o.sizeBytes()) + ", YAML says " + Size.format(o.requestedBytes())
+                                + (o.sizeBytes() > o.requestedBytes() ? "; never shrunk" : growHint)));
+                        break;
+                    default:
+                        break; // unchanged
+                }
+                break;
+            }
+            default:
+                break; // phy: an existing device, never created
+        }
+    }
+
+    /** A planning failure that belongs to one disk entry of the YAML. */
+    private static final class DiskProblem extends StorageException {
+        final org.javapxeboot.provisioner.model.Location where;
+
+        DiskProblem(Disk d, String message) {
+            super(message);
+            this.where = d.where();
+        }
+    }
+
+    private Lvm lvm() throws StorageException {
+        if (lvm == null) {
+            throw new StorageException("LVM disks need lvm-scripts/; none configured (set --lvm-scripts)");
+        }
+        return lvm;
+    }
+
+    // ---- apply ----
+
+    /** The outcome of apply: every step done, and every guest that failed with why. */
+    public record Report(List<Action> done, List<String> failures, Plan plan) {
+        public boolean ok() {
+            return failures.isEmpty();
+        }
+    }
+
+    public Report apply() throws ProvisionException {
+        Plan plan = plan();
+        List<Action> done = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        for (Action a : plan.hostActions()) {
+            if (a.kind() == Action.Kind.CREATE_VG) {
+                VolumeGroup vg = cluster.volumeGroups().get(a.target());
+                try {
+                    lvm().vgEnsure(vg.name(), vg.pvs(), false);
+                    record(done, a);
+                } catch (StorageException e) {
+                    failures.add(vg.where() + ": " + e.getMessage());
+                }
+            }
+        }
+        if (!failures.isEmpty()) {
+            // every LV on a VG that could not be made would fail the same way; stop here
+            return new Report(done, failures, plan);
+        }
+        int i = 0;
+        for (GuestPlan gp : plan.guests()) {
+            try {
+                applyGuest(gp, done);
+            } catch (StorageException | VirtException | IOException e) {
+                failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
+            }
+            reporter.progress("apply", ++i, plan.guests().size());
+        }
+        return new Report(done, failures, plan);
+    }
+
+    private void applyGuest(GuestPlan gp, List<Action> done) throws StorageException, VirtException, IOException {
+        Guest g = gp.guest();
+        for (Action a : gp.actions()) {
+            switch (a.kind()) {
+                case CREATE_DISK:
+                case GROW_DISK: {
+                    Disk d = disk(g, a.target());
+                    FileDisks.Result r = files.ensure(Path.of(d.path()), d.sizeBytes(), options.preallocate(),
+                            a.kind() == Action.Kind.GROW_DISK, reporter::bytes);
+                    if (r.outcome() == FileDisks.Outcome.DIFFERS) {
+                        throw new StorageException(d.path() + " " + r.detail() + " (changed since the plan)");
+                    }
+                    record(done, a);
+                    break;
+                }
+                case CREATE_LV:
+                case GROW_LV: {
+                    Disk d = lv(g, a.target());
+                    Lvm.Outcome o = lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), false, a.kind() == Action.Kind.GROW_LV);
+                    record(done, new Action(a.kind(), a.guest(), a.target(), o.status() + ", " + Size.format(o.sizeBytes())));
+                    break;
+                }
+                default:
+                    break;
+            }
+        }
+        if (gp.define()) {
+            // Before the files: if libvirt refuses the XML, no config claims a domain that is not there.
+            vm.define(gp.domainXml());
+            record(done, gp.actions().stream().filter(a -> a.kind() == Action.Kind.DEFINE || a.kind() == Action.Kind.REDEFINE)
+                    .findFirst().orElse(new Action(Action.Kind.DEFINE, g.name(), "libvirt domain", null)));
+        }
+        for (Map.Entry<Path, String> f : gp.files().entrySet()) {
+            AtomicFiles.write(f.getKey(), f.getValue());
+            record(done, gp.actions().stream().filter(a -> a.target().equals(f.getKey().toString())).findFirst()
+                    .orElse(new Action(Action.Kind.WRITE_FILE, g.name(), f.getKey().toString(), null)));
+        }
+        if (gp.autostart() != null) {
+            if (!(vm instanceof LibvirtVmControl lv)) {
+                // the xmand operation set has no autostart verb
+                throw new VirtException(VirtException.Kind.UNSUPPORTED, "autostart", g.name(),
+                        "auto: needs a direct libvirt connection (--connect URI)");
+            }
+            lv.setAutostart(g.name(), gp.autostart());
+            record(done, new Action(Action.Kind.AUTOSTART, g.name(), "libvirt domain", gp.autostart() ? "on" : "off"));
+        }
+        if (gp.start()) {
+            vm.start(g.name());
+            record(done, new Action(Action.Kind.START, g.name(), "libvirt domain", null));
+        }
+    }
+
+    private void record(List<Action> done, Action a) {
+        done.add(a);
+        reporter.done(a);
+    }
+
+    private static Disk disk(Guest g, String path) {
+        return g.disks().stream().filter(d -> d.path().equals(path)).findFirst().orElseThrow();
+    }
+
+    private static Disk lv(Guest g, String vgLv) {
+        return g.disks().stream().filter(d -> d.type() == Disk.Type.LVM && (d.vg() + "/" + d.lv()).equals(vgLv))
+                .findFirst().orElseThrow();
+    }
+}

@@ -1,0 +1,219 @@
+package org.javapxeboot.provisioner.render;
+
+import java.io.StringWriter;
+import java.util.List;
+import javax.xml.stream.XMLOutputFactory;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamWriter;
+import org.javapxeboot.provisioner.model.Disk;
+import org.javapxeboot.provisioner.model.Guest;
+import org.javapxeboot.provisioner.model.Hypervisor;
+import org.javapxeboot.provisioner.model.Vif;
+
+/**
+ * libvirt domain XML (formatdomain.html), written through {@link XMLStreamWriter} so that every
+ * value is escaped. Xen PV guests boot through the bootloader ({@code <bootloader>},
+ * {@code <bootloader_args>}); KVM/QEMU guests boot the installer by direct kernel boot
+ * ({@code <kernel>}, {@code <initrd>}, {@code <cmdline>}) and, once installed, from their disk.
+ * Characters XML 1.0 cannot carry at all (control characters other than tab/newline) are refused.
+ */
+public final class DomainXml {
+    private static final XMLOutputFactory FACTORY = XMLOutputFactory.newFactory();
+
+    private DomainXml() {
+    }
+
+    /**
+     * @param installed for KVM/QEMU: the installer acknowledged, so boot the disk instead of the
+     *                  installer kernel. Xen PV guests are unaffected (their pxelinux entry switches).
+     */
+    public static String render(Guest g, String server, boolean installed) throws RenderException {
+        return render(g, server, installed, null);
+    }
+
+    /**
+     * With {@code uuid}: for redefining an existing domain. libvirt refuses a definition without
+     * the UUID while a domain of that name runs ("already exists with uuid ...").
+     */
+    public static String render(Guest g, String server, boolean installed, String uuid) throws RenderException {
+        StringWriter out = new StringWriter();
+        try {
+            XMLStreamWriter w = FACTORY.createXMLStreamWriter(out);
+            Writer x = new Writer(w);
+            String type = g.hypervisor() == Hypervisor.XEN ? "xen" : g.hypervisor().yamlName();
+            w.writeStartElement("domain");
+            x.attr("type", type);
+            x.text(1, "name", g.name());
+            if (uuid != null) {
+                x.text(1, "uuid", uuid);
+            }
+            x.open(1, "memory");
+            x.attr("unit", "MiB");
+            x.chars(Integer.toString(g.memoryMiB()));
+            w.writeEndElement();
+            x.text(1, "vcpu", Integer.toString(g.vcpus()));
+            if (g.hypervisor() == Hypervisor.XEN) {
+                xenOs(x, g);
+            } else {
+                hvmOs(x, g, server, installed);
+            }
+            x.text(1, "on_poweroff", g.onPoweroff());
+            x.text(1, "on_reboot", g.onReboot());
+            x.text(1, "on_crash", g.onCrash());
+            x.open(1, "devices");
+            boolean xen = g.hypervisor() == Hypervisor.XEN;
+            for (Disk d : g.disks()) {
+                disk(x, d, xen);
+            }
+            for (Vif v : g.vifs()) {
+                vif(x, v, xen);
+            }
+            x.empty(2, "console", "type", "pty");
+            x.close(1);
+            x.nl(0);
+            w.writeEndElement();
+            w.writeCharacters("\n");
+            w.writeEndDocument();
+            w.close();
+        } catch (XMLStreamException e) {
+            throw new RenderException("cannot write domain XML for " + g.name() + ": " + e.getMessage());
+        }
+        return out.toString();
+    }
+
+    private static void xenOs(Writer x, Guest g) throws XMLStreamException, RenderException {
+        if (XenArgs.usesBootloader(g)) {
+            x.text(1, "bootloader", g.bootloader());
+            x.text(1, "bootloader_args", String.join(" ", XenArgs.bootloaderArgs(g)));
+        }
+        x.open(1, "os");
+        x.open(2, "type");
+        x.attr("arch", "x86_64");
+        x.attr("machine", "xenpv");
+        x.chars("linux");
+        x.w.writeEndElement();
+        if (!XenArgs.usesBootloader(g)) {
+            x.text(2, "kernel", g.kernel());
+            if (g.ramdisk() != null) {
+                x.text(2, "initrd", g.ramdisk());
+            }
+        }
+        if (g.extra() != null) {
+            // with a bootloader, libxl hands this to it as --args=, appended to the pxelinux APPEND
+            x.text(2, "cmdline", g.extra());
+        }
+        x.close(1);
+    }
+
+    private static void hvmOs(Writer x, Guest g, String server, boolean installed) throws XMLStreamException, RenderException {
+        x.open(1, "os");
+        x.open(2, "type");
+        x.attr("arch", "x86_64");
+        x.chars("hvm");
+        x.w.writeEndElement();
+        if (installed) {
+            x.empty(2, "boot", "dev", "hd");
+        } else {
+            x.text(2, "kernel", g.kernel());
+            x.text(2, "initrd", g.ramdisk());
+            List<String> args = new java.util.ArrayList<>(Install.kernelArgs(server, g));
+            if (g.extra() != null) {
+                args.add(g.extra());
+            }
+            x.text(2, "cmdline", String.join(" ", args));
+        }
+        x.close(1);
+    }
+
+    private static void disk(Writer x, Disk d, boolean xen) throws XMLStreamException, RenderException {
+        boolean file = d.type() == Disk.Type.FILE;
+        x.open(2, "disk");
+        x.attr("type", file ? "file" : "block");
+        x.attr("device", "disk");
+        if (xen) {
+            x.empty(3, "driver", "name", file ? "file" : "phy");
+        } else {
+            x.empty(3, "driver", "name", "qemu", "type", "raw");
+        }
+        x.empty(3, "source", file ? "file" : "dev", d.path());
+        x.empty(3, "target", "dev", d.device(), "bus", xen ? "xen" : "virtio");
+        if (!d.writable()) {
+            x.empty(3, "readonly");
+        }
+        x.close(2);
+    }
+
+    private static void vif(Writer x, Vif v, boolean xen) throws XMLStreamException, RenderException {
+        String bridge = v.bridge() != null ? v.bridge() : (xen ? "xenbr0" : null);
+        x.open(2, "interface");
+        x.attr("type", bridge != null ? "bridge" : "network");
+        x.empty(3, "mac", "address", v.mac());
+        if (bridge != null) {
+            x.empty(3, "source", "bridge", bridge);
+        } else {
+            x.empty(3, "source", "network", "default");
+        }
+        if (!xen) {
+            x.empty(3, "model", "type", "virtio");
+        }
+        x.close(2);
+    }
+
+    /** Indentation and the XML 1.0 character check around the stream writer. */
+    private static final class Writer {
+        final XMLStreamWriter w;
+
+        Writer(XMLStreamWriter w) {
+            this.w = w;
+        }
+
+        void nl(int depth) throws XMLStreamException {
+            w.writeCharacters("\n" + "  ".repeat(depth));
+        }
+
+        void empty(int depth, String name, String... attrs) throws XMLStreamException, RenderException {
+            nl(depth);
+            w.writeEmptyElement(name);
+            for (int i = 0; i < attrs.length; i += 2) {
+                attr(attrs[i], attrs[i + 1]);
+            }
+        }
+
+        void open(int depth, String name) throws XMLStreamException {
+            nl(depth);
+            w.writeStartElement(name);
+        }
+
+        void close(int depth) throws XMLStreamException {
+            nl(depth);
+            w.writeEndElement();
+        }
+
+        void text(int depth, String name, String value) throws XMLStreamException, RenderException {
+            open(depth, name);
+            chars(value);
+            w.writeEndElement();
+        }
+
+        void chars(String value) throws XMLStreamException, RenderException {
+            w.writeCharacters(check(value, false));
+        }
+
+        void attr(String name, String value) throws XMLStreamException, RenderException {
+            // a raw newline in an attribute is normalised to a space by every XML parser: refuse it
+            w.writeAttribute(name, check(value, true));
+        }
+
+        private static String check(String v, boolean attribute) throws RenderException {
+            for (int i = 0; i < v.length(); i++) {
+                char c = v.charAt(i);
+                boolean bad = c < 0x20 && (attribute || (c != '\t' && c != '\n' && c != '\r'));
+                if (bad || c == 0xfffe || c == 0xffff) {
+                    throw new RenderException("'" + v.replace("\n", "\\n") + "' cannot be written to domain XML:"
+                            + " it contains the character \\x" + String.format("%02x", (int) c));
+                }
+            }
+            return v;
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package org.javapxeboot.provisioner.serve;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.javapxeboot.provisioner.model.Cluster;
+import org.javapxeboot.provisioner.model.Guest;
+import org.javapxeboot.provisioner.plan.AtomicFiles;
+import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.render.Kickstart;
+import org.javapxeboot.provisioner.render.PxelinuxEntry;
+import org.javapxeboot.provisioner.render.RenderException;
+
+/**
+ * The install server guests talk to: {@code GET /ks/NAME.ks} returns the guest's rendered
+ * kickstart (or preseed); {@code GET} or {@code POST /ack/NAME} is the installer saying it is done,
+ * and switches the guest's pxelinux entry to local boot (written to a temporary file and renamed,
+ * so the TFTP server never sends half a file) and records {@code OUT/state/NAME.installed}, so
+ * that {@code apply} keeps it that way (and redefines KVM guests to boot their disk).
+ *
+ * <p>Kickstarts are rendered once at start: a template error stops the server from starting
+ * rather than failing a guest mid-install. Only names from the YAML are served; anything else is 404.
+ */
+public final class KickstartServer implements AutoCloseable {
+    private static final int MAX_BODY = 4096;
+
+    private final HttpServer http;
+    private final ExecutorService pool;
+    private final Map<String, Guest> guests = new LinkedHashMap<>();
+    private final Map<String, byte[]> kickstarts = new LinkedHashMap<>();
+    private final Layout layout;
+    private final Consumer<String> log;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private KickstartServer(HttpServer http, Cluster c, Layout layout, Kickstart ks, Consumer<String> log)
+            throws RenderException {
+        this.http = http;
+        this.layout = layout;
+        this.log = log;
+        for (Guest raw : c.guests()) {
+            Guest g = layout.resolve(raw);
+            guests.put(g.name(), g);
+            kickstarts.put(g.name(), ks.render(c.server(), g).getBytes(StandardCharsets.UTF_8));
+        }
+        this.pool = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "ks-http");
+            t.setDaemon(true);
+            return t;
+        });
+        http.setExecutor(pool);
+        http.createContext("/ks/", this::kickstart);
+        http.createContext("/ack/", this::ack);
+        http.createContext("/", ex -> reply(ex, 404, "not found: try /ks/NAME.ks or /ack/NAME\n"));
+    }
+
+    /** Renders every kickstart, then listens on {@code bind:port} (port 0: any free port). */
+    public static KickstartServer start(Cluster c, Layout layout, Kickstart ks, String bind, int port, Consumer<String> log)
+            throws IOException, RenderException {
+        HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 64);
+        KickstartServer s;
+        try {
+            s = new KickstartServer(http, c, layout, ks, log);
+        } catch (RenderException | RuntimeException e) {
+            http.stop(0);
+            throw e;
+        }
+        http.start();
+        return s;
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    /** Blocks until {@link #close()} is called (from another thread or a shutdown hook). */
+    public void awaitStop() throws InterruptedException {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "ks-http-stop"));
+        stopped.await();
+    }
+
+    @Override
+    public void close() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        http.stop(0);
+        pool.shutdownNow();
+        stopped.countDown();
+    }
+
+    private void kickstart(HttpExchange ex) throws IOException {
+        try (ex) {
+            drain(ex);
+            if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+                reply(ex, 405, "use GET\n");
+                return;
+            }
+            String path = ex.getRequestURI().getRawPath();
+            String file = path.substring("/ks/".length());
+            String name = file.endsWith(".ks") ? file.substring(0, file.length() - 3) : null;
+            byte[] body = name == null ? null : kickstarts.get(name);
+            if (body == null) {
+                log.accept(remote(ex) + " GET " + path + " 404");
+                reply(ex, 404, "no kickstart here: " + file.replaceAll("[^A-Za-z0-9_.+-]", "?") + "\n");
+                return;
+            }
+            log.accept(remote(ex) + " GET " + path + " 200 (" + name + ")");
+            ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            if (ex.getRequestMethod().equals("HEAD")) {
+                ex.sendResponseHeaders(200, -1);
+                return;
+            }
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private void ack(HttpExchange ex) throws IOException {
+        try (ex) {
+            drain(ex);
+            String method = ex.getRequestMethod();
+            if (!method.equals("GET") && !method.equals("POST")) {
+                reply(ex, 405, "use GET or POST\n");
+                return;
+            }
+            String name = ex.getRequestURI().getRawPath().substring("/ack/".length());
+            Guest g = guests.get(name);
+            if (g == null) {
+                log.accept(remote(ex) + " " + method + " /ack/" + name.replaceAll("[^A-Za-z0-9_.+-]", "?") + " 404");
+                reply(ex, 404, "no such guest\n");
+                return;
+            }
+            boolean already;
+            synchronized (this) {
+                already = Files.exists(layout.installed(name));
+                try {
+                    AtomicFiles.write(layout.pxelinux(g), PxelinuxEntry.localBoot(g));
+                    AtomicFiles.write(layout.installed(name), "acknowledged by " + remote(ex) + "\n");
+                } catch (RenderException | IOException e) {
+                    log.accept(remote(ex) + " " + method + " /ack/" + name + " 500: " + e.getMessage());
+                    reply(ex, 500, "cannot switch to local boot: " + e.getMessage() + "\n");
+                    return;
+                }
+            }
+            log.accept(remote(ex) + " " + method + " /ack/" + name + " 200: " + layout.pxelinux(g)
+                    + (already ? " (already local boot)" : " switched to local boot"));
+            reply(ex, 200, name + ": local boot" + (already ? " (already)" : "") + "\n");
+        }
+    }
+
+    private static void drain(HttpExchange ex) throws IOException {
+        try (InputStream in = ex.getRequestBody()) {
+            byte[] buf = new byte[1024];
+            int total = 0;
+            int n;
+            while ((n = in.read(buf)) > 0 && total < MAX_BODY) {
+                total += n;
+            }
+        }
+    }
+
+    private static String remote(HttpExchange ex) {
+        return ex.getRemoteAddress() == null ? "?" : ex.getRemoteAddress().getAddress().getHostAddress();
+    }
+
+    private static void reply(HttpExchange ex, int code, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(code, b.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(b);
+        }
+    }
+}

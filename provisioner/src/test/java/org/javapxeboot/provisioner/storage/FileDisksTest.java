@@ -1,0 +1,126 @@
+package org.javapxeboot.provisioner.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileDisksTest {
+    @TempDir Path dir;
+
+    /** Writes like a disk that fills up after {@code room} bytes. */
+    static FileDisks.Writer fullAfter(long room) {
+        return (file, from, to, preallocate, what, progress) -> {
+            byte[] buf = new byte[4096];
+            long pos = from;
+            file.seek(from);
+            while (pos < to) {
+                if (pos + buf.length > room) {
+                    throw new IOException("No space left on device");
+                }
+                file.write(buf);
+                pos += buf.length;
+            }
+        };
+    }
+
+    /** Bytes the file system allocated (stat's %b blocks of 512 bytes); Java 17 has no attribute for it. */
+    static long allocated(Path p) throws Exception {
+        Process pr = new ProcessBuilder("stat", "-c", "%b", p.toString()).start();
+        String out = new String(pr.getInputStream().readAllBytes()).strip();
+        assertEquals(0, pr.waitFor());
+        return Long.parseLong(out) * 512L;
+    }
+
+    @Test
+    void createsSparseWithParents() throws Exception {
+        Path p = dir.resolve("a/b/disk.img");
+        FileDisks.Result r = new FileDisks().ensure(p, 1L << 30, false, false, Progress.NONE);
+        assertEquals(FileDisks.Outcome.CREATED, r.outcome());
+        assertEquals(1L << 30, Files.size(p));
+        // sparse: far fewer blocks allocated than the size
+        long allocated = allocated(p);
+        assertTrue(allocated < (1L << 20), "allocated " + allocated);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)));
+    }
+
+    @Test
+    void preallocatesWithProgress() throws Exception {
+        Path p = dir.resolve("full.img");
+        List<Long> seen = new ArrayList<>();
+        new FileDisks().ensure(p, 3L << 20, true, false, (what, done, total) -> seen.add(done));
+        assertEquals(3L << 20, Files.size(p));
+        assertEquals(List.of(0L, 1L << 20, 2L << 20, 3L << 20), seen);
+        long allocated = allocated(p);
+        assertTrue(allocated >= 3L << 20, "allocated " + allocated);
+    }
+
+    @Test
+    void neverOverwritesShrinksOrGrowsWithoutAsking() throws Exception {
+        Path p = dir.resolve("existing.img");
+        byte[] data = "guest data".getBytes();
+        Files.write(p, data);
+        FileDisks fd = new FileDisks();
+        FileDisks.Result smaller = fd.ensure(p, 4, false, false, Progress.NONE);
+        assertEquals(FileDisks.Outcome.DIFFERS, smaller.outcome());
+        assertTrue(smaller.detail().contains("never shrunk"), smaller.detail());
+        FileDisks.Result larger = fd.ensure(p, 1 << 20, false, false, Progress.NONE);
+        assertEquals(FileDisks.Outcome.DIFFERS, larger.outcome());
+        assertTrue(larger.detail().contains("--grow"), larger.detail());
+        assertArrayEquals(data, Files.readAllBytes(p));
+        assertEquals(FileDisks.Outcome.UNCHANGED, fd.ensure(p, data.length, false, false, Progress.NONE).outcome());
+    }
+
+    @Test
+    void growsOnlyWithTheFlagAndKeepsTheData() throws Exception {
+        Path p = dir.resolve("grow.img");
+        byte[] data = "guest data".getBytes();
+        Files.write(p, data);
+        FileDisks.Result r = new FileDisks().ensure(p, 1 << 20, true, true, Progress.NONE);
+        assertEquals(FileDisks.Outcome.GROWN, r.outcome());
+        assertEquals(1 << 20, Files.size(p));
+        byte[] head = new byte[data.length];
+        System.arraycopy(Files.readAllBytes(p), 0, head, 0, data.length);
+        assertArrayEquals(data, head);
+    }
+
+    @Test
+    void fullDiskRemovesThePartialFileAndTheFoldersItMade() throws Exception {
+        Path p = dir.resolve("new/sub/disk.img");
+        StorageException e = assertThrows(StorageException.class,
+                () -> new FileDisks(fullAfter(64 << 10)).ensure(p, 1 << 20, true, false, Progress.NONE));
+        assertTrue(e.getMessage().startsWith(p + ": creating 1MiB (preallocated) failed: No space left on device;"
+                + " the partial file was removed"), e.getMessage());
+        assertFalse(Files.exists(p));
+        assertFalse(Files.exists(dir.resolve("new")), "folders made for the disk are removed too");
+        assertTrue(Files.exists(dir));
+        // a second run with room recovers
+        assertEquals(FileDisks.Outcome.CREATED, new FileDisks().ensure(p, 1 << 20, true, false, Progress.NONE).outcome());
+    }
+
+    @Test
+    void failedGrowIsCutBack() throws Exception {
+        Path p = dir.resolve("g.img");
+        Files.write(p, new byte[8192]);
+        StorageException e = assertThrows(StorageException.class,
+                () -> new FileDisks(fullAfter(16384)).ensure(p, 1 << 20, true, true, Progress.NONE));
+        assertTrue(e.getMessage().contains("cut back to 8KiB"), e.getMessage());
+        assertEquals(8192, Files.size(p));
+    }
+
+    @Test
+    void refusesNonFiles() throws Exception {
+        Path d = Files.createDirectory(dir.resolve("adir"));
+        StorageException e = assertThrows(StorageException.class, () -> new FileDisks().ensure(d, 1 << 20, false, false, Progress.NONE));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+    }
+}

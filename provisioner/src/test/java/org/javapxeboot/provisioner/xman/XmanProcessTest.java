@@ -63,7 +63,8 @@ class XmanProcessTest {
                     "--connect", "test://" + node, "--keytab", kdc.keytab("HTTP/localhost").toString(),
                     "--principal", kdc.principal("HTTP/localhost"), "--k5login", dir.resolve("k5login").toString(),
                     "--syslog", "udp:127.0.0.1:" + syslog.getLocalPort(), "--log", dir.resolve(h + ".log").toString(),
-                    "--tls-keystore", dir.resolve(h + "/xmand.p12").toString(), "--host-name", h));
+                    "--tls-keystore", dir.resolve(h + "/xmand.p12").toString(), "--host-name", h,
+                    "--idle-timeout", "2", "--request-timeout", "2", "--threads", "4"));
             daemons.add(p);
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
             String line;
@@ -200,5 +201,29 @@ class XmanProcessTest {
         assertTrue(out.endsWith("\n200"), out);
         assertTrue(out.contains("\"ok\":true") && out.contains("h2-vm1"), out);
         assertTrue(Files.readString(dir.resolve("h2.log")).contains("principal=admin@XMAN.TEST op=list result=ok"));
+    }
+
+    /** Idle connections cost no worker: with 4 threads, 1000 silent connections, rxm is still served; then they are closed. */
+    @Test
+    void idleConnectionsAreHarmlessAndClosed() throws Exception {
+        Path cc = kdc.kinit("admin");
+        List<java.net.Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 1000; i++) idle.add(new java.net.Socket("127.0.0.1", ports[0]));
+            Result r = rxm(cc, "-H", h1(), "list");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().contains("h1-vm1"), r.out());
+            for (java.net.Socket s : List.of(idle.get(0), idle.get(999))) {
+                s.setSoTimeout(30_000);
+                try {
+                    assertEquals(-1, s.getInputStream().read(), "the daemon should close an idle connection");
+                } catch (java.net.SocketException reset) {
+                    // Closed with a reset: closed too.
+                }
+            }
+        } finally {
+            for (java.net.Socket s : idle) s.close();
+        }
+        assertEquals(0, rxm(cc, "-H", h1(), "list").exit());
     }
 }

@@ -41,8 +41,9 @@ final class XmandFixture implements AutoCloseable {
             """;
 
     static {
-        // The JDK server reads its limits once per JVM: a short idle timeout for the idle-connection tests.
-        XmandMain.serverLimits(4096, 3, 3);
+        // The JDK server reads its limits once per JVM, and other tests in this JVM run HTTP
+        // servers too: xmand's defaults only (short timeouts are tested in XmanProcessTest).
+        XmandMain.serverLimits(4096, 30, 10);
     }
 
     final MitKdc kdc;

@@ -201,14 +201,6 @@ class XmandServerTest {
             assertEquals(2, ((List<?>) call(Op.LIST, Map.of())).size());
             call(Op.PAUSE, Map.of("domain", "vm1"));
             assertEquals(DomainState.PAUSED, x.vm.lookup("vm1").state());
-            // The idle timeout (3 s here) closes them: read() sees end of stream or a reset.
-            java.net.Socket first = idle.get(1);
-            first.setSoTimeout(30_000);
-            try {
-                assertEquals(-1, first.getInputStream().read());
-            } catch (java.net.SocketException reset) {
-                // Closed with a reset: also closed.
-            }
         } finally {
             for (java.net.Socket s : idle) s.close();
         }

@@ -48,6 +48,9 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--log", paramLabel = "FILE", description = "Daemon log with the audit lines; - is stderr (default: ${DEFAULT-VALUE}).")
     Path log = Path.of("/var/log/xmand.log");
 
+    @Option(names = "--hypervisor-log", paramLabel = "FILE", description = "The hypervisor's own log, whose last lines dmesg adds (e.g. /var/log/xen/xend.log; default: none).")
+    Path hypervisorLog;
+
     @Option(names = "--host-name", paramLabel = "NAME", description = "Name reported in answers and syslog (default: this host's name).")
     String hostName;
 
@@ -149,7 +152,7 @@ public final class XmandMain implements Callable<Integer> {
                 tls = Tls.serverContext(Tls.loadOrCreate(tlsKeystore, pw, names), pw);
             }
             try (VmControl vm = new LibvirtVmControl(connect)) {
-                XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, tls, insecureNoAuth),
+                XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, tls, insecureNoAuth, hypervisorLog),
                         vm, acceptor, new K5Login(k5login), audit);
                 server.start();
                 System.err.println("xmand: listening on " + XmandServer.addr(server.address()) + (tls != null

@@ -47,7 +47,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class XmandServer implements AutoCloseable {
     /** Everything the server needs; XmandMain fills it from the command line. */
     public record Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads,
-                           SSLContext tls, boolean insecureNoAuth) {}
+                           SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog) {}
+
+    /** Lines of --hypervisor-log that dmesg adds after the daemon's own buffer. */
+    static final int HYPERVISOR_LOG_LINES = 100;
 
     private final Settings settings;
     private final VmControl vm;
@@ -158,19 +161,20 @@ public final class XmandServer implements AutoCloseable {
             authorise(o);
             if (bad != null) throw bad;
             Object result = run(op, args, o);
-            respond(ex, 200, Protocol.ok(settings.hostName(), op, result), o);
+            // The audit line is written before the answer leaves: an answered request is always on record.
             audit.event("REQUEST", from, o.principal, o.op, o.domain, "ok", 200, null);
+            respond(ex, 200, Protocol.ok(settings.hostName(), op, result), o);
         } catch (ProtocolException e) {
-            respond(ex, e.status, Protocol.error(settings.hostName(), o.op, e.kind, e.getMessage()), o);
             audit.event("REQUEST", from, o.principal, o.op, o.domain, "refused", e.status, e.kind + ": " + e.getMessage());
+            respond(ex, e.status, Protocol.error(settings.hostName(), o.op, e.kind, e.getMessage()), o);
         } catch (VirtException e) {
             int status = Protocol.statusOf(e.kind());
-            respond(ex, status, Protocol.error(settings.hostName(), o.op, e.kind().name(), e.getMessage()), o);
             boolean refused = e.kind() == VirtException.Kind.INVALID_ARGUMENT || e.kind() == VirtException.Kind.DENIED;
             audit.event("REQUEST", from, o.principal, o.op, o.domain, refused ? "refused" : "failed", status, e.kind() + ": " + e.getMessage());
+            respond(ex, status, Protocol.error(settings.hostName(), o.op, e.kind().name(), e.getMessage()), o);
         } catch (RuntimeException e) {
-            respond(ex, 500, Protocol.error(settings.hostName(), o.op, "FAILED", "internal error: " + e), o);
             audit.event("REQUEST", from, o.principal, o.op, o.domain, "failed", 500, "internal error: " + e);
+            respond(ex, 500, Protocol.error(settings.hostName(), o.op, "FAILED", "internal error: " + e), o);
         } finally {
             ex.close();
         }
@@ -281,7 +285,11 @@ public final class XmandServer implements AutoCloseable {
             }
             case LOOKUP: return Protocol.domainJson(vm.lookup(domain));
             case INFO: return Protocol.hostJson(vm.info());
-            case DMESG: return new ArrayList<Object>(vm.dmesg());
+            case DMESG: {
+                List<Object> lines = new ArrayList<>(vm.dmesg());
+                if (settings.hypervisorLog() != null) lines.addAll(tail(settings.hypervisorLog(), HYPERVISOR_LOG_LINES));
+                return lines;
+            }
             case DESCRIBE: return vm.describe(domain);
             case CREATE:
             case DEFINE: {
@@ -348,6 +356,27 @@ public final class XmandServer implements AutoCloseable {
                 default: throw new IllegalStateException("unhandled " + op);
             }
             return Protocol.domainJson(vm.lookup(domain));
+        }
+    }
+
+    /** The last lines of the hypervisor's own log (xend.log, libvirtd.log), each prefixed with the file name. */
+    static List<String> tail(java.nio.file.Path file, int max) {
+        String prefix = file.getFileName() + ": ";
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
+            long from = Math.max(0, size - 64 * 1024);
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) (size - from));
+            while (buf.hasRemaining() && ch.read(buf, from + buf.position()) > 0) {
+                // read until full or end of file
+            }
+            String text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+            List<String> all = new ArrayList<>(List.of(text.split("\n")));
+            if (from > 0 && !all.isEmpty()) all.remove(0); // a partial first line
+            List<String> out = new ArrayList<>();
+            for (String l : all.subList(Math.max(0, all.size() - max), all.size())) if (!l.isEmpty()) out.add(prefix + l);
+            return out;
+        } catch (IOException e) {
+            return List.of(prefix + "unreadable: " + e);
         }
     }
 

@@ -76,7 +76,10 @@ class XmandServerTest {
         assertEquals("UNSUPPORTED", mig.kind);
         Map<?, ?> info = (Map<?, ?>) call(Op.INFO, Map.of());
         assertEquals(4L, info.get("cpus"));
-        assertTrue(call(Op.DMESG, Map.of()) instanceof List);
+        Files.writeString(x.dir.resolve("hypervisor.log"), "old line\n(XendDomain 1234) domain vm1 paused\n");
+        List<?> dmesg = (List<?>) call(Op.DMESG, Map.of());
+        assertTrue(dmesg.stream().anyMatch(l -> l.toString().endsWith("pause vm1")), dmesg.toString());
+        assertEquals("hypervisor.log: (XendDomain 1234) domain vm1 paused", dmesg.get(dmesg.size() - 1));
         assertTrue(((List<?>) call(Op.HELP, Map.of())).size() >= 14);
         String log = x.log();
         assertTrue(log.contains("REQUEST from=127.0.0.1:"), log);

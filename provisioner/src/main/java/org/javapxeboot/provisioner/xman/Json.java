@@ -1,6 +1,5 @@
 package org.javapxeboot.provisioner.xman;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -63,7 +62,7 @@ public final class Json {
         else if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
             if (Double.isNaN(d) || Double.isInfinite(d)) throw new IllegalArgumentException("JSON has no " + d);
-            sb.append(new BigDecimal(d).stripTrailingZeros().toPlainString());
+            sb.append(Double.toString(d)); // "1.5", "1.0E20": both JSON numbers
         } else if (v instanceof Map) {
             sb.append('{');
             boolean first = true;

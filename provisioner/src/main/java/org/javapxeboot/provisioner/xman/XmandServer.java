@@ -375,8 +375,10 @@ public final class XmandServer implements AutoCloseable {
             List<String> out = new ArrayList<>();
             for (String l : all.subList(Math.max(0, all.size() - max), all.size())) if (!l.isEmpty()) out.add(prefix + l);
             return out;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of(prefix + "(no such file)");
         } catch (IOException e) {
-            return List.of(prefix + "unreadable: " + e);
+            return List.of(prefix + "(unreadable: " + e.getMessage() + ")");
         }
     }
 
@@ -410,7 +412,8 @@ public final class XmandServer implements AutoCloseable {
             }
             org.w3c.dom.NodeList names = d.getDocumentElement().getElementsByTagName("name");
             for (int i = 0; i < names.getLength(); i++) {
-                if (names.item(i).getParentNode() == d.getDocumentElement()) return names.item(i).getTextContent().trim();
+                // Not trimmed: the name xmand checks must be the name libvirt will define.
+                if (names.item(i).getParentNode() == d.getDocumentElement()) return names.item(i).getTextContent();
             }
             throw new ProtocolException(400, "INVALID_ARGUMENT", "the domain XML has no <name>");
         } catch (ProtocolException e) {

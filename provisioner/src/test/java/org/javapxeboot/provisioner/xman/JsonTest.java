@@ -25,6 +25,8 @@ class JsonTest {
         assertEquals("{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u003cx\\u003e\\u0026\",\"n\":-42,\"d\":1.5,\"t\":true,\"z\":null,\"l\":[1,\"two\",[]]}", text);
         assertEquals(m, Json.parse(text));
         assertEquals("é\u2028", Json.parse("\"\\u00e9\\u2028\""));
+        assertEquals("[0.1,1.0E20,-2.5E-7]", Json.write(List.of(0.1, 1e20, -2.5e-7)));
+        assertEquals(List.of(0.1, 1.0E20, -2.5E-7), Json.parse("[0.1,1.0E20,-2.5E-7]"));
     }
 
     @ParameterizedTest

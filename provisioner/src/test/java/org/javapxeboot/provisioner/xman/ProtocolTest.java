@@ -29,7 +29,8 @@ class ProtocolTest {
 
     @Test
     void xmlNameIsReadWithoutEntities() throws Exception {
-        assertEquals("g1", XmandServer.domainNameOf("<domain type='kvm'><name> g1 </name><devices><name>no</name></devices></domain>"));
+        assertEquals("g1", XmandServer.domainNameOf("<domain type='kvm'><name>g1</name><devices><name>no</name></devices></domain>"));
+        assertEquals(" g1 ", XmandServer.domainNameOf("<domain><name> g1 </name></domain>"));
         assertEquals(400, assertThrows(Protocol.ProtocolException.class,
                 () -> XmandServer.domainNameOf("<!DOCTYPE domain [<!ENTITY a 'b'>]><domain><name>&a;</name></domain>")).status);
         assertEquals("the XML's root element is <node>, not <domain>",

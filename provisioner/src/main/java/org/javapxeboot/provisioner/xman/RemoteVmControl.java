@@ -31,6 +31,15 @@ public final class RemoteVmControl implements VmControl {
     }
 
     /**
+     * Connects the way rxm does, from the environment: $XMAN_KEYTAB (+ $XMAN_PRINCIPAL) if set, else
+     * the ticket cache; the certificates from $XMAN_CACERT, ~/.xman/ca.pem, or the JDK's CAs.
+     */
+    public static RemoteVmControl connect(String host) throws VirtException {
+        String kt = System.getenv("XMAN_KEYTAB");
+        return connect(host, kt == null || kt.isBlank() ? null : Path.of(kt), System.getenv("XMAN_PRINCIPAL"), XmanClient.defaultCaCerts());
+    }
+
+    /**
      * Logs in and connects: {@code host} is "host[:port]" (port 8740 by default); {@code keytab}
      * null means the ticket cache ($KRB5CCNAME, after kinit); {@code caCerts} null means the JDK's
      * trusted CAs, else the daemons' PEM certificates (xmand.crt).

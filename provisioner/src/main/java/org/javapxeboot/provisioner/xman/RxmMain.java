@@ -240,16 +240,7 @@ public final class RxmMain implements Callable<Integer> {
         Kerberos.Initiator init = noAuth ? null : new Kerberos.Initiator(Kerberos.login(keytab, principal, true));
         SSLContext tls = null;
         if (!noTls) {
-            List<Path> cas = cacert;
-            if (cas == null) {
-                String env = System.getenv("XMAN_CACERT");
-                Path home = Path.of(System.getProperty("user.home"), ".xman", "ca.pem");
-                if (env != null && !env.isBlank()) {
-                    cas = new ArrayList<>();
-                    for (String f : env.split(",")) cas.add(Path.of(f.trim()));
-                }
-                else if (Files.exists(home)) cas = List.of(home);
-            }
+            List<Path> cas = cacert != null ? cacert : XmanClient.defaultCaCerts();
             tls = cas == null ? SSLContext.getDefault() : Tls.clientContext(cas);
         }
         return new XmanClient(init, tls, servicePrincipal, Duration.ofSeconds(timeout));

@@ -75,6 +75,21 @@ public final class XmanClient {
         }
     }
 
+    /**
+     * The daemons' certificates when none are given: $XMAN_CACERT (comma-separated files), else
+     * ~/.xman/ca.pem if it exists, else null (the JDK's trusted CAs).
+     */
+    public static java.util.List<java.nio.file.Path> defaultCaCerts() {
+        String env = System.getenv("XMAN_CACERT");
+        if (env != null && !env.isBlank()) {
+            java.util.List<java.nio.file.Path> l = new java.util.ArrayList<>();
+            for (String f : env.split(",")) if (!f.isBlank()) l.add(java.nio.file.Path.of(f.trim()));
+            return l;
+        }
+        java.nio.file.Path home = java.nio.file.Path.of(System.getProperty("user.home"), ".xman", "ca.pem");
+        return java.nio.file.Files.exists(home) ? java.util.List.of(home) : null;
+    }
+
     private final Kerberos.Initiator initiator;
     private final SSLContext tls;
     private final String servicePrincipal;

@@ -226,4 +226,17 @@ class XmanProcessTest {
         }
         assertEquals(0, rxm(cc, "-H", h1(), "list").exit());
     }
+
+    /** XMAN_HOSTS and XMAN_CACERT instead of options, as in an admin's profile. */
+    @Test
+    void hostsAndCertificatesFromTheEnvironment() throws Exception {
+        Path cc = kdc.kinit("admin");
+        Process p = java("org.javapxeboot.provisioner.xman.RxmMain", Map.of("KRB5CCNAME", "FILE:" + cc, "XMAN_HOSTS", both(),
+                "XMAN_CACERT", dir.resolve("h1/xmand.crt") + "," + dir.resolve("h2/xmand.crt")), List.of("list"));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), err);
+        assertTrue(out.contains("h1-vm1") && out.contains("h2-vm1"), out);
+    }
 }

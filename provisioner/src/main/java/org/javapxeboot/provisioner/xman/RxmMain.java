@@ -184,7 +184,13 @@ public final class RxmMain implements Callable<Integer> {
         if (json) {
             out.println(Json.write(jsonOut.size() == 1 ? jsonOut.get(0) : jsonOut));
         } else {
-            print(op, results, targets.size() > 1 || op == Op.LIST);
+            try {
+                print(op, results, targets.size() > 1 || op == Op.LIST);
+            } catch (RuntimeException e) {
+                // A daemon answered ok with a shape this rxm does not know (another version?).
+                err.println("rxm: unexpected answer to " + op.wire + " (" + e + "); rxm --json shows it as sent");
+                exit = Math.max(exit, EXIT_FAILED);
+            }
         }
         return exit;
     }

@@ -44,7 +44,7 @@ public final class Protocol {
         MEM_SET("mem-set", true, true, "DOMAIN KIB", "Adjust the current memory usage for a domain (KiB)."),
         VCPU_SET("vcpu-set", true, true, "DOMAIN COUNT", "Set the number of VCPUs for a domain."),
         DESCRIBE("describe", true, false, "DOMAIN", "Provide domain's XML description."),
-        MIGRATE("migrate", true, true, "DOMAIN DEST-URI", "Migrate a domain to another machine (a libvirt URI)."),
+        MIGRATE("migrate", true, true, "DOMAIN DEST-URI|DEST-HOST", "Migrate a domain to another machine (a libvirt URI, or an xmand host for rxm)."),
         DMESG("dmesg", false, false, "", "Read the daemon's message buffer of libvirt events and errors."),
         INFO("info", false, false, "", "Get information about the host.");
 

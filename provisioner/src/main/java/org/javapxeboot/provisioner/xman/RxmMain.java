@@ -134,6 +134,25 @@ public final class RxmMain implements Callable<Integer> {
             err.println("rxm: " + e.getMessage());
             return EXIT_USAGE;
         }
+        if (op == Op.MIGRATE && !((String) req.get("destination")).contains(":/")) {
+            // The destination is another xmand host: ask it (authenticated, so the admin must be
+            // allowed there too) for its libvirt URI, and reach that libvirt over SSH.
+            XmanClient.Target dest;
+            try {
+                dest = XmanClient.Target.parse((String) req.get("destination"));
+            } catch (IllegalArgumentException e) {
+                err.println("rxm: migrate: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+            try {
+                Object info = client.call(dest, Op.INFO, Map.of());
+                String uri = String.valueOf(((Map<?, ?>) info).get("uri"));
+                req.put("destination", remoteUri(uri, dest.host()));
+            } catch (XmanClient.Failure f) {
+                err.println("rxm: migrate: destination " + dest + ": " + f.getMessage());
+                return f.category.exitCode;
+            }
+        }
         // Ask every host at once; each answer or error is reported on its own.
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(targets.size(), 32), r -> {
             Thread t = new Thread(r, "rxm");
@@ -225,6 +244,17 @@ public final class RxmMain implements Callable<Integer> {
         }
         if (op == Op.MIGRATE) m.put("destination", args.get(1));
         return m;
+    }
+
+    /**
+     * A host's local libvirt URI as seen from another host: {@code xen:///system} on h2 becomes
+     * {@code xen+ssh://h2/system}; URIs that already name a host or transport are kept.
+     */
+    static String remoteUri(String localUri, String host) {
+        int colon = localUri.indexOf(":///");
+        if (colon < 0 || localUri.substring(0, colon).contains("+")) return localUri;
+        String h = host.contains(":") ? "[" + host + "]" : host;
+        return localUri.substring(0, colon) + "+ssh://" + h + localUri.substring(colon + 3);
     }
 
     /** 524288, 512M, 2G, 1048576K: sizes in KiB like xm mem-set's megabytes, but explicit. */

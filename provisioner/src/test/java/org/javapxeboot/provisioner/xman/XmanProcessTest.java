@@ -132,6 +132,11 @@ class XmanProcessTest {
         assertTrue(r.err().contains("above the domain's maximum"), r.err());
         r = rxm(cc, "-H", h1(), "migrate", "h1-vm1", "test:///default");
         assertEquals(1, r.exit());
+        // Migration to the other xmand: rxm asks h2 for its libvirt URI, h1's test driver cannot migrate.
+        r = rxm(cc, "-H", h1(), "migrate", "h1-vm1", "localhost:" + ports[1]);
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().contains("cannot migrate"), r.err());
+        assertTrue(Files.readString(dir.resolve("h2.log")).contains("principal=admin@XMAN.TEST op=info result=ok"));
         r = rxm(cc, "-H", h1(), "pause", "no-such-vm");
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("no-such-vm"), r.err());

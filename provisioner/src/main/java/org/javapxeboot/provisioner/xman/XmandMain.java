@@ -81,8 +81,11 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--request-timeout", paramLabel = "SECONDS", description = "Longest time to receive one request (default: ${DEFAULT-VALUE}).")
     int requestTimeout = 10;
 
-    @Option(names = "--threads", description = "Worker threads (default: ${DEFAULT-VALUE}).")
-    int threads = 64;
+    @Option(names = "--threads", description = "Worker threads kept (default: ${DEFAULT-VALUE}).")
+    int threads = 16;
+
+    @Option(names = "--max-threads", description = "Worker threads at most, while slow clients hold some (default: ${DEFAULT-VALUE}).")
+    int maxThreads = 256;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -111,8 +114,8 @@ public final class XmandMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (maxRequestBytes < 1024 || threads < 1 || maxConnections < 1 || idleTimeout < 1 || requestTimeout < 1) {
-            System.err.println("xmand: --max-request-bytes must be >= 1024 and --threads, --max-connections, --idle-timeout, --request-timeout >= 1");
+        if (maxRequestBytes < 1024 || threads < 1 || maxThreads < threads || maxConnections < 1 || idleTimeout < 1 || requestTimeout < 1) {
+            System.err.println("xmand: --max-request-bytes must be >= 1024, --max-threads >= --threads, and --threads, --max-connections, --idle-timeout, --request-timeout >= 1");
             return 2;
         }
         InetSocketAddress addr;
@@ -152,7 +155,7 @@ public final class XmandMain implements Callable<Integer> {
                 tls = Tls.serverContext(Tls.loadOrCreate(tlsKeystore, pw, names), pw);
             }
             try (VmControl vm = new LibvirtVmControl(connect)) {
-                XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, tls, insecureNoAuth, hypervisorLog),
+                XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog),
                         vm, acceptor, new K5Login(k5login), audit);
                 server.start();
                 System.err.println("xmand: listening on " + XmandServer.addr(server.address()) + (tls != null

@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class XmandServer implements AutoCloseable {
     /** Everything the server needs; XmandMain fills it from the command line. */
-    public record Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads,
+    public record Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
                            SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog) {}
 
     /** Lines of --hypervisor-log that dmesg adds after the daemon's own buffer. */
@@ -85,14 +85,35 @@ public final class XmandServer implements AutoCloseable {
         } else {
             server = HttpServer.create(settings.listen(), 256);
         }
-        workers = new ThreadPoolExecutor(settings.threads(), settings.threads(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                r -> {
-                    Thread t = new Thread(r, "xmand-worker");
-                    t.setDaemon(true);
-                    return t;
-                });
+        workers = workerPool(settings.threads(), Math.max(settings.threads(), settings.maxThreads()));
         server.setExecutor(workers);
         server.createContext("/", this::handle);
+    }
+
+    /**
+     * {@code core} threads, growing to {@code max} before anything waits in the queue. The JDK
+     * server reads a new connection's request (and its TLS handshake) in the worker, blocking, so
+     * a client that sends part of a request and stalls holds a thread until --request-timeout;
+     * growing the pool keeps such clients from starving the others. Past {@code max}, work queues.
+     */
+    static ThreadPoolExecutor workerPool(int core, int max) {
+        // A queue that refuses offers makes the pool add threads up to max; the rejection handler
+        // then queues for real.
+        LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>() {
+            @Override
+            public boolean offer(Runnable r) {
+                return false;
+            }
+        };
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(core, max, 30, TimeUnit.SECONDS, queue, r -> {
+            // Small stacks: a worker runs one handler, not deep recursion.
+            Thread t = new Thread(null, r, "xmand-worker", 512 * 1024);
+            t.setDaemon(true);
+            return t;
+        }, (r, executor) -> {
+            if (!executor.isShutdown()) queue.add(r);
+        });
+        return pool;
     }
 
     public void start() {

@@ -64,7 +64,7 @@ class XmanProcessTest {
                     "--principal", kdc.principal("HTTP/localhost"), "--k5login", dir.resolve("k5login").toString(),
                     "--syslog", "udp:127.0.0.1:" + syslog.getLocalPort(), "--log", dir.resolve(h + ".log").toString(),
                     "--tls-keystore", dir.resolve(h + "/xmand.p12").toString(), "--host-name", h,
-                    "--idle-timeout", "2", "--request-timeout", "2", "--threads", "4"));
+                    "--idle-timeout", "2", "--request-timeout", "2", "--threads", "2", "--max-threads", "64"));
             daemons.add(p);
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
             String line;
@@ -230,6 +230,31 @@ class XmanProcessTest {
             for (java.net.Socket s : idle) s.close();
         }
         assertEquals(0, rxm(cc, "-H", h1(), "list").exit());
+    }
+
+    /**
+     * Slow senders: 40 connections each send the first byte of a TLS record and stall. Each holds
+     * a worker until --request-timeout (2 s here); the pool grows (2 kept, 64 at most), so rxm is
+     * served without waiting for them (with 2 fixed threads it would wait 40 s; rxm gives up at 15).
+     */
+    @Test
+    void slowSendersDoNotStarveOthers() throws Exception {
+        Path cc = kdc.kinit("admin");
+        List<java.net.Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", ports[1]);
+                s.getOutputStream().write(0x16);
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            Thread.sleep(300); // let the daemon hand them to workers
+            Result r = rxm(cc, "-H", "localhost:" + ports[1], "--timeout", "15", "list");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().contains("h2-vm1"), r.out());
+        } finally {
+            for (java.net.Socket s : slow) s.close();
+        }
     }
 
     /** XMAN_HOSTS and XMAN_CACERT instead of options, as in an admin's profile. */

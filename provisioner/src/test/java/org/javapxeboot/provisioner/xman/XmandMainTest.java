@@ -68,7 +68,7 @@ class XmandMainTest {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (LibvirtVmControl vm = new LibvirtVmControl("test://" + node);
              Audit audit = new Audit(log, null, Clock.systemUTC(), "h0")) {
-            XmandServer s = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h0", 4096, 2, null, true, null),
+            XmandServer s = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h0", 4096, 2, 4, null, true, null),
                     vm, null, new K5Login(dir.resolve("none")), audit);
             s.start();
             try {
@@ -82,6 +82,6 @@ class XmandMainTest {
             }
         }
         assertThrows(IllegalArgumentException.class, () -> new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0),
-                "h0", 4096, 2, null, false, null), null, null, null, null));
+                "h0", 4096, 2, 4, null, false, null), null, null, null, null));
     }
 }

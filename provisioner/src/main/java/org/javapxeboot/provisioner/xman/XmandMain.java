@@ -1,0 +1,206 @@
+package org.javapxeboot.provisioner.xman;
+
+import org.javapxeboot.provisioner.virt.LibvirtVmControl;
+import org.javapxeboot.provisioner.virt.VirtException;
+import org.javapxeboot.provisioner.virt.VmControl;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import javax.net.ssl.SSLContext;
+import javax.security.auth.Subject;
+import javax.security.auth.login.LoginException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** bin/xmand: the per-host daemon. Every option and its default is listed in docs/xman.md. */
+@Command(name = "xmand", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Remote VM control over libvirt: HTTPS + Kerberos (SPNEGO), authorised by .k5login, audited to syslog.")
+public final class XmandMain implements Callable<Integer> {
+    public static final int DEFAULT_PORT = 8740;
+
+    @Option(names = "--listen", paramLabel = "ADDR:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String listen = "127.0.0.1:" + DEFAULT_PORT;
+
+    @Option(names = "--connect", paramLabel = "URI", description = "libvirt connection URI (default: ${DEFAULT-VALUE}).")
+    String connect = LibvirtVmControl.DEFAULT_URI;
+
+    @Option(names = "--keytab", paramLabel = "FILE", description = "Keytab with the service key (default: ${DEFAULT-VALUE}).")
+    Path keytab = Path.of("/etc/krb5.keytab");
+
+    @Option(names = "--principal", paramLabel = "PRINC", description = "Service principal, e.g. HTTP/host@REALM; * = any key in the keytab (default: ${DEFAULT-VALUE}).")
+    String principal = "*";
+
+    @Option(names = "--k5login", paramLabel = "FILE", description = "Administrators allowed, one principal per line (default: ${DEFAULT-VALUE}).")
+    Path k5login = Path.of("/root/.k5login");
+
+    @Option(names = "--syslog", paramLabel = "SPEC", description = "unix:PATH, udp:HOST[:PORT] or off (default: ${DEFAULT-VALUE}).")
+    String syslog = "unix:/dev/log";
+
+    @Option(names = "--log", paramLabel = "FILE", description = "Daemon log with the audit lines; - is stderr (default: ${DEFAULT-VALUE}).")
+    Path log = Path.of("/var/log/xmand.log");
+
+    @Option(names = "--hypervisor-log", paramLabel = "FILE", description = "The hypervisor's own log, whose last lines dmesg adds (e.g. /var/log/xen/xend.log; default: none).")
+    Path hypervisorLog;
+
+    @Option(names = "--host-name", paramLabel = "NAME", description = "Name reported in answers and syslog (default: this host's name).")
+    String hostName;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS#12 keystore; created self-signed at first start, certificate in FILE.crt (default: ${DEFAULT-VALUE}).")
+    Path tlsKeystore = Path.of("/var/lib/xmand/xmand.p12");
+
+    @Option(names = "--tls-password", paramLabel = "PW", description = "Keystore password (default: $XMAND_TLS_PASSWORD, else 'xmand-tls'; protect the file by its mode).")
+    String tlsPassword;
+
+    @Option(names = "--tls-names", split = ",", paramLabel = "NAME", description = "Subject alternative names of a created certificate (default: localhost,127.0.0.1,::1,this host's name).")
+    List<String> tlsNames;
+
+    @Option(names = "--no-tls", description = "Plain HTTP: requests and answers travel in clear text. Loopback testing only.")
+    boolean noTls;
+
+    @Option(names = "--insecure-no-auth", description = "Accept every request without Kerberos. NEVER on a real host; loopback testing only.")
+    boolean insecureNoAuth;
+
+    @Option(names = "--max-request-bytes", description = "Largest request body (default: ${DEFAULT-VALUE}).")
+    int maxRequestBytes = 1 << 20;
+
+    @Option(names = "--max-connections", description = "Open connections at once; more are closed at accept (default: ${DEFAULT-VALUE}).")
+    int maxConnections = 4096;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "Close connections idle this long, including ones that never sent a byte (default: ${DEFAULT-VALUE}).")
+    int idleTimeout = 30;
+
+    @Option(names = "--request-timeout", paramLabel = "SECONDS", description = "Longest time to receive one request (default: ${DEFAULT-VALUE}).")
+    int requestTimeout = 10;
+
+    @Option(names = "--threads", description = "Worker threads kept (default: ${DEFAULT-VALUE}).")
+    int threads = 16;
+
+    @Option(names = "--max-threads", description = "Worker threads at most, while slow clients hold some (default: ${DEFAULT-VALUE}).")
+    int maxThreads = 256;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        return new CommandLine(new XmandMain()).execute(args);
+    }
+
+    /**
+     * The JDK HTTP server reads its limits once, from system properties, when its classes load;
+     * set them before the first HttpServer is made.
+     */
+    static void serverLimits(int maxConnections, int idleSeconds, int requestSeconds) {
+        System.setProperty("jdk.httpserver.maxConnections", Integer.toString(maxConnections));
+        System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(idleSeconds));
+        System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(requestSeconds));
+        System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(Math.max(requestSeconds, 30)));
+        System.setProperty("sun.net.httpserver.maxReqHeaders", "64");
+        System.setProperty("sun.net.httpserver.maxReqHeadersSize", "65536");
+        // Nagle would hold the small Negotiate-carrying answers back (DESIGN.md, library notes).
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        System.setProperty("sun.net.httpserver.clockTick", "1000");
+        System.setProperty("sun.net.httpserver.timerMillis", "1000");
+    }
+
+    @Override
+    public Integer call() {
+        if (maxRequestBytes < 1024 || threads < 1 || maxThreads < threads || maxConnections < 1 || idleTimeout < 1 || requestTimeout < 1) {
+            System.err.println("xmand: --max-request-bytes must be >= 1024, --max-threads >= --threads, and --threads, --max-connections, --idle-timeout, --request-timeout >= 1");
+            return 2;
+        }
+        InetSocketAddress addr;
+        try {
+            addr = parseListen(listen);
+        } catch (IllegalArgumentException e) {
+            System.err.println("xmand: --listen " + listen + ": " + e.getMessage());
+            return 2;
+        }
+        Kerberos.useKrb5ConfigEnv();
+        serverLimits(maxConnections, idleTimeout, requestTimeout);
+        String name = hostName != null ? hostName : localName();
+        if (insecureNoAuth) {
+            System.err.println("xmand: WARNING: --insecure-no-auth: ANYONE who can reach " + listen + " controls every VM on this host");
+        }
+        if (noTls) System.err.println("xmand: WARNING: --no-tls: requests and answers travel unencrypted");
+        try (Audit audit = new Audit(Audit.openLog(log), Syslog.open(syslog), Clock.systemUTC(), name)) {
+            Kerberos.Acceptor acceptor = null;
+            if (!insecureNoAuth) {
+                String problem = Kerberos.checkKeytab(keytab, principal);
+                if (problem != null) {
+                    System.err.println("xmand: " + problem);
+                    return 1;
+                }
+                try {
+                    Subject s = Kerberos.login(keytab, principal, false);
+                    acceptor = new Kerberos.Acceptor(s);
+                } catch (LoginException e) {
+                    System.err.println("xmand: cannot use keytab " + keytab + " for " + principal + ": " + e.getMessage());
+                    return 1;
+                }
+            }
+            SSLContext tls = null;
+            if (!noTls) {
+                char[] pw = (tlsPassword != null ? tlsPassword : System.getenv().getOrDefault("XMAND_TLS_PASSWORD", "xmand-tls")).toCharArray();
+                List<String> names = tlsNames != null ? tlsNames : new ArrayList<>(List.of("localhost", "127.0.0.1", "::1", name));
+                tls = Tls.serverContext(Tls.loadOrCreate(tlsKeystore, pw, names), pw);
+            }
+            try (VmControl vm = new LibvirtVmControl(connect)) {
+                XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog),
+                        vm, acceptor, new K5Login(k5login), audit);
+                server.start();
+                System.err.println("xmand: listening on " + XmandServer.addr(server.address()) + (tls != null
+                        ? " (https, certificate " + Tls.certificateFile(tlsKeystore) + ")" : " (http)"));
+                CountDownLatch stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    audit.note("xmand stopping");
+                    server.close();
+                    stop.countDown();
+                }));
+                stop.await();
+            }
+            return 0;
+        } catch (VirtException e) {
+            System.err.println("xmand: libvirt " + connect + ": " + e.getMessage());
+            return 1;
+        } catch (IOException | GeneralSecurityException e) {
+            System.err.println("xmand: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    static InetSocketAddress parseListen(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon < 0) throw new IllegalArgumentException("expected ADDR:PORT");
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("the port is not a number");
+        }
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range");
+        return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
+    }
+
+    static String localName() {
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

@@ -11,7 +11,10 @@ work=$(mktemp -d)
 trap 'kill $pids 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 pids=""
 mkdir "$work/root"
+# atftpd and dnsmasq drop privileges to nobody: the files must be world-readable.
+chmod 755 "$work" "$work/root"
 head -c $((64 * 1024 * 1024)) /dev/urandom > "$work/root/big"
+chmod 644 "$work/root/big"
 size=$(stat -c %s "$work/root/big")
 
 "$top/bin/pxe-mock" --root "$work/root" -q > "$work/mock.out" 2>"$work/mock.err" &
@@ -24,10 +27,13 @@ if command -v atftpd >/dev/null; then
   servers="$servers atftpd:6970"
 fi
 if command -v dnsmasq >/dev/null; then
-  dnsmasq --keep-in-foreground --port=0 --enable-tftp --tftp-root="$work/root" --tftp-port-range=40000,40100 \
-    --listen-address=127.0.0.1 --bind-interfaces --tftp-single-port=no --pid-file= --log-facility=/dev/null \
-    --conf-file=/dev/null --tftp-max=10 2>/dev/null & pids="$pids $!"
-  servers="$servers dnsmasq:69"
+  if dnsmasq --keep-in-foreground --port=0 --enable-tftp --tftp-root="$work/root" --listen-address=127.0.0.1 \
+      --bind-interfaces --pid-file="$work/dnsmasq.pid" --log-facility=/dev/null --conf-file=/dev/null \
+      > "$work/dnsmasq.err" 2>&1 & then
+    pids="$pids $!"
+    sleep 0.5
+    if kill -0 $! 2>/dev/null; then servers="$servers dnsmasq:69"; else echo "dnsmasq did not start: $(cat "$work/dnsmasq.err")" >&2; fi
+  fi
 fi
 sleep 0.5
 
@@ -47,7 +53,7 @@ for s in $servers; do
     for _ in $(seq "$runs"); do
       rm -f "$work/out"
       t0=$(date +%s.%N)
-      if ! timeout 120 sh -c "$c" >/dev/null 2>&1 || ! cmp -s "$work/out" "$work/root/big"; then times="$times fail"; continue; fi
+      if ! timeout 60 sh -c "$c" >/dev/null 2>&1 || ! cmp -s "$work/out" "$work/root/big"; then times="$times fail"; continue; fi
       t1=$(date +%s.%N)
       times="$times $(echo "$t1 - $t0" | bc)"
     done

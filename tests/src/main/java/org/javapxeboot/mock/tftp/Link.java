@@ -113,15 +113,23 @@ final class Link implements AutoCloseable {
         long deadline = System.nanoTime() + timeoutNanos;
         ByteBuffer bb = ByteBuffer.wrap(buf);
         while (true) {
-            bb.clear();
-            int n;
-            try {
-                n = channel.read(bb);
-            } catch (java.net.PortUnreachableException e) {
-                // ICMP port unreachable from an earlier send: the client's socket is gone; keep waiting out the timeout.
-                n = 0;
-            }
-            if (n > 0) {
+            // Wait first: right after a send the answer cannot be there yet, so reading first would
+            // cost a failed read on every packet. epoll is level-triggered: queued data returns at once.
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return -1;
+            selector.select(Math.max(1, (left + 999_999) / 1_000_000));
+            selector.selectedKeys().clear();
+            if (Thread.currentThread().isInterrupted()) throw new ClosedByInterruptException();
+            while (true) {
+                bb.clear();
+                int n;
+                try {
+                    n = channel.read(bb);
+                } catch (java.net.PortUnreachableException e) {
+                    // ICMP port unreachable from an earlier send: the client's socket is gone; keep waiting out the timeout.
+                    continue;
+                }
+                if (n <= 0) break;
                 if (faults.dropIncoming()) continue;
                 if (faults.delays()) {
                     long due = System.nanoTime() + faults.delayNanos();
@@ -129,11 +137,6 @@ final class Link implements AutoCloseable {
                 }
                 return n;
             }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) return -1;
-            selector.select(Math.max(1, (left + 999_999) / 1_000_000));
-            selector.selectedKeys().clear();
-            if (Thread.currentThread().isInterrupted()) throw new ClosedByInterruptException();
         }
     }
 

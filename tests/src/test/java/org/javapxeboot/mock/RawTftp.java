@@ -22,6 +22,8 @@ public final class RawTftp implements AutoCloseable {
     public RawTftp(InetSocketAddress server) throws IOException {
         this.server = server;
         channel = DatagramChannel.open();
+        // Windows of big blocks overflow the default ~200 KiB receive buffer.
+        channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
         channel.bind(new InetSocketAddress(server.getAddress(), 0));
         channel.socket().setSoTimeout(3000);
     }

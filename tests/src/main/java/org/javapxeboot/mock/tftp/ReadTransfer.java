@@ -23,8 +23,11 @@ import org.javapxeboot.tftp.TftpPacket;
  *       by an extra copy of that block we sent ourselves (each copy draws one ACK: ignoring exactly
  *       those is what prevents the sorcerer's apprentice doubling of RFC 1123 4.2.3.1), or (b) it
  *       arrives less than half a smoothed RTT (at least 50 us) after the window went out, when it
- *       cannot be an answer to it (a burst of gap ACKs for the same hole). Such resends count against
- *       the retry limit like timeouts do.</li>
+ *       cannot be an answer to it (a burst of gap ACKs for the same hole). Only the first repeat after
+ *       progress is answered at once; later repeats of the same ACK resend only when the window went
+ *       out at least max(2 RTT, 10 ms) ago (atftp answers every stale block with an "extra ACK", which
+ *       would otherwise become a storm of whole windows). Such resends count against the retry
+ *       limit like timeouts do.</li>
  *   <li>Without any ACK for the timeout (negotiated, else the server's default) the window from its
  *       first unacknowledged block is resent, at most {@code maxRetries} times in a row.</li>
  *   <li>Block numbers roll over from 65535 to 0.</li>
@@ -32,6 +35,7 @@ import org.javapxeboot.tftp.TftpPacket;
  */
 final class ReadTransfer implements Runnable {
     private static final long MIN_DUP_GUARD_NANOS = 50_000;
+    private static final long MIN_REPEAT_NANOS = 10_000_000;
 
     private final TftpServer server;
     private final TftpRequestRecord record;
@@ -107,6 +111,7 @@ final class ReadTransfer implements Runnable {
         private boolean windowIsResend;
         private long srtt;
         private int expectedDups;
+        private boolean fastResent;
         private int retries;
         private boolean errorDue;
 
@@ -210,6 +215,7 @@ final class ReadTransfer implements Runnable {
                 base = abs + 1;
                 next = base;
                 retries = 0;
+                fastResent = false;
                 if (gap) {
                     retransmissions++;
                     server.stats().retransmissions.incrementAndGet();
@@ -220,9 +226,16 @@ final class ReadTransfer implements Runnable {
                     expectedDups--;
                     return;
                 }
-                if (now - windowSentAt < Math.max(srtt / 2, MIN_DUP_GUARD_NANOS)) return;
                 if (base > limit) return; // stalled on purpose
+                long since = now - windowSentAt;
+                // The first repeat after progress is answered at once (fast retransmit); later ones only
+                // when the window has had time to arrive, so a burst of repeats (atftp sends an "extra
+                // ACK" for every stale block it sees) cannot turn into a storm of whole windows.
+                boolean fast = !fastResent && since >= Math.max(srtt / 2, MIN_DUP_GUARD_NANOS);
+                boolean slow = since >= Math.max(2 * srtt, MIN_REPEAT_NANOS);
+                if (!fast && !slow) return;
                 if (++retries > config.maxRetries()) return; // the timeout path ends the transfer
+                fastResent = true;
                 resend();
             }
             // Any other block number is an old or impossible ACK: ignored.

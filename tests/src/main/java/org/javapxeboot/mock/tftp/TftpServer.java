@@ -119,7 +119,12 @@ public final class TftpServer implements AutoCloseable {
                 continue;
             }
             buf.flip();
-            handle(buf.array(), buf.limit(), client);
+            try {
+                handle(buf.array(), buf.limit(), client);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // One request must not end the server (e.g. no thread could be started): say so, go on.
+                if (config.log() != null) config.log().accept("tftp: cannot handle a request from " + client + ": " + e);
+            }
         }
     }
 

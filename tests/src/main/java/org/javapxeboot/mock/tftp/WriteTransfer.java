@@ -61,6 +61,7 @@ final class WriteTransfer implements Runnable {
         return end(TransferRecord.Outcome.ERROR_SENT, code, message);
     }
 
+    @SuppressWarnings("try") // the file is closed before the rename, inside its try block, on purpose
     private TransferRecord receive(Link link) throws IOException {
         RootResolver.Resolution where = server.resolver().forWrite(request.filename());
         if (!where.ok()) return error(link, where.errorCode(), where.error());

@@ -80,4 +80,33 @@ class UdpRelayTest {
             assertArrayEquals(data, Files.readAllBytes(target));
         }
     }
+
+    /** The relay's purpose: a slow, lossy link in front of a real server (atftpd here). */
+    @Test void realServerBehindASlowLossyLink() throws Exception {
+        Peers.require("atftpd");
+        Peers.require("busybox");
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+            "atftpd is started with --user root.root so it can read the test's private temp dir; needs root");
+        byte[] data = Peers.randomBytes(300_000, 5);
+        Files.write(root.resolve("f"), data);
+        int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Process atftpd = new ProcessBuilder("atftpd", "--daemon", "--no-fork", "--port", Integer.toString(port), "--bind-address", "127.0.0.1",
+            "--logfile", "/dev/null", "--user", "root.root", root.toString()).redirectErrorStream(true).start();
+        try (UdpRelay relay = UdpRelay.start(UdpRelay.Config.of(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", port))
+                .withDelay(0.5, 0).withLoss(0.01, 4))) {
+            Thread.sleep(300);
+            Path target = out.resolve("b");
+            Peers.Result r = Peers.run(List.of("busybox", "tftp", "-g", "-r", "f", "-l", target.toString(), "-b", "1468", "127.0.0.1",
+                Integer.toString(relay.listenAddress().getPort())), 90);
+            assertEquals(0, r.exit(), r.output());
+            assertArrayEquals(data, Files.readAllBytes(target));
+            assertTrue(relay.sessions() >= 1);
+        } finally {
+            atftpd.destroy();
+            atftpd.waitFor();
+        }
+    }
 }

@@ -131,6 +131,21 @@ class TftpSecurityTest {
         }
     }
 
+    @Test void atftpPutWithOptions() throws Exception {
+        Peers.require("atftp");
+        Path root = dir.resolve("root");
+        byte[] data = Peers.randomBytes(200_000, 10);
+        Path local = Files.write(dir.resolve("local.bin"), data);
+        try (PxeMockServer s = serve(root, PxeMockServer.builder().allowWrites(true))) {
+            Peers.Result r = Peers.run(List.of("atftp", "--put", "-r", "sub-less.bin", "-l", local.toString(), "--option", "blksize 1468",
+                "127.0.0.1", Integer.toString(s.tftpAddress().getPort())), 60);
+            assertEquals(0, r.exit(), r.output());
+            assertTrue(s.awaitIdle(Duration.ofSeconds(5)));
+            assertArrayEquals(data, Files.readAllBytes(root.resolve("sub-less.bin")));
+            assertEquals("1468", s.transfers().get(0).negotiated().get("blksize"));
+        }
+    }
+
     @Test void concurrencyCapRefusesTheExtraTransfer() throws Exception {
         Path root = dir.resolve("root");
         Files.createDirectories(root);

@@ -140,6 +140,23 @@ class TftpServerProtocolTest {
         }
     }
 
+    /** A burst of repeated ACKs (atftp answers every stale block with one) draws at most one extra window. */
+    @Test void aBurstOfRepeatedAcksDrawsOneResend() throws Exception {
+        try (RawTftp c = new RawTftp(server.tftpAddress())) {
+            c.request("f", opts("windowsize", "4"));
+            assertInstanceOf(TftpPacket.OptionAck.class, c.receive(2000).packet());
+            c.ack(0);
+            for (int i = 1; i <= 4; i++) assertEquals(i, ((TftpPacket.Data) c.receive(2000).packet()).block());
+            c.ack(4);
+            for (int i = 5; i <= 8; i++) assertEquals(i, ((TftpPacket.Data) c.receive(2000).packet()).block());
+            Thread.sleep(20);
+            for (int i = 0; i < 10; i++) c.ack(4);
+            int extra = 0;
+            while (c.receive(150) != null) extra++;
+            assertEquals(4, extra, "one resend of the 4-block window, not one per repeated ACK");
+        }
+    }
+
     @Test void retransmitsOnTimeoutThenGivesUp() throws Exception {
         try (RawTftp c = new RawTftp(server.tftpAddress())) {
             c.request("f", Map.of());

@@ -58,16 +58,18 @@ public final class ProvisionCli implements Callable<Integer> {
     public static final int CHANGES_PENDING = 3;
 
     /** How --host logs in: the environment rxm reads (docs/xman.md), listed in --help. */
-    static final String REMOTE_FOOTER = "%n--host HOST[:PORT] (plan, apply, destroy) drives another host's libvirt through its xmand"
-            + " (port 8740 by default) instead of --connect. It logs in as rxm does, from the environment:%n"
-            + "  KRB5CCNAME              the Kerberos ticket cache, after kinit (default: the system's default cache)%n"
-            + "  XMAN_KEYTAB             log in from this keytab instead of the ticket cache (unset: use the cache)%n"
-            + "  XMAN_PRINCIPAL          with XMAN_KEYTAB: the client principal (unset: the keytab's first key)%n"
-            + "  XMAN_SERVICE_PRINCIPAL  the daemon's principal (unset: HTTP/HOST in the default realm)%n"
-            + "  XMAN_CACERT             the daemons' PEM certificates, comma-separated"
-            + " (unset: ~/.xman/ca.pem if it exists, else the JDK's trusted CAs)%n"
-            + "  KRB5_CONFIG             krb5.conf to use (unset: /etc/krb5.conf)%n"
-            + "Disks, configs, kickstarts and pxelinux entries are still made on this machine (--out, --tftp-root).";
+    static final String REMOTE_FOOTER = "%n"
+            + "--host HOST[:PORT] (plan, apply, destroy) acts on another host through its%n"
+            + "xmand (port 8740 by default) instead of --connect. Kerberos and TLS settings%n"
+            + "come from the environment, as for rxm:%n"
+            + "  KRB5CCNAME              ticket cache from kinit (default: the system's)%n"
+            + "  XMAN_KEYTAB             log in from this keytab instead (default: unset)%n"
+            + "  XMAN_PRINCIPAL          with XMAN_KEYTAB: the client (default: first key)%n"
+            + "  XMAN_SERVICE_PRINCIPAL  the daemon's principal (default: HTTP/HOST)%n"
+            + "  XMAN_CACERT             the daemons' PEM certificates, comma-separated%n"
+            + "                          (default: ~/.xman/ca.pem, else the JDK's CAs)%n"
+            + "  KRB5_CONFIG             krb5.conf (default: /etc/krb5.conf)%n"
+            + "Disks, configs, kickstarts and pxelinux entries are made on this machine.";
 
     @Spec
     CommandLine.Model.CommandSpec spec;

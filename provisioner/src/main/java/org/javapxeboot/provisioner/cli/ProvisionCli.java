@@ -32,6 +32,8 @@ import org.javapxeboot.provisioner.virt.EmbeddedNode;
 import org.javapxeboot.provisioner.virt.LibvirtVmControl;
 import org.javapxeboot.provisioner.virt.VirtException;
 import org.javapxeboot.provisioner.virt.VmControl;
+import org.javapxeboot.provisioner.xman.RemoteVmControl;
+import org.javapxeboot.provisioner.xman.XmanClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,6 +48,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "provision", mixinStandardHelpOptions = true, version = "provision 0.1.0",
         description = "From one YAML file to guests ready to install: disks, configs, kickstarts, pxelinux entries, libvirt domains.",
+        footer = ProvisionCli.REMOTE_FOOTER,
         subcommands = {ProvisionCli.Validate.class, ProvisionCli.PlanCmd.class, ProvisionCli.Apply.class,
                 ProvisionCli.Render.class, ProvisionCli.Destroy.class, ProvisionCli.Serve.class})
 public final class ProvisionCli implements Callable<Integer> {
@@ -53,6 +56,20 @@ public final class ProvisionCli implements Callable<Integer> {
     public static final int FAILED = 1;
     public static final int INVALID = 2;
     public static final int CHANGES_PENDING = 3;
+
+    /** How --host logs in: the environment rxm reads (docs/xman.md), listed in --help. */
+    static final String REMOTE_FOOTER = "%n"
+            + "--host HOST[:PORT] (plan, apply, destroy) acts on another host through its%n"
+            + "xmand (port 8740 by default) instead of --connect. Kerberos and TLS settings%n"
+            + "come from the environment, as for rxm:%n"
+            + "  KRB5CCNAME              ticket cache from kinit (default: the system's)%n"
+            + "  XMAN_KEYTAB             log in from this keytab instead (default: unset)%n"
+            + "  XMAN_PRINCIPAL          with XMAN_KEYTAB: the client (default: first key)%n"
+            + "  XMAN_SERVICE_PRINCIPAL  the daemon's principal (default: HTTP/HOST)%n"
+            + "  XMAN_CACERT             the daemons' PEM certificates, comma-separated%n"
+            + "                          (default: ~/.xman/ca.pem, else the JDK's CAs)%n"
+            + "  KRB5_CONFIG             krb5.conf (default: /etc/krb5.conf)%n"
+            + "Disks, configs, kickstarts and pxelinux entries are made on this machine.";
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -106,6 +123,11 @@ public final class ProvisionCli implements Callable<Integer> {
                 description = "libvirt URI (default: ${DEFAULT-VALUE}, the embedded test driver, kept in OUT/state/test-node.xml)")
         String connect;
 
+        @Option(names = "--host", paramLabel = "HOST[:PORT]",
+                description = "boot and control guests on HOST through its xmand (default port 8740), logging in with Kerberos"
+                        + " from the environment (see below); not with --connect")
+        String remote;
+
         @Option(names = "--out", paramLabel = "DIR", defaultValue = "provision-out",
                 description = "where configs, kickstarts and state go, and relative file disks (default: ./${DEFAULT-VALUE})")
         Path out;
@@ -130,10 +152,43 @@ public final class ProvisionCli implements Callable<Integer> {
         }
 
         boolean embedded() {
-            return EmbeddedNode.DEFAULT_URI.equals(connect);
+            return remote == null && EmbeddedNode.DEFAULT_URI.equals(connect);
         }
 
+        /** A usage error in the host options (one line), or null. */
+        String usageProblem() {
+            if (remote == null) {
+                return null;
+            }
+            if (!LibvirtVmControl.DEFAULT_URI.equals(connect)) {
+                return "--host " + remote + " and --connect " + connect + " exclude each other: --host uses that host's"
+                        + " xmand, --connect a libvirt URI";
+            }
+            try {
+                XmanClient.Target.parse(remote);
+                return null;
+            } catch (IllegalArgumentException e) {
+                return "--host: " + e.getMessage();
+            }
+        }
+
+        /**
+         * The host to act on. For --host, one read-only request (info) first, so that an unreachable
+         * host, a refused certificate or a principal missing from its .k5login is one error naming the
+         * host before anything is done, here or there.
+         */
         VmControl open() throws VirtException {
+            if (remote != null) {
+                RemoteVmControl r = RemoteVmControl.connect(remote);
+                try {
+                    r.info();
+                } catch (VirtException e) {
+                    // the transport's or the daemon's own words, without "info: on HOST:" in front
+                    String why = e.getCause() instanceof XmanClient.Failure f ? f.getMessage() : e.getMessage();
+                    throw new VirtException(e.kind(), "connect", null, "xmand " + r.target() + ": " + why, e);
+                }
+                return r;
+            }
             return embedded() ? EmbeddedNode.open(nodeFile()) : new LibvirtVmControl(connect);
         }
 
@@ -216,7 +271,7 @@ public final class ProvisionCli implements Callable<Integer> {
     }
 
     @Command(name = "plan", description = "Print what apply would create or change; touch nothing."
-            + " Exit 0: nothing to do; 3: changes pending; 2: invalid input; 1: cannot tell.")
+            + " Exit 0: nothing to do; 3: changes pending; 2: invalid input; 1: cannot tell.", footer = REMOTE_FOOTER)
     static final class PlanCmd implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE") Path file;
         @Mixin HostOptions host;
@@ -229,6 +284,11 @@ public final class ProvisionCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            String usage = host.usageProblem();
+            if (usage != null) {
+                err.println("provision: " + usage);
+                return INVALID;
+            }
             Cluster c = load(file, err);
             if (c == null) {
                 return INVALID;
@@ -267,7 +327,7 @@ public final class ProvisionCli implements Callable<Integer> {
     }
 
     @Command(name = "apply", description = "Create missing disks, write configs, kickstarts and pxelinux entries,"
-            + " define and start guests. A second apply changes nothing.")
+            + " define and start guests. A second apply changes nothing.", footer = REMOTE_FOOTER)
     static final class Apply implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE") Path file;
         @Mixin HostOptions host;
@@ -284,6 +344,11 @@ public final class ProvisionCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            String usage = host.usageProblem();
+            if (usage != null) {
+                err.println("provision: " + usage);
+                return INVALID;
+            }
             Cluster c = load(file, err);
             if (c == null) {
                 return INVALID;
@@ -299,7 +364,7 @@ public final class ProvisionCli implements Callable<Integer> {
             try {
                 vm = host.open();
             } catch (VirtException e) {
-                err.println("provision: " + e.getMessage());
+                err.println("provision: " + e.getMessage() + "; nothing done");
                 return FAILED;
             }
             int rc;
@@ -397,7 +462,7 @@ public final class ProvisionCli implements Callable<Integer> {
     }
 
     @Command(name = "destroy", description = "Remove a guest's libvirt definition, configs and pxelinux entry."
-            + " Disks stay unless --delete-disks. Refuses while the guest runs unless --force-stop.")
+            + " Disks stay unless --delete-disks. Refuses while the guest runs unless --force-stop.", footer = REMOTE_FOOTER)
     static final class Destroy implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE") Path file;
         @Parameters(index = "1", paramLabel = "NAME") String name;
@@ -410,6 +475,11 @@ public final class ProvisionCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            String usage = host.usageProblem();
+            if (usage != null) {
+                err.println("provision: " + usage);
+                return INVALID;
+            }
             Cluster c = load(file, err);
             if (c == null) {
                 return INVALID;
@@ -425,7 +495,7 @@ public final class ProvisionCli implements Callable<Integer> {
             try {
                 vm = host.open();
             } catch (VirtException e) {
-                err.println("provision: " + e.getMessage());
+                err.println("provision: " + e.getMessage() + "; nothing done");
                 return FAILED;
             }
             List<String> done = new ArrayList<>();
@@ -614,6 +684,11 @@ public final class ProvisionCli implements Callable<Integer> {
         @Override
         public void setVcpus(String name, int count) throws VirtException {
             throw readOnly("vcpu-set", name);
+        }
+
+        @Override
+        public void setAutostart(String name, boolean on) throws VirtException {
+            throw readOnly("autostart", name);
         }
 
         @Override

@@ -24,7 +24,6 @@ import org.javapxeboot.provisioner.render.XmConfig;
 import org.javapxeboot.provisioner.storage.FileDisks;
 import org.javapxeboot.provisioner.storage.Lvm;
 import org.javapxeboot.provisioner.storage.StorageException;
-import org.javapxeboot.provisioner.virt.LibvirtVmControl;
 import org.javapxeboot.provisioner.virt.VirtException;
 import org.javapxeboot.provisioner.virt.VmControl;
 import org.javapxeboot.provisioner.virt.VmControl.DomainInfo;
@@ -415,12 +414,7 @@ public final class Provisioner {
                     .orElse(new Action(Action.Kind.WRITE_FILE, g.name(), f.getKey().toString(), null)));
         }
         if (gp.autostart() != null) {
-            if (!(vm instanceof LibvirtVmControl lv)) {
-                // the xmand operation set has no autostart verb
-                throw new VirtException(VirtException.Kind.UNSUPPORTED, "autostart", g.name(),
-                        "auto: needs a direct libvirt connection (--connect URI)");
-            }
-            lv.setAutostart(g.name(), gp.autostart());
+            vm.setAutostart(g.name(), gp.autostart());
             record(done, new Action(Action.Kind.AUTOSTART, g.name(), "libvirt domain", gp.autostart() ? "on" : "off"));
         }
         if (gp.start()) {

@@ -243,6 +243,10 @@ public final class LibvirtVmControl implements VmControl {
     public void pause(String name) throws VirtException {
         withDomain("pause", name, true, d -> {
             require(d, "pause", name, true, "is not running");
+            // checked here: the test driver reports "domain is already paused" as an internal error
+            if (d.getInfo().state == org.libvirt.DomainInfo.DomainState.VIR_DOMAIN_PAUSED) {
+                throw new VirtException(VirtException.Kind.INVALID_STATE, "pause", name, "domain is already paused");
+            }
             d.suspend();
             return null;
         });
@@ -291,11 +295,7 @@ public final class LibvirtVmControl implements VmControl {
         });
     }
 
-    /**
-     * Marks a domain to start with the host (libvirt autostart; xm's /etc/xen/auto). Not part of
-     * {@link VmControl}: the xmand operation set has no such verb; the provisioner uses it for
-     * ncm-xen's {@code auto}.
-     */
+    @Override
     public void setAutostart(String name, boolean autostart) throws VirtException {
         withDomain("autostart", name, true, d -> {
             d.setAutostart(autostart);

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * The xmand operation set (METACentrum xman: list, create, destroy, reboot, shutdown, pause, unpause,
- * mem-set, vcpu-set, describe, migrate, dmesg, info) as one interface. Implemented locally over
+ * mem-set, vcpu-set, describe, migrate, dmesg, info; plus autostart for ncm-xen's {@code auto}) as
+ * one interface. Implemented locally over
  * libvirt ({@code LibvirtVmControl}: test:///default, qemu:///system, xen:///system) and remotely
  * through xmand ({@code xman.RemoteVmControl}). The provisioner boots guests only through this.
  *
@@ -43,6 +44,12 @@ public interface VmControl extends AutoCloseable {
     void setMemory(String name, long kib) throws VirtException;
 
     void setVcpus(String name, int count) throws VirtException;
+
+    /**
+     * Marks a domain to start with the host, or not (libvirt autostart; xm's /etc/xen/auto): what
+     * ncm-xen's {@code auto} asks for. The domain must be persistent (defined).
+     */
+    void setAutostart(String name, boolean on) throws VirtException;
 
     /** The domain's libvirt XML. */
     String describe(String name) throws VirtException;

@@ -27,7 +27,10 @@ public final class Protocol {
 
     private Protocol() {}
 
-    /** Every operation: the seed's fourteen plus the four the provisioner's VmControl needs (lookup, define, start, undefine). */
+    /**
+     * Every operation: the seed's fourteen plus the five the provisioner's VmControl needs (lookup,
+     * define, start, undefine, autostart).
+     */
     public enum Op {
         HELP("help", false, false, "", "Print help."),
         LIST("list", false, false, "", "List information about domains."),
@@ -36,6 +39,7 @@ public final class Protocol {
         DEFINE("define", false, true, "--xml FILE", "Define a domain from libvirt XML without starting it."),
         START("start", true, true, "DOMAIN", "Start a defined domain."),
         UNDEFINE("undefine", true, true, "DOMAIN", "Remove a stopped domain's definition (never its disks)."),
+        AUTOSTART("autostart", true, true, "DOMAIN on|off", "Set whether a defined domain starts with the host."),
         DESTROY("destroy", true, true, "DOMAIN", "Terminate a domain immediately."),
         REBOOT("reboot", true, true, "DOMAIN", "Reboot a domain."),
         SHUTDOWN("shutdown", true, true, "DOMAIN", "Shutdown a domain."),

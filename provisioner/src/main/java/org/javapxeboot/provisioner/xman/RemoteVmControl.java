@@ -32,19 +32,31 @@ public final class RemoteVmControl implements VmControl {
 
     /**
      * Connects the way rxm does, from the environment: $XMAN_KEYTAB (+ $XMAN_PRINCIPAL) if set, else
-     * the ticket cache; the certificates from $XMAN_CACERT, ~/.xman/ca.pem, or the JDK's CAs.
+     * the ticket cache ($KRB5CCNAME); $KRB5_CONFIG; the daemon's principal from
+     * $XMAN_SERVICE_PRINCIPAL, else HTTP/host; the certificates from $XMAN_CACERT, ~/.xman/ca.pem, or
+     * the JDK's CAs.
      */
     public static RemoteVmControl connect(String host) throws VirtException {
         String kt = System.getenv("XMAN_KEYTAB");
-        return connect(host, kt == null || kt.isBlank() ? null : Path.of(kt), System.getenv("XMAN_PRINCIPAL"), XmanClient.defaultCaCerts());
+        String sp = System.getenv("XMAN_SERVICE_PRINCIPAL");
+        return connect(host, kt == null || kt.isBlank() ? null : Path.of(kt), System.getenv("XMAN_PRINCIPAL"),
+                XmanClient.defaultCaCerts(), sp == null || sp.isBlank() ? null : sp);
+    }
+
+    /** {@link #connect(String, Path, String, List, String)} with the daemon's principal HTTP/host. */
+    public static RemoteVmControl connect(String host, Path keytab, String principal, List<Path> caCerts) throws VirtException {
+        return connect(host, keytab, principal, caCerts, null);
     }
 
     /**
      * Logs in and connects: {@code host} is "host[:port]" (port 8740 by default); {@code keytab}
      * null means the ticket cache ($KRB5CCNAME, after kinit); {@code caCerts} null means the JDK's
-     * trusted CAs, else the daemons' PEM certificates (xmand.crt).
+     * trusted CAs, else the daemons' PEM certificates (xmand.crt); {@code servicePrincipal} null
+     * means HTTP/host (RFC 4559's convention). Nothing is sent yet: the first call finds out
+     * whether the host answers and lets this principal in.
      */
-    public static RemoteVmControl connect(String host, Path keytab, String principal, List<Path> caCerts) throws VirtException {
+    public static RemoteVmControl connect(String host, Path keytab, String principal, List<Path> caCerts, String servicePrincipal)
+            throws VirtException {
         XmanClient.Target t;
         try {
             t = XmanClient.Target.parse(host);
@@ -55,7 +67,7 @@ public final class RemoteVmControl implements VmControl {
             Kerberos.useKrb5ConfigEnv();
             Kerberos.Initiator init = new Kerberos.Initiator(Kerberos.login(keytab, principal, true));
             SSLContext tls = caCerts == null ? SSLContext.getDefault() : Tls.clientContext(caCerts);
-            return new RemoteVmControl(new XmanClient(init, tls, null, XmanClient.DEFAULT_TIMEOUT), t);
+            return new RemoteVmControl(new XmanClient(init, tls, servicePrincipal, XmanClient.DEFAULT_TIMEOUT), t);
         } catch (LoginException e) {
             throw new VirtException(VirtException.Kind.DENIED, "connect", null, "xmand " + t + ": no usable Kerberos credentials ("
                     + (keytab != null ? "keytab " + keytab : "ticket cache; run kinit") + "): " + e.getMessage(), e);
@@ -136,6 +148,9 @@ public final class RemoteVmControl implements VmControl {
 
     @Override
     public void setVcpus(String name, int count) throws VirtException { call(Op.VCPU_SET, name, "count", (long) count); }
+
+    @Override
+    public void setAutostart(String name, boolean on) throws VirtException { call(Op.AUTOSTART, name, "on", on); }
 
     @Override
     public String describe(String name) throws VirtException {

@@ -30,7 +30,7 @@ import java.util.concurrent.Future;
  * 3 authentication or authorisation refused, 4 a host unreachable (the worst wins: 4 > 3 > 1).
  */
 @Command(name = "rxm", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Control VMs on xmand hosts. OP is one of: help list lookup create define start undefine destroy "
+        description = "Control VMs on xmand hosts. OP is one of: help list lookup create define start undefine autostart destroy "
                 + "reboot shutdown pause unpause mem-set vcpu-set describe migrate dmesg info.")
 public final class RxmMain implements Callable<Integer> {
     public static final int EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_AUTH = 3, EXIT_UNREACHABLE = 4;
@@ -50,7 +50,7 @@ public final class RxmMain implements Callable<Integer> {
     @Option(names = "--principal", paramLabel = "PRINC", description = "Client principal (with --keytab; default: the first key).")
     String principal;
 
-    @Option(names = "--service-principal", paramLabel = "PRINC", description = "The daemon's principal (default: HTTP/<host> in the default realm).")
+    @Option(names = "--service-principal", paramLabel = "PRINC", description = "The daemon's principal (default: $XMAN_SERVICE_PRINCIPAL, else HTTP/<host> in the default realm).")
     String servicePrincipal;
 
     @Option(names = "--cacert", paramLabel = "FILE", split = ",", description = "PEM certificate(s) of the daemons (default: $XMAN_CACERT (comma-separated), else ~/.xman/ca.pem, else the JDK's CAs).")
@@ -68,7 +68,7 @@ public final class RxmMain implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OP", description = "The operation.")
     String opName;
 
-    @Parameters(index = "1..*", paramLabel = "ARG", description = "Its arguments: DOMAIN, then KIB (mem-set, suffix K/M/G), COUNT (vcpu-set) or DEST-URI (migrate).")
+    @Parameters(index = "1..*", paramLabel = "ARG", description = "Its arguments: DOMAIN, then KIB (mem-set, suffix K/M/G), COUNT (vcpu-set), DEST-URI (migrate) or on|off (autostart).")
     List<String> args = new ArrayList<>();
 
     private final PrintStream out;
@@ -218,7 +218,7 @@ public final class RxmMain implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         int want;
         switch (op) {
-            case MEM_SET: case VCPU_SET: case MIGRATE: want = 2; break;
+            case MEM_SET: case VCPU_SET: case MIGRATE: case AUTOSTART: want = 2; break;
             case CREATE: want = xml != null ? 0 : 1; break;
             case DEFINE: want = 0; break;
             default: want = op.needsDomain ? 1 : 0;
@@ -243,6 +243,7 @@ public final class RxmMain implements Callable<Integer> {
             }
         }
         if (op == Op.MIGRATE) m.put("destination", args.get(1));
+        if (op == Op.AUTOSTART) m.put("on", onOff(args.get(1)));
         return m;
     }
 
@@ -255,6 +256,15 @@ public final class RxmMain implements Callable<Integer> {
         if (colon < 0 || localUri.substring(0, colon).contains("+")) return localUri;
         String h = host.contains(":") ? "[" + host + "]" : host;
         return localUri.substring(0, colon) + "+ssh://" + h + localUri.substring(colon + 3);
+    }
+
+    /** autostart's switch: on/off, as in {@code virsh autostart [--disable]}; also yes/no, true/false. */
+    static boolean onOff(String s) throws Usage {
+        switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "on": case "yes": case "true": return true;
+            case "off": case "no": case "false": return false;
+            default: throw new Usage("autostart: " + Protocol.printable(s) + " is not on or off");
+        }
     }
 
     /** 524288, 512M, 2G, 1048576K: sizes in KiB like xm mem-set's megabytes, but explicit. */
@@ -279,7 +289,12 @@ public final class RxmMain implements Callable<Integer> {
             List<Path> cas = cacert != null ? cacert : XmanClient.defaultCaCerts();
             tls = cas == null ? SSLContext.getDefault() : Tls.clientContext(cas);
         }
-        return new XmanClient(init, tls, servicePrincipal, Duration.ofSeconds(timeout));
+        String sp = servicePrincipal;
+        if (sp == null) {
+            String env = System.getenv("XMAN_SERVICE_PRINCIPAL");
+            sp = env == null || env.isBlank() ? null : env;
+        }
+        return new XmanClient(init, tls, sp, Duration.ofSeconds(timeout));
     }
 
     @SuppressWarnings("unchecked")

@@ -374,6 +374,7 @@ public final class XmandServer implements AutoCloseable {
                     break;
                 }
                 case MIGRATE: vm.migrate(domain, Protocol.checkUri(Protocol.optStr(args, "destination"))); break;
+                case AUTOSTART: vm.setAutostart(domain, Protocol.bool(args, "on")); break;
                 default: throw new IllegalStateException("unhandled " + op);
             }
             return Protocol.domainJson(vm.lookup(domain));

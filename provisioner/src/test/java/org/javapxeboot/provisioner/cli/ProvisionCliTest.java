@@ -157,6 +157,41 @@ class ProvisionCliTest {
     }
 
     @Test
+    void hostWithConnectOrABadHostIsAUsageError() {
+        for (String cmd : new String[] {"plan", "apply", "destroy"}) {
+            String[] args = cmd.equals("destroy")
+                    ? new String[] {cmd, EXAMPLE.toString(), "cagnode50", "--out", out(), "--host", "h1", "--connect", "qemu:///system"}
+                    : new String[] {cmd, EXAMPLE.toString(), "--out", out(), "--host", "h1", "--connect", "qemu:///system"};
+            Run r = run(args);
+            assertEquals(2, r.code, cmd + ": " + r.err);
+            assertEquals("provision: --host h1 and --connect qemu:///system exclude each other: --host uses that host's"
+                    + " xmand, --connect a libvirt URI\n", r.err, cmd);
+        }
+        Run port = run("apply", EXAMPLE.toString(), "--out", out(), "--host", "h1:http");
+        assertEquals(2, port.code);
+        assertEquals("provision: --host: host h1:http: the port is not a number\n", port.err);
+        // --connect with its default value is no conflict: it is where --host's guests would not go
+        Run deflt = run("apply", EXAMPLE.toString(), "--out", out(), "--host", "h1:0", "--connect", "test:///default");
+        assertEquals(2, deflt.code);
+        assertEquals("provision: --host: bad host h1:0\n", deflt.err);
+        assertFalse(Files.exists(dir.resolve("out")), "nothing done");
+    }
+
+    @Test
+    void helpDocumentsTheRemoteEnvironment() {
+        // provision --help, and the usage printed after a wrong apply command line
+        for (String[] args : new String[][] {{"--help"}, {"apply"}}) {
+            Run r = run(args);
+            assertEquals(args.length == 1 && args[0].equals("--help") ? 0 : 2, r.code);
+            String text = r.out + r.err;
+            for (String s : new String[] {"--host HOST[:PORT]", "KRB5CCNAME", "XMAN_KEYTAB", "XMAN_PRINCIPAL", "XMAN_SERVICE_PRINCIPAL",
+                    "XMAN_CACERT", "KRB5_CONFIG"}) {
+                assertTrue(text.contains(s), s + " missing in\n" + text);
+            }
+        }
+    }
+
+    @Test
     void renderPrintsEverySection() {
         Run r = run("render", EXAMPLE.toString(), "cagnode50", "--out", out());
         assertEquals(0, r.code, r.err);

@@ -142,6 +142,29 @@ class LibvirtVmControlTest {
     }
 
     @Test
+    void pausingAPausedDomainIsInvalidStateAndChangesNothing() throws Exception {
+        vm.pause("n1");
+        VirtException again = assertThrows(VirtException.class, () -> vm.pause("n1"));
+        assertEquals(VirtException.Kind.INVALID_STATE, again.kind(), again.getMessage());
+        assertEquals("pause n1: domain is already paused", again.getMessage());
+        assertEquals(DomainState.PAUSED, vm.lookup("n1").state());
+        vm.unpause("n1");
+        assertEquals(DomainState.RUNNING, vm.lookup("n1").state());
+    }
+
+    @Test
+    void autostartIsSetAndClearedOnADefinedDomain() throws Exception {
+        vm.define(xenPv("auto1"));
+        assertFalse(vm.lookup("auto1").autostart());
+        vm.setAutostart("auto1", true);
+        assertTrue(vm.lookup("auto1").autostart());
+        vm.setAutostart("auto1", false);
+        assertFalse(vm.lookup("auto1").autostart());
+        assertEquals(VirtException.Kind.NO_DOMAIN,
+                assertThrows(VirtException.class, () -> vm.setAutostart("ghost", true)).kind());
+    }
+
+    @Test
     void migrateIsUnsupportedOnTheTestDriver() {
         VirtException e = assertThrows(VirtException.class, () -> vm.migrate("n1", "test:///default"));
         assertEquals(VirtException.Kind.UNSUPPORTED, e.kind());

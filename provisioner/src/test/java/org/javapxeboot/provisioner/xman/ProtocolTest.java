@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ProtocolTest {
@@ -25,6 +26,14 @@ class ProtocolTest {
                 "describe", "migrate", "dmesg", "info")) {
             assertEquals(op, Protocol.Op.of(op).wire);
         }
+    }
+
+    @Test
+    void autostartIsAMutatingDomainOperation() {
+        Protocol.Op op = Protocol.Op.of("autostart");
+        assertEquals(Protocol.Op.AUTOSTART, op);
+        assertTrue(op.needsDomain);
+        assertTrue(op.mutates, "refused on GET");
     }
 
     @Test

@@ -52,8 +52,14 @@ class RemoteVmControlTest {
         assertEquals("guest", d.name());
         assertEquals(DomainState.SHUTOFF, x.vm.lookup("guest").state());
         assertEquals(DomainState.RUNNING, remote.start("guest").state());
+        remote.setAutostart("guest", true);
+        assertTrue(x.vm.lookup("guest").autostart());
+        assertTrue(remote.lookup("guest").autostart());
+        remote.setAutostart("guest", false);
+        assertEquals(false, x.vm.lookup("guest").autostart());
         remote.pause("guest");
         assertEquals(DomainState.PAUSED, x.vm.lookup("guest").state());
+        assertEquals(VirtException.Kind.INVALID_STATE, assertThrows(VirtException.class, () -> remote.pause("guest")).kind());
         remote.unpause("guest");
         remote.setMemory("guest", 131072);
         assertEquals(131072, x.vm.lookup("guest").memoryKiB());

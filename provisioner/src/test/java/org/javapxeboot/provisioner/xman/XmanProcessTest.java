@@ -5,9 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -18,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,18 +29,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class XmanProcessTest {
     static MitKdc kdc;
     static Path dir;
-    static final List<Process> daemons = new ArrayList<>();
+    static final List<XmandProcess> daemons = new ArrayList<>();
     static final int[] ports = new int[2];
     static DatagramSocket syslog;
 
     static Process java(String main, Map<String, String> env, List<String> args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), main));
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        kdc.env(pb.environment());
-        pb.environment().putAll(env);
-        return pb.start();
+        return XmandProcess.java(kdc, main, env, args);
     }
 
     @BeforeAll
@@ -57,37 +47,17 @@ class XmanProcessTest {
         Files.writeString(dir.resolve("k5login"), kdc.principal("admin") + "\n" + kdc.principal("expiring") + "\n");
         for (int i = 0; i < 2; i++) {
             String h = "h" + (i + 1);
-            Path node = dir.resolve(h + "-node.xml");
-            Files.writeString(node, XmandFixture.NODE.replace("vm1", h + "-vm1").replace("vm2", h + "-vm2"));
-            Process p = java("org.javapxeboot.provisioner.xman.XmandMain", Map.of(), List.of("--listen", "127.0.0.1:0",
-                    "--connect", "test://" + node, "--keytab", kdc.keytab("HTTP/localhost").toString(),
-                    "--principal", kdc.principal("HTTP/localhost"), "--k5login", dir.resolve("k5login").toString(),
-                    "--syslog", "udp:127.0.0.1:" + syslog.getLocalPort(), "--log", dir.resolve(h + ".log").toString(),
-                    "--tls-keystore", dir.resolve(h + "/xmand.p12").toString(), "--host-name", h,
-                    "--idle-timeout", "2", "--request-timeout", "2", "--threads", "2", "--max-threads", "64"));
-            daemons.add(p);
-            BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
-            String line;
-            Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
-            StringBuilder seen = new StringBuilder();
-            while ((line = r.readLine()) != null) {
-                seen.append(line).append('\n');
-                Matcher m = listening.matcher(line);
-                if (m.find()) {
-                    ports[i] = Integer.parseInt(m.group(1));
-                    break;
-                }
-            }
-            assertTrue(ports[i] > 0, "xmand did not start: " + seen);
+            XmandProcess d = XmandProcess.start(kdc, dir, h, XmandFixture.NODE.replace("vm1", h + "-vm1").replace("vm2", h + "-vm2"),
+                    dir.resolve("k5login"), List.of("--syslog", "udp:127.0.0.1:" + syslog.getLocalPort(),
+                            "--idle-timeout", "2", "--request-timeout", "2", "--threads", "2", "--max-threads", "64"));
+            daemons.add(d);
+            ports[i] = d.port;
         }
     }
 
     @AfterAll
     static void stopDaemons() throws Exception {
-        for (Process p : daemons) {
-            p.destroy();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
+        for (XmandProcess d : daemons) d.close();
         if (syslog != null) syslog.close();
     }
 

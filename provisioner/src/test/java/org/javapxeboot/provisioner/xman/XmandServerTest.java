@@ -88,6 +88,45 @@ class XmandServerTest {
     }
 
     @Test
+    void autostartIsSetThroughXmandAndAudited() throws Exception {
+        // vm1 comes from the node file, so it is persistent and may autostart.
+        Map<?, ?> on = (Map<?, ?>) call(Op.AUTOSTART, Map.of("domain", "vm1", "on", true));
+        assertEquals(true, on.get("autostart"));
+        assertTrue(x.vm.lookup("vm1").autostart());
+        assertTrue(x.log().contains("principal=admin@XMAN.TEST op=autostart domain=vm1 result=ok status=200"), x.log());
+        assertNotNull(x.syslogWith("op=\"autostart\" domain=\"vm1\" result=\"ok\""), "no syslog line for autostart");
+        Map<?, ?> off = (Map<?, ?>) call(Op.AUTOSTART, Map.of("domain", "vm1", "on", false));
+        assertEquals(false, off.get("autostart"));
+        assertEquals(false, x.vm.lookup("vm1").autostart());
+
+        // "on" must be a JSON boolean: a string is refused, audited, and changes nothing.
+        XmanClient.Failure str = assertThrows(XmanClient.Failure.class, () -> call(Op.AUTOSTART, Map.of("domain", "vm1", "on", "yes")));
+        assertEquals(400, str.status);
+        assertEquals("INVALID_ARGUMENT", str.kind);
+        assertTrue(str.getMessage().contains("\"on\" must be a boolean"), str.getMessage());
+        XmanClient.Failure missing = assertThrows(XmanClient.Failure.class, () -> call(Op.AUTOSTART, Map.of("domain", "vm1")));
+        assertEquals(400, missing.status);
+        assertEquals(false, x.vm.lookup("vm1").autostart());
+        assertTrue(x.log().contains("principal=admin@XMAN.TEST op=autostart domain=vm1 result=refused status=400"), x.log());
+
+        XmanClient.Failure ghost = assertThrows(XmanClient.Failure.class, () -> call(Op.AUTOSTART, Map.of("domain", "ghost", "on", true)));
+        assertEquals(404, ghost.status);
+        assertEquals("NO_DOMAIN", ghost.kind);
+        assertTrue(x.log().contains("principal=admin@XMAN.TEST op=autostart domain=ghost result=failed status=404"), x.log());
+
+        // It changes the host: GET is refused; someone not in .k5login hears only "denied".
+        HttpResponse<String> get = HttpClient.newBuilder().sslContext(Tls.clientContext(List.of(x.cert))).version(HttpClient.Version.HTTP_1_1).build()
+                .send(HttpRequest.newBuilder(URI.create("https://localhost:" + x.server.address().getPort() + "/v1/autostart?domain=vm1&on=true"))
+                        .header("Authorization", token()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, get.statusCode(), get.body());
+        XmanClient.Failure denied = assertThrows(XmanClient.Failure.class,
+                () -> x.client("other").call(x.target(), Op.AUTOSTART, Map.of("domain", "vm1", "on", true)));
+        assertEquals(403, denied.status);
+        assertEquals(false, x.vm.lookup("vm1").autostart());
+        assertTrue(x.log().contains("principal=other@XMAN.TEST op=autostart domain=vm1 result=refused status=403"), x.log());
+    }
+
+    @Test
     void syslogGetsRfc5424Lines() throws Exception {
         call(Op.PAUSE, Map.of("domain", "vm1"));
         String m = x.syslogWith("op=\"pause\"");

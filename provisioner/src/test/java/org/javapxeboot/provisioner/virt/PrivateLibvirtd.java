@@ -63,6 +63,7 @@ public final class PrivateLibvirtd implements AutoCloseable {
     // Runs inside the new namespaces as sh -c SCRIPT sh DIR; exec keeps the Process pid = libvirtd.
     private static final String SCRIPT = String.join("\n",
             "set -e",
+            "PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH",
             "D=$1",
             "for m in /run /var/lib /var/log /var/cache; do mount -t tmpfs -o mode=0755 tmpfs $m; done",
             "mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt",
@@ -106,15 +107,27 @@ public final class PrivateLibvirtd implements AutoCloseable {
         if (!Files.isExecutable(QEMU)) {
             missing.add(QEMU + " (qemu-system-x86)");
         }
-        for (String tool : new String[] {"/usr/bin/unshare", "/usr/bin/stty"}) {
-            if (!Files.isExecutable(Path.of(tool))) {
-                missing.add(tool);
+        if (!Files.isDirectory(Path.of("/etc/libvirt"))) {
+            missing.add("/etc/libvirt (libvirt-clients)"); // a bind-mount target: the host's is never written
+        }
+        String[][] tools = {{"unshare", "util-linux"}, {"ip", "iproute2"}, {"stty", "coreutils"}, {"mount", "mount"}};
+        for (String[] tool : tools) {
+            if (onPath(tool[0]).isEmpty()) {
+                missing.add(tool[0] + " (" + tool[1] + ")");
             }
         }
-        if (!Files.isExecutable(Path.of("/usr/sbin/ip")) && !Files.isExecutable(Path.of("/sbin/ip"))) {
-            missing.add("ip (iproute2)");
-        }
         return missing.isEmpty() ? Optional.empty() : Optional.of("missing " + String.join(", ", missing));
+    }
+
+    private static Optional<Path> onPath(String name) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin";
+        for (String d : path.split(":")) {
+            Path p = Path.of(d.isEmpty() ? "." : d, name);
+            if (Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<Path> qemuDriver() {
@@ -149,7 +162,7 @@ public final class PrivateLibvirtd implements AutoCloseable {
         Files.writeString(dir.resolve("passwd"), withEntry(Path.of("/etc/passwd"),
                 QEMU_USER + ":x:%d:%d:Libvirt Qemu (test namespace only):/var/lib/libvirt:/usr/sbin/nologin"));
         Files.writeString(dir.resolve("group"), withEntry(Path.of("/etc/group"), QEMU_USER + ":x:%d:"));
-        ProcessBuilder pb = new ProcessBuilder("unshare", "--mount", "--net", "--propagation", "private",
+        ProcessBuilder pb = new ProcessBuilder(onPath("unshare").map(Path::toString).orElse("unshare"), "--mount", "--net", "--propagation", "private",
                 "sh", "-c", SCRIPT, "sh", dir.toString());
         pb.redirectErrorStream(true);
         pb.redirectOutput(dir.resolve("libvirtd.log").toFile());

@@ -71,7 +71,9 @@ class QemuLibvirtdTest {
     }
 
     @Test
-    @Timeout(240) // never hang: every wait below is bounded well inside this
+    // Never hang: every wait below is bounded, and a libvirt call stuck in native code (which an
+    // interrupt cannot reach) fails the test here; PrivateLibvirtd's shutdown hook then stops the daemon.
+    @Timeout(value = 240, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void applyBootsTheInstallerUnderTcgThenTheWholeLifecycle() throws Exception {
         Optional<String> why = PrivateLibvirtd.unavailable();
         assumeTrue(why.isEmpty(), () -> "no private libvirtd: " + why.orElse(""));

@@ -49,6 +49,7 @@ class QemuLibvirtdTest {
                 + "    hypervisor: qemu\n"
                 + "    memory: 512\n"
                 + "    vcpus: 1\n"
+                + "    auto: true\n"
                 + "    kickstart: debian-preseed.cfg\n"
                 + "    kernel: " + INSTALLER.resolve("linux") + "\n"
                 + "    ramdisk: " + INSTALLER.resolve("initrd.gz") + "\n"
@@ -95,6 +96,7 @@ class QemuLibvirtdTest {
                 long tApply = System.nanoTime();
                 assertEquals(0, apply.code, apply.out + apply.err + diag.get());
                 assertTrue(apply.out.contains("+ define " + NAME + ": libvirt domain (qemu)\n"), apply.out);
+                assertTrue(apply.out.contains("~ autostart " + NAME + ": libvirt domain (on)\n"), apply.out);
                 assertTrue(apply.out.contains("> start " + NAME + ": libvirt domain\n"), apply.out);
 
                 vm = new LibvirtVmControl(d.uri());
@@ -121,6 +123,7 @@ class QemuLibvirtdTest {
                     assertEquals(512L * 1024, paused.maxMemoryKiB());
                     assertEquals(1, paused.vcpus());
                     assertTrue(paused.persistent());
+                    assertTrue(paused.autostart(), "auto: true in the YAML");
                     assertTrue(paused.id() > 0, "an active qemu domain has an id: " + paused);
 
                     // the definition libvirt holds is the renderer's: TCG, direct kernel boot, the bridge, the sparse disk

@@ -23,6 +23,13 @@ class TftpClientUnitTest {
         assertEquals(8, PathMtu.blksizeForMtu(20, false), "never below RFC 2348's minimum");
     }
 
+    @Test void windowShrinksToTheReceiveBuffer() {
+        assertEquals(84, TftpClient.windowThatFits(212_992, 1468), "a stock kernel's 208 KiB holds 84 Ethernet blocks");
+        assertEquals(3, TftpClient.windowThatFits(212_992, 65464), "but only 3 loopback-sized ones");
+        assertEquals(63, TftpClient.windowThatFits(4 << 20, 65464));
+        assertEquals(1, TftpClient.windowThatFits(1000, 65464), "never below lock-step");
+    }
+
     @Test void loopbackRouteGivesTheMaximumBlksize() throws Exception {
         assertEquals(65464, PathMtu.autoBlksize(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 69), null));
     }

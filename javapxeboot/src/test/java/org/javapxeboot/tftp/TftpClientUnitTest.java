@@ -24,7 +24,7 @@ class TftpClientUnitTest {
     }
 
     @Test void windowShrinksToTheReceiveBuffer() {
-        assertEquals(84, TftpClient.windowThatFits(212_992, 1468), "a stock kernel's 208 KiB holds 84 Ethernet blocks");
+        assertEquals(85, TftpClient.windowThatFits(212_992, 1468), "a stock kernel's 208 KiB holds 85 Ethernet blocks");
         assertEquals(3, TftpClient.windowThatFits(212_992, 65464), "but only 3 loopback-sized ones");
         assertEquals(63, TftpClient.windowThatFits(4 << 20, 65464));
         assertEquals(1, TftpClient.windowThatFits(1000, 65464), "never below lock-step");

@@ -112,6 +112,8 @@ public final class FetchCommand {
             if (output.equals("-")) {
                 r = client.fetch(server, t.path, out, maxSize, progress);
                 out.flush();
+                // PrintStream keeps write errors (a closed pipe) to itself.
+                if (out.checkError()) throw new TftpException(t.url() + ": writing to standard output failed");
             } else {
                 r = client.fetch(server, t.path, Path.of(output), maxSize, progress);
             }
@@ -171,6 +173,10 @@ public final class FetchCommand {
     static final class Target {
         final String host, path;
         final int port;
+
+        String url() {
+            return "tftp://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + (port == TftpClient.DEFAULT_PORT ? "" : ":" + port) + "/" + path;
+        }
 
         private Target(String host, int port, String path) {
             this.host = host;

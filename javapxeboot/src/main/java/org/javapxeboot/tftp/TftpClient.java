@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -679,6 +680,8 @@ public final class TftpClient {
                 rbb.clear();
                 SocketAddress a = ch.receive(rbb);
                 if (a == null) {
+                    // An interrupted thread's select() returns at once, forever: stop instead of spinning.
+                    if (Thread.currentThread().isInterrupted()) throw new TftpException(url + ": interrupted");
                     long ms = Math.max(1, Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
                     if (sel.select(ms) == 0) return false;
                     sel.selectedKeys().clear();
@@ -688,6 +691,8 @@ public final class TftpClient {
                 from = (InetSocketAddress) a;
                 rlen = rbb.position();
                 return true;
+            } catch (ClosedByInterruptException e) {
+                throw new TftpException(url + ": interrupted", e);
             } catch (IOException e) {
                 throw new TftpException(url + ": receive failed: " + e.getMessage(), e);
             }
@@ -733,6 +738,8 @@ public final class TftpClient {
         private void send(ByteBuffer p, InetSocketAddress to) throws TftpException {
             try {
                 ch.send(p, to);
+            } catch (ClosedByInterruptException e) {
+                throw new TftpException(url + ": interrupted", e);
             } catch (IOException e) {
                 throw new TftpException(url + ": send failed: " + e.getMessage(), e);
             }

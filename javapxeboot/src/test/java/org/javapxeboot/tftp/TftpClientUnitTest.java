@@ -82,6 +82,27 @@ class TftpClientUnitTest {
         assertNull(new TftpException("tftp://h/f: no answer").error());
     }
 
+    @Test @org.junit.jupiter.api.Timeout(20)
+    void anInterruptedThreadStopsInsteadOfSpinning() throws Exception {
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            TftpException[] got = new TftpException[1];
+            Thread t = new Thread(() -> {
+                try {
+                    new TftpClient(TftpClient.Settings.defaults().withTimeoutSeconds(5))
+                        .fetch((InetSocketAddress) silent.getLocalSocketAddress(), "x", new java.io.ByteArrayOutputStream(), -1);
+                } catch (TftpException e) {
+                    got[0] = e;
+                }
+            });
+            t.start();
+            Thread.sleep(200);
+            t.interrupt();
+            t.join(10_000);
+            assertFalse(t.isAlive());
+            assertTrue(got[0] != null && got[0].getMessage().endsWith(": interrupted"), String.valueOf(got[0]));
+        }
+    }
+
     @Test void pathWithNulIsRefusedBeforeSending() {
         TftpException e = assertThrows(TftpException.class, () -> new TftpClient(TftpClient.Settings.defaults())
             .fetch(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9), "a\0b", new java.io.ByteArrayOutputStream(), -1));

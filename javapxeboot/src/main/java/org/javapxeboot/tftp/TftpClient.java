@@ -241,6 +241,7 @@ public final class TftpClient {
         private final byte[] abuf = new byte[4];
         private final ByteBuffer abb = ByteBuffer.wrap(abuf);
         private InetSocketAddress tidAddr;
+        private boolean awaitingReply = true;
         private OutputStream out;
 
         private final InetAddress serverAddr;
@@ -678,7 +679,9 @@ public final class TftpClient {
         private boolean receive(long nanos) throws TftpException {
             try {
                 rbb.clear();
-                SocketAddress a = ch.receive(rbb);
+                // Right after we sent an ACK the server has nothing in flight (lock-step, or a window's end):
+                // go straight to the wait and save a receive that would fail, one syscall per round trip.
+                SocketAddress a = awaitingReply ? null : ch.receive(rbb);
                 if (a == null) {
                     // An interrupted thread's select() returns at once, forever: stop instead of spinning.
                     if (Thread.currentThread().isInterrupted()) throw new TftpException(url + ": interrupted");
@@ -690,6 +693,7 @@ public final class TftpClient {
                 }
                 from = (InetSocketAddress) a;
                 rlen = rbb.position();
+                awaitingReply = false;
                 return true;
             } catch (ClosedByInterruptException e) {
                 throw new TftpException(url + ": interrupted", e);
@@ -709,6 +713,7 @@ public final class TftpClient {
         private void sendAck(long block) throws TftpException {
             TftpCodec.encodeAck(abuf, (int) (block & 0xFFFF));
             send(abb.clear(), tidAddr);
+            awaitingReply = true;
             lastAck = block;
             lastAckNanos = System.nanoTime();
             inWindow = 0;

@@ -7,7 +7,9 @@
 # Delay and loss are emulated in userspace by LossyRelay (javapxeboot test classes; no tc netem here),
 # running in the client namespace in front of the server.
 #
-#   tests/bench/tftp-bench.sh [--runs N] [--conditions direct,rtt1ms,loss1] [--timeout S] [--clients LIST]
+#   tests/bench/tftp-bench.sh [--runs N] [--conditions direct,rtt1ms,loss1,rtt1ms+loss1] [--timeout S]
+#                             [--clients "ours curl atftp busybox tftp-hpa"] [--files initrd.gz,random64m]
+# A run that fails or exceeds --timeout (default 120 s) counts as 999999 s in the median ("fail").
 #
 # Build first: mvn -o -q -pl javapxeboot -am test-compile (and `mvn -DskipTests package` for bin/).
 # Output: one table (median wall time of N runs incl. JVM start, MB/s, ratio to our client, max RSS).
@@ -17,12 +19,14 @@ runs=5
 conditions=direct
 per_run_timeout=120
 clients="ours curl atftp busybox tftp-hpa"
+files="initrd.gz random64m"
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --conditions) conditions=$2; shift 2 ;;
     --timeout) per_run_timeout=$2; shift 2 ;;
     --clients) clients=$2; shift 2 ;;
+    --files) files=${2//,/ }; shift 2 ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "tftp-bench: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -123,7 +127,7 @@ for cond in ${conditions//,/ }; do
       for _ in $(seq 50); do [ -s "$work/relay.port" ] && break; sleep 0.1; done
       host=127.0.0.1 port=$(head -1 "$work/relay.port")
     fi
-    for file in initrd.gz random64m; do
+    for file in $files; do
       size=$(stat -c %s "$work/root/$file")
       ours_median=""
       for client in $clients; do

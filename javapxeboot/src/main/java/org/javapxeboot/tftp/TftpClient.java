@@ -259,7 +259,8 @@ public final class TftpClient {
         private InetSocketAddress from;
         private int rlen;
         private final byte[] abuf = new byte[4];
-        private final ByteBuffer abb = ByteBuffer.wrap(abuf);
+        // Direct buffers: a heap buffer makes the JDK borrow a temporary direct one on every send and receive.
+        private final ByteBuffer abb = ByteBuffer.allocateDirect(4);
         private InetSocketAddress tidAddr;
         private boolean awaitingReply = true;
         private OutputStream out;
@@ -322,7 +323,7 @@ public final class TftpClient {
             try {
                 sizeReceiveBuffer();
                 rbuf = new byte[Math.max(askedBlksize, TftpOptions.DEFAULT_BLKSIZE) + 4 + 1];
-                rbb = ByteBuffer.wrap(rbuf);
+                rbb = ByteBuffer.allocateDirect(rbuf.length);
                 out = rawOut instanceof BufferedOutputStream ? rawOut : new BufferedOutputStream(rawOut, 1 << 18);
                 if (!negotiate()) receiveData();
                 try {
@@ -717,6 +718,7 @@ public final class TftpClient {
                 }
                 from = (InetSocketAddress) a;
                 rlen = rbb.position();
+                rbb.get(0, rbuf, 0, rlen);
                 awaitingReply = false;
                 return true;
             } catch (ClosedByInterruptException e) {
@@ -736,7 +738,9 @@ public final class TftpClient {
 
         private void sendAck(long block) throws TftpException {
             TftpCodec.encodeAck(abuf, (int) (block & 0xFFFF));
-            send(abb.clear(), tidAddr);
+            abb.clear();
+            abb.put(0, abuf, 0, 4);
+            send(abb, tidAddr);
             awaitingReply = true;
             lastAck = block;
             lastAckNanos = System.nanoTime();

@@ -94,7 +94,7 @@ fi
 fetch_cmd() {
   local client=$1 host=$2 port=$3 file=$4
   case $client in
-    ours) echo "${ours[*]} -q tftp://$host:$port/$file -o $out" ;;
+    ours) echo "${ours[*]} -q $ours_extra tftp://$host:$port/$file -o $out" ;;
     curl) echo "curl -s --tftp-blksize 1468 -o $out tftp://$host:$port/$file" ;;
     atftp) echo "atftp --option 'blksize 1468' --option 'windowsize 16' -g -r $file -l $out $host $port" ;;
     busybox) echo "busybox tftp -b 1468 -g -r $file -l $out $host $port" ;;
@@ -118,7 +118,7 @@ printf '%-8s %-10s %-12s %-9s %9s %9s %8s %8s\n' server file condition client "m
 for cond in ${conditions//,/ }; do
   for server in atftpd dnsmasq; do
     ip=$srv_atftpd; [ "$server" = dnsmasq ] && ip=$srv_dnsmasq
-    host=$ip port=69 relay_pid=""
+    host=$ip port=69 relay_pid="" ours_extra=""
     if [ "$cond" != direct ]; then
       case $cond in rtt1ms) loss=0 delay=500 ;; loss1) loss=1 delay=0 ;; rtt1ms+loss1) loss=1 delay=500 ;;
         *) echo "tftp-bench: unknown condition $cond" >&2; exit 2 ;; esac
@@ -126,6 +126,9 @@ for cond in ${conditions//,/ }; do
       relay_pid=$!; pids+=($relay_pid)
       for _ in $(seq 50); do [ -s "$work/relay.port" ] && break; sleep 0.1; done
       host=127.0.0.1 port=$(head -1 "$work/relay.port")
+      # The relay listens on lo (MTU 64 KiB) but the path behind it is the veth (1500): automatic blksize
+      # would see lo and pick 65464, fragmented on the veth. Tell our client the real path's blksize.
+      ours_extra="--blksize 1468"
     fi
     for file in $files; do
       size=$(stat -c %s "$work/root/$file")

@@ -309,7 +309,9 @@ public final class TftpClient {
         TransferResult run() throws TftpException, Fallback {
             askedBlksize = rung == Rung.PLAIN ? TftpOptions.DEFAULT_BLKSIZE
                 : settings.blksize() == 0 ? PathMtu.autoBlksize(server, settings.localAddress()) : settings.blksize();
-            askedWindow = rung == Rung.ALL ? settings.windowsize() : 1;
+            // Old and new blocks are told apart by a 16-bit difference below or above 32768, so a window
+            // must stay under half the block-number space.
+            askedWindow = rung == Rung.ALL ? Math.min(settings.windowsize(), 0x7FFF) : 1;
             try {
                 ch = DatagramChannel.open();
                 ch.bind(new InetSocketAddress(settings.localAddress(), 0));

@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.javapxeboot.tftp.TftpClient;
 import org.javapxeboot.tftp.TftpException;
 import org.javapxeboot.tftp.TransferResult;
@@ -106,12 +105,18 @@ public final class FetchCommand {
 
         boolean showProgress = !quiet && System.console() != null;
         TftpClient.Progress progress = showProgress ? new ProgressLine(err) : null;
-        TftpClient client = new TftpClient(s.withLog(quiet ? null : m -> err.println("javapxeboot fetch: " + m)));
+        // An anonymous class, not a lambda: the first lambda bootstraps invokedynamic at start-up.
+        java.util.function.Consumer<String> log = quiet ? null : new java.util.function.Consumer<String>() {
+            @Override public void accept(String m) { err.println("javapxeboot fetch: " + m); }
+        };
+        TftpClient client = new TftpClient(s.withLog(log));
         try {
             TransferResult r;
             if (output.equals("-")) {
                 r = client.fetch(server, t.path, out, maxSize, progress);
                 out.flush();
+                // PrintStream keeps write errors (a closed pipe) to itself.
+                if (out.checkError()) throw new TftpException(t.url() + ": writing to standard output failed");
             } else {
                 r = client.fetch(server, t.path, Path.of(output), maxSize, progress);
             }
@@ -127,10 +132,22 @@ public final class FetchCommand {
 
     static String summary(TransferResult r) {
         double secs = r.elapsed().toNanos() / 1e9;
-        return String.format(Locale.ROOT,
-            "%d bytes in %.3f s (%.1f MB/s), blksize %d, windowsize %d%s, %d retransmissions, %d duplicates",
-            r.bytes(), secs, r.megabytesPerSecond(), r.blksize(), r.windowsize(),
-            r.optionsAccepted() ? "" : " (server ignored options)", r.retransmissions(), r.duplicatesIgnored());
+        return r.bytes() + " bytes in " + fixed(secs, 3) + " s (" + fixed(r.megabytesPerSecond(), 1) + " MB/s), blksize "
+            + r.blksize() + ", windowsize " + r.windowsize() + (r.optionsAccepted() ? "" : " (server ignored options)")
+            + ", " + r.retransmissions() + " retransmissions, " + r.duplicatesIgnored() + " duplicates";
+    }
+
+    /**
+     * {@code v} with {@code decimals} digits after the point, rounded half up. Not String.format: its
+     * Formatter and regular expressions cost more start-up time than a whole small fetch.
+     */
+    static String fixed(double v, int decimals) {
+        long scale = 1;
+        for (int i = 0; i < decimals; i++) scale *= 10;
+        long n = Math.round(Math.abs(v) * scale);
+        StringBuilder frac = new StringBuilder(Long.toString(n % scale));
+        while (frac.length() < decimals) frac.insert(0, '0');
+        return (v < 0 && n != 0 ? "-" : "") + (n / scale) + (decimals > 0 ? "." + frac : "");
     }
 
     private static String next(String[] args, int i, String opt) {
@@ -171,6 +188,10 @@ public final class FetchCommand {
     static final class Target {
         final String host, path;
         final int port;
+
+        String url() {
+            return "tftp://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + (port == TftpClient.DEFAULT_PORT ? "" : ":" + port) + "/" + path;
+        }
 
         private Target(String host, int port, String path) {
             this.host = host;
@@ -249,9 +270,9 @@ public final class FetchCommand {
         @Override public void update(long bytes, long expected) {
             double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
             String total = expected > 0
-                ? String.format(Locale.ROOT, " / %.1f MB  %3d %%", expected / 1e6, (int) (bytes * 100 / Math.max(1, expected)))
+                ? " / " + fixed(expected / 1e6, 1) + " MB  " + (bytes * 100 / Math.max(1, expected)) + " %"
                 : " MB";
-            err.print(String.format(Locale.ROOT, "\r  %.1f%s  %.1f MB/s", bytes / 1e6, total, bytes / 1e6 / secs));
+            err.print("\r  " + fixed(bytes / 1e6, 1) + total + "  " + fixed(bytes / 1e6 / secs, 1) + " MB/s\033[K");
             err.flush();
         }
     }

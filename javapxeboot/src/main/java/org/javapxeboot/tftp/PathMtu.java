@@ -1,10 +1,10 @@
 package org.javapxeboot.tftp;
 
-import java.net.DatagramSocket;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.nio.channels.DatagramChannel;
 
 /**
  * Chooses an automatic {@code blksize} (RFC 2348) that fills one IP packet on the path to the server
@@ -29,9 +29,11 @@ final class PathMtu {
      * A connected UDP socket sends nothing: connect() only asks the kernel for the route.
      */
     static int autoBlksize(InetSocketAddress server, InetAddress local) {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(local, 0))) {
+        // A DatagramChannel, not a DatagramSocket: the transfer uses one, so no extra classes load at start-up.
+        try (DatagramChannel s = DatagramChannel.open()) {
+            s.bind(new InetSocketAddress(local, 0));
             s.connect(server);
-            InetAddress via = s.getLocalAddress();
+            InetAddress via = ((InetSocketAddress) s.getLocalAddress()).getAddress();
             NetworkInterface ni = via == null ? null : NetworkInterface.getByInetAddress(via);
             if (ni == null && via != null && via.isLoopbackAddress()) ni = loopback();
             int mtu = ni == null ? -1 : ni.getMTU();

@@ -69,7 +69,7 @@ public final class TftpCodec {
         if (packet instanceof TftpPacket.Request r) {
             Buf b = new Buf();
             b.u16(r.opcode()).str(r.filename()).str(r.mode());
-            r.options().forEach((k, v) -> b.str(k).str(v));
+            for (Map.Entry<String, String> o : r.options().entrySet()) b.str(o.getKey()).str(o.getValue());
             return b.bytes();
         }
         if (packet instanceof TftpPacket.Data d) {
@@ -86,7 +86,7 @@ public final class TftpCodec {
         }
         TftpPacket.OptionAck o = (TftpPacket.OptionAck) packet;
         Buf b = new Buf().u16(TftpPacket.OACK);
-        o.options().forEach((k, v) -> b.str(k).str(v));
+        for (Map.Entry<String, String> e : o.options().entrySet()) b.str(e.getKey()).str(e.getValue());
         return b.bytes();
     }
 

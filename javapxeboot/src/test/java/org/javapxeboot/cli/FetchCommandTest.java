@@ -178,6 +178,15 @@ class FetchCommandTest {
         }
     }
 
+    @Test void fixedPointFormatting() {
+        assertEquals("0.000", FetchCommand.fixed(0, 3));
+        assertEquals("105.2", FetchCommand.fixed(105.24, 1));
+        assertEquals("0.388", FetchCommand.fixed(0.3875, 3));
+        assertEquals("1.0", FetchCommand.fixed(0.96, 1));
+        assertEquals("12", FetchCommand.fixed(12.4, 0));
+        assertEquals("-2.50", FetchCommand.fixed(-2.5, 2));
+    }
+
     @Test void usageMentionsTheDefaultWindow() {
         assertTrue(FetchCommand.USAGE.contains("(default " + TftpClient.DEFAULT_WINDOWSIZE + ")"));
     }

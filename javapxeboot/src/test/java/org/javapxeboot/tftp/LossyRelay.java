@@ -79,8 +79,14 @@ final class LossyRelay implements AutoCloseable {
     }
 
     private static DatagramChannel open() throws IOException {
+        return open(InetAddress.getLoopbackAddress());
+    }
+
+    /** @param local loopback for the sockets facing the client; null (any) for the one facing a server
+     *               that may sit behind another interface (the benchmark's veth) */
+    private static DatagramChannel open(InetAddress local) throws IOException {
         DatagramChannel c = DatagramChannel.open();
-        c.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        c.bind(new InetSocketAddress(local, 0));
         c.configureBlocking(false);
         c.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
         return c;
@@ -94,7 +100,7 @@ final class LossyRelay implements AutoCloseable {
         Session(SocketAddress client) throws IOException {
             this.client = client;
             toClient = open();
-            toServer = open();
+            toServer = open(server.getAddress().isLoopbackAddress() ? InetAddress.getLoopbackAddress() : null);
             toClient.register(sel, SelectionKey.OP_READ, this);
             toServer.register(sel, SelectionKey.OP_READ, this);
         }

@@ -147,6 +147,8 @@ class TftpClientAtftpdTest {
         TransferResult r = client(TftpClient.Settings.defaults()).fetch(atftpd.address(), "three-mb", target, -1);
         assertEquals(Files2.sha256(threeMb), Files2.sha256(target));
         assertEquals(threeMb.length, r.bytes());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target)),
+            "created 0600 with O_EXCL, renamed into place");
         try (Stream<Path> left = Files.list(dest)) {
             assertEquals(List.of(target), left.toList());
         }

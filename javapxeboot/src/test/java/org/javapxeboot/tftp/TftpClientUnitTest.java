@@ -23,6 +23,13 @@ class TftpClientUnitTest {
         assertEquals(8, PathMtu.blksizeForMtu(20, false), "never below RFC 2348's minimum");
     }
 
+    @Test void windowShrinksToTheReceiveBuffer() {
+        assertEquals(85, TftpClient.windowThatFits(212_992, 1468), "a stock kernel's 208 KiB holds 85 Ethernet blocks");
+        assertEquals(3, TftpClient.windowThatFits(212_992, 65464), "but only 3 loopback-sized ones");
+        assertEquals(63, TftpClient.windowThatFits(4 << 20, 65464));
+        assertEquals(1, TftpClient.windowThatFits(1000, 65464), "never below lock-step");
+    }
+
     @Test void loopbackRouteGivesTheMaximumBlksize() throws Exception {
         assertEquals(65464, PathMtu.autoBlksize(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 69), null));
     }
@@ -73,6 +80,27 @@ class TftpClientUnitTest {
         assertEquals(42, odd.serverCode());
         assertFalse(odd.isFileNotFound());
         assertNull(new TftpException("tftp://h/f: no answer").error());
+    }
+
+    @Test @org.junit.jupiter.api.Timeout(20)
+    void anInterruptedThreadStopsInsteadOfSpinning() throws Exception {
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            TftpException[] got = new TftpException[1];
+            Thread t = new Thread(() -> {
+                try {
+                    new TftpClient(TftpClient.Settings.defaults().withTimeoutSeconds(5))
+                        .fetch((InetSocketAddress) silent.getLocalSocketAddress(), "x", new java.io.ByteArrayOutputStream(), -1);
+                } catch (TftpException e) {
+                    got[0] = e;
+                }
+            });
+            t.start();
+            Thread.sleep(200);
+            t.interrupt();
+            t.join(10_000);
+            assertFalse(t.isAlive());
+            assertTrue(got[0] != null && got[0].getMessage().endsWith(": interrupted"), String.valueOf(got[0]));
+        }
     }
 
     @Test void pathWithNulIsRefusedBeforeSending() {

@@ -33,6 +33,53 @@ import org.javapxeboot.xen.Stanza;
 final class CdsTraining {
     private CdsTraining() {}
 
+    /**
+     * One real transfer over loopback against a minimal in-process server (OACK, one DATA block),
+     * so the client's selector, channel and transfer classes are archived too.
+     */
+    private static void trainTftp() throws Exception {
+        try (DatagramChannel server = DatagramChannel.open()) {
+            server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            Thread t = new Thread(() -> {
+                try {
+                    java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(1024);
+                    java.net.SocketAddress client = server.receive(in);
+                    TftpPacket.Request rrq = (TftpPacket.Request) TftpCodec.decode(java.util.Arrays.copyOf(in.array(), in.position()));
+                    java.util.Map<String, String> acked = new java.util.LinkedHashMap<>(rrq.options());
+                    acked.remove(org.javapxeboot.tftp.TftpOptions.TSIZE);
+                    server.send(java.nio.ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.OptionAck(acked))), client);
+                    in.clear();
+                    server.receive(in);
+                    server.send(java.nio.ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Data(1, new byte[] {'c', 'd', 's'}))), client);
+                    in.clear();
+                    server.receive(in);
+                } catch (Exception e) {
+                    // the client side reports what went wrong
+                }
+            }, "cds-tftp");
+            t.setDaemon(true);
+            t.start();
+            org.javapxeboot.tftp.TftpClient client = new org.javapxeboot.tftp.TftpClient(org.javapxeboot.tftp.TftpClient.Settings.defaults());
+            client.fetch((java.net.InetSocketAddress) server.getLocalAddress(), "cds", new ByteArrayOutputStream(), 1024);
+            t.join(2000);
+        }
+    }
+
+    /** A DHCP exchange that nobody answers, cut short: loads the client's state machine and transport. */
+    private static void trainDhcp(MacAddress mac) {
+        try (DatagramChannel silent = DatagramChannel.open()) {
+            silent.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            org.javapxeboot.dhcp.DhcpClient.Settings s = org.javapxeboot.dhcp.DhcpClient.Settings.defaults(mac)
+                    .withBind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                    .withTarget((java.net.InetSocketAddress) silent.getLocalAddress())
+                    .withTotalTimeout(java.time.Duration.ofMillis(300))
+                    .withFirstRetransmit(java.time.Duration.ofMillis(100));
+            new org.javapxeboot.dhcp.DhcpClient(s).obtain();
+        } catch (java.io.IOException expected) {
+            // no server: the timeout is the point
+        }
+    }
+
     static int run(PrintStream err) throws Exception {
         PrintStream sink = new PrintStream(new ByteArrayOutputStream());
         Main.run(new String[] {"--help"}, sink, sink);
@@ -69,6 +116,8 @@ final class CdsTraining {
         try (java.net.DatagramSocket s = new java.net.DatagramSocket(0)) {
             s.setBroadcast(true);
         }
+        trainTftp();
+        trainDhcp(mac);
         err.println("javapxeboot: CDS training run done");
         return 0;
     }

@@ -9,6 +9,9 @@
 #
 #   tests/bench/tftp-bench.sh [--runs N] [--conditions direct,rtt1ms,loss1,rtt1ms+loss1] [--timeout S]
 #                             [--clients "ours curl atftp busybox tftp-hpa"] [--files initrd.gz,random64m]
+#                             [--servers atftpd,dnsmasq,pxe-mock]
+# Clients "ours-8k" and "ours-64k" are our client with --blksize 8192 / 65464 (IP-fragmented on a
+# 1500-MTU link: fast on a clean LAN, but a lost fragment loses the whole block).
 # A run that fails or exceeds --timeout (default 120 s) counts as 999999 s in the median ("fail").
 #
 # Build first: mvn -o -q -pl javapxeboot -am test-compile (and `mvn -DskipTests package` for bin/).
@@ -20,6 +23,7 @@ conditions=direct
 per_run_timeout=120
 clients="ours curl atftp busybox tftp-hpa"
 files="initrd.gz random64m"
+servers="atftpd dnsmasq pxe-mock"
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
     --timeout) per_run_timeout=$2; shift 2 ;;
     --clients) clients=$2; shift 2 ;;
     --files) files=${2//,/ }; shift 2 ;;
+    --servers) servers=${2//,/ }; shift 2 ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "tftp-bench: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -42,7 +47,7 @@ initrd=/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64/ini
 
 ns_srv=tftpbench-srv-$$ ns_cli=tftpbench-cli-$$
 net=10.251.$(( $$ % 200 + 20 ))
-srv_atftpd=$net.2 srv_dnsmasq=$net.3 cli_ip=$net.1
+srv_atftpd=$net.2 srv_dnsmasq=$net.3 srv_mock=$net.4 cli_ip=$net.1
 work=$(mktemp -d /tmp/tftp-bench.XXXXXX)
 outdir=/dev/shm; [ -d /dev/shm ] && [ -w /dev/shm ] || outdir=$work
 out=$(mktemp "$outdir/tftp-bench-out.XXXXXX")
@@ -66,6 +71,7 @@ ip link set tb-srv-$$ netns "$ns_srv"
 ip -n "$ns_cli" addr add "$cli_ip/24" dev tb-cli-$$
 ip -n "$ns_srv" addr add "$srv_atftpd/24" dev tb-srv-$$
 ip -n "$ns_srv" addr add "$srv_dnsmasq/24" dev tb-srv-$$
+ip -n "$ns_srv" addr add "$srv_mock/24" dev tb-srv-$$
 for n in "$ns_cli" "$ns_srv"; do ip -n "$n" link set lo up; done
 ip -n "$ns_cli" link set tb-cli-$$ up
 ip -n "$ns_srv" link set tb-srv-$$ up
@@ -80,6 +86,13 @@ ip netns exec "$ns_srv" /usr/sbin/atftpd --daemon --no-fork --logfile /dev/null 
 ip netns exec "$ns_srv" /usr/sbin/dnsmasq --no-daemon --port=0 --enable-tftp --tftp-root="$work/root" \
   --listen-address="$srv_dnsmasq" --bind-interfaces --user=root --conf-file=/dev/null \
   --pid-file="$work/dnsmasq.pid" --log-facility="$work/dnsmasq.log" & pids+=($!)
+# Our mock server (tests/), packaged by `mvn -DskipTests package`.
+if [[ " $servers " == *" pxe-mock "* ]]; then
+  [ -f "$root/tests/target/pxe-mock.jar" ] || { echo "tftp-bench: build first: mvn -DskipTests package" >&2; exit 2; }
+  ip netns exec "$ns_srv" "$root/bin/pxe-mock" serve --root "$work/root" --bind "$srv_mock" --tftp-port 69 --dhcp-port -1 \
+    > "$work/mock.out" 2> "$work/mock.log" & pids+=($!)
+  for _ in $(seq 100); do grep -q listening "$work/mock.out" 2>/dev/null && break; sleep 0.1; done
+fi
 sleep 1
 
 # Our client: the packaged launcher once the lead's Main dispatches `fetch`, else the classes with the
@@ -95,6 +108,8 @@ fetch_cmd() {
   local client=$1 host=$2 port=$3 file=$4
   case $client in
     ours) echo "${ours[*]} -q $ours_extra tftp://$host:$port/$file -o $out" ;;
+    ours-8k) echo "${ours[*]} -q --blksize 8192 tftp://$host:$port/$file -o $out" ;;
+    ours-64k) echo "${ours[*]} -q --blksize 65464 tftp://$host:$port/$file -o $out" ;;
     curl) echo "curl -s --tftp-blksize 1468 -o $out tftp://$host:$port/$file" ;;
     atftp) echo "atftp --option 'blksize 1468' --option 'windowsize 16' -g -r $file -l $out $host $port" ;;
     busybox) echo "busybox tftp -b 1468 -g -r $file -l $out $host $port" ;;
@@ -116,8 +131,9 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else print a[i
 
 printf '%-8s %-10s %-12s %-9s %9s %9s %8s %8s\n' server file condition client "median_s" "MB/s" "vs_ours" "RSS_MB"
 for cond in ${conditions//,/ }; do
-  for server in atftpd dnsmasq; do
-    ip=$srv_atftpd; [ "$server" = dnsmasq ] && ip=$srv_dnsmasq
+  for server in $servers; do
+    case $server in atftpd) ip=$srv_atftpd ;; dnsmasq) ip=$srv_dnsmasq ;; pxe-mock) ip=$srv_mock ;;
+      *) echo "tftp-bench: unknown server $server" >&2; exit 2 ;; esac
     host=$ip port=69 relay_pid="" ours_extra=""
     if [ "$cond" != direct ]; then
       case $cond in rtt1ms) loss=0 delay=500 ;; loss1) loss=1 delay=0 ;; rtt1ms+loss1) loss=1 delay=500 ;;

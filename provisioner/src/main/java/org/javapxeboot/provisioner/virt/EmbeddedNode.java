@@ -2,12 +2,11 @@ package org.javapxeboot.provisioner.virt;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.javapxeboot.provisioner.plan.AtomicFiles;
 
 /**
  * The embedded default ({@code test:///default}) made persistent for command-line use.
@@ -31,7 +30,7 @@ public final class EmbeddedNode {
         try {
             if (!Files.exists(abs)) {
                 Files.createDirectories(abs.getParent());
-                write(abs, "<node xmlns:test='" + TEST_NS + "'>\n</node>\n");
+                AtomicFiles.write(abs, "<node xmlns:test='" + TEST_NS + "'>\n</node>\n");
             }
         } catch (IOException e) {
             throw new VirtException(VirtException.Kind.UNAVAILABLE, "connect", null,
@@ -82,25 +81,11 @@ public final class EmbeddedNode {
             }
         }
         b.append("</node>\n");
-        write(abs, b.toString());
-        write(autostartFile(abs), autostart.isEmpty() ? "" : String.join("\n", autostart) + "\n");
+        AtomicFiles.write(abs, b.toString());
+        AtomicFiles.write(autostartFile(abs), autostart.isEmpty() ? "" : String.join("\n", autostart) + "\n");
     }
 
     private static Path autostartFile(Path node) {
         return node.resolveSibling(node.getFileName() + ".autostart");
-    }
-
-    private static void write(Path target, String content) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 }

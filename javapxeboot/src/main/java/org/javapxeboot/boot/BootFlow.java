@@ -91,17 +91,19 @@ public final class BootFlow {
         BootEntry entry;
         try {
             config = PxelinuxParser.parse(configPath, prefix, cached);
+            if (r.listEntries()) {
+                // Listing needs no choice: it must work even when the default entry is broken.
+                log.info("config " + url(server, configPath));
+                for (String label : config.labelNames()) stdout.println(label);
+                stdout.flush();
+                return new Outcome(null, null, 0);
+            }
             entry = config.select(r.entry());
         } catch (PxelinuxException e) {
             throw new BootException(url(server, "") + e.getMessage());
         }
         log.info("config " + url(server, configPath) + ", "
                 + (entry.label() == null ? "the kernel DEFAULT names" : "label '" + entry.label() + "'"));
-        if (r.listEntries()) {
-            for (String label : config.labelNames()) stdout.println(label);
-            stdout.flush();
-            return new Outcome(null, entry, 0);
-        }
 
         if (entry.localBoot()) return localBoot(r, entry);
 

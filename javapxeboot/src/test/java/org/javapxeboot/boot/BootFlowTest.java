@@ -196,6 +196,17 @@ class BootFlowTest {
     }
 
     @Test
+    void listEntriesWorksEvenWhenTheDefaultIsBroken() throws Exception {
+        write("pxelinux.cfg/default", "default broken\nlabel broken\n menu label x\nlabel good\n kernel boot/linux\n");
+        BootRequest r = request("-", OutputFormat.SXP, null, null);
+        r = new BootRequest(r.mac(), null, null, null, "-", r.format(), xen, false, false, null, null, r.dhcpTarget(),
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, null, null, List.of(), true);
+        flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(r);
+        assertEquals("broken\ngood\n", stdout.toString(StandardCharsets.ISO_8859_1));
+        assertEmpty(xen);
+    }
+
+    @Test
     void pathPrefixRules() throws Exception {
         assertEquals("", BootFlow.pathPrefix(lease(null, null, null)));
         assertEquals("", BootFlow.pathPrefix(lease("pxelinux.0", null, null)));

@@ -125,6 +125,28 @@ class TftpClientNegotiationTest {
         }
     }
 
+    @Test void aLostRequestIsRepeated() throws IOException {
+        // The first request goes unanswered (lost on the way): the client repeats it after its initial timer.
+        try (ScriptedServer s = new ScriptedServer(FILE, (r, i) -> i == 0
+                ? new ScriptedServer.Reply(null, 0, false) : ScriptedServer.Reply.oack(Map.of("blksize", "1468"), 1468))) {
+            TransferResult r = fetch(s);
+            assertEquals(2, s.requests.size());
+            assertEquals(s.requests.get(0), s.requests.get(1), "the same request, options and all");
+            assertTrue(r.retransmissions() >= 1, r.toString());
+        }
+    }
+
+    @Test void aServerThatNeverAnswersFailsAfterTheRetryBudget() throws IOException {
+        try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            TftpClient c = new TftpClient(ASK.withTimeoutSeconds(1).withMaxRetries(1));
+            TftpException e = assertThrows(TftpException.class,
+                () -> c.fetch((InetSocketAddress) silent.getLocalSocketAddress(), "pxelinux.0", new ByteArrayOutputStream(), -1));
+            assertEquals("tftp://127.0.0.1:" + silent.getLocalPort() + "/pxelinux.0: no answer after 2 retransmissions of the request",
+                e.getMessage());
+            assertEquals(null, e.error());
+        }
+    }
+
     @Test void packetsFromAStrangerGetError5AndTheTransferGoesOn() throws IOException {
         List<Integer> strangerGot = new ArrayList<>();
         try (ScriptedServer s = new ScriptedServer(FILE, (r, i) -> ScriptedServer.Reply.oack(Map.of("blksize", "1000"), 1000));

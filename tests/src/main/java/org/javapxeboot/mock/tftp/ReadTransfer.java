@@ -3,7 +3,6 @@ package org.javapxeboot.mock.tftp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
-import java.util.Map;
 import org.javapxeboot.mock.fault.ErrorFault;
 import org.javapxeboot.mock.fault.FaultInjector;
 import org.javapxeboot.mock.fault.Faults;
@@ -33,51 +32,15 @@ import org.javapxeboot.tftp.TftpPacket;
  *   <li>Block numbers roll over from 65535 to 0.</li>
  * </ul>
  */
-final class ReadTransfer implements Runnable {
+final class ReadTransfer extends Transfer {
     private static final long MIN_DUP_GUARD_NANOS = 50_000;
     private static final long MIN_REPEAT_NANOS = 10_000_000;
 
-    private final TftpServer server;
-    private final TftpRequestRecord record;
-    private final TftpPacket.Request request;
-    private final FaultInjector faults;
-    private final TftpServerConfig config;
-    private long retransmissions;
-    private long bytes;
-    private Map<String, String> negotiated = Map.of();
-
     ReadTransfer(TftpServer server, TftpRequestRecord record, TftpPacket.Request request, FaultInjector faults) {
-        this.server = server;
-        this.record = record;
-        this.request = request;
-        this.faults = faults;
-        this.config = server.config();
+        super(server, record, request, faults);
     }
 
-    @Override public void run() {
-        long started = System.nanoTime();
-        TransferRecord result;
-        try (Link link = new Link(config.bindAddress(), record.client(), config.socketBufferBytes(), faults, server.delayLine())) {
-            result = serve(link);
-        } catch (ClosedByInterruptException e) {
-            result = end(TransferRecord.Outcome.ABORTED, -1, "server closed");
-        } catch (IOException e) {
-            result = end(server.closed() ? TransferRecord.Outcome.ABORTED : TransferRecord.Outcome.TIMED_OUT, -1, "I/O error: " + e.getMessage());
-        }
-        server.finish(result, System.nanoTime() - started);
-    }
-
-    private TransferRecord end(TransferRecord.Outcome outcome, int code, String message) {
-        return new TransferRecord(record, outcome, code, message, bytes, negotiated, retransmissions);
-    }
-
-    private TransferRecord error(Link link, int code, String message) throws IOException {
-        link.sendReliably(ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Error(code, message))));
-        server.stats().errorsSent.incrementAndGet();
-        return end(TransferRecord.Outcome.ERROR_SENT, code, message);
-    }
-
-    private TransferRecord serve(Link link) throws IOException {
+    @Override TransferRecord exchange(Link link) throws IOException {
         Faults f = faults.faults();
         RootResolver.Resolution where = server.resolver().forRead(request.filename());
         if (!where.ok()) return error(link, where.errorCode(), where.error());

@@ -2,13 +2,11 @@ package org.javapxeboot.mock.tftp;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Map;
 import org.javapxeboot.mock.fault.FaultInjector;
 import org.javapxeboot.tftp.TftpCodec;
 import org.javapxeboot.tftp.TftpError;
@@ -20,49 +18,14 @@ import org.javapxeboot.tftp.TftpPacket;
  * sees half a file and a failed transfer leaves nothing behind. A duplicate DATA block is answered
  * by repeating its ACK (RFC 1350); the receiver cannot cause the sorcerer's apprentice bug.
  */
-final class WriteTransfer implements Runnable {
-    private final TftpServer server;
-    private final TftpRequestRecord record;
-    private final TftpPacket.Request request;
-    private final FaultInjector faults;
-    private final TftpServerConfig config;
-    private long bytes;
-    private long retransmissions;
-    private Map<String, String> negotiated = Map.of();
+final class WriteTransfer extends Transfer {
 
     WriteTransfer(TftpServer server, TftpRequestRecord record, TftpPacket.Request request, FaultInjector faults) {
-        this.server = server;
-        this.record = record;
-        this.request = request;
-        this.faults = faults;
-        this.config = server.config();
-    }
-
-    @Override public void run() {
-        long started = System.nanoTime();
-        TransferRecord result;
-        try (Link link = new Link(config.bindAddress(), record.client(), config.socketBufferBytes(), faults, server.delayLine())) {
-            result = receive(link);
-        } catch (ClosedByInterruptException e) {
-            result = end(TransferRecord.Outcome.ABORTED, -1, "server closed");
-        } catch (IOException e) {
-            result = end(TransferRecord.Outcome.TIMED_OUT, -1, "I/O error: " + e.getMessage());
-        }
-        server.finish(result, System.nanoTime() - started);
-    }
-
-    private TransferRecord end(TransferRecord.Outcome outcome, int code, String message) {
-        return new TransferRecord(record, outcome, code, message, bytes, negotiated, retransmissions);
-    }
-
-    private TransferRecord error(Link link, int code, String message) throws IOException {
-        link.sendReliably(ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Error(code, message))));
-        server.stats().errorsSent.incrementAndGet();
-        return end(TransferRecord.Outcome.ERROR_SENT, code, message);
+        super(server, record, request, faults);
     }
 
     @SuppressWarnings("try") // the file is closed before the rename, inside its try block, on purpose
-    private TransferRecord receive(Link link) throws IOException {
+    @Override TransferRecord exchange(Link link) throws IOException {
         RootResolver.Resolution where = server.resolver().forWrite(request.filename());
         if (!where.ok()) return error(link, where.errorCode(), where.error());
         Negotiation.Limits limits = new Negotiation.Limits(config.maxBlksize(), 1, config.timeoutMillis() * 1000, config.maxWriteBytes());

@@ -64,6 +64,10 @@ public final class BootFlow {
             throw new BootException("no MAC address: pass --mac=aa:bb:cc:dd:ee:ff (xl: bootloader_args = [\"--mac=...\"]) "
                     + "or a mac= argument (xm: bootargs = \"vif[0]\")");
         }
+        // Checked before any packet is sent: a wrong directory is the admin's mistake, not the network's.
+        Path dir = r.outputDirectory() == null ? BootRequest.DEFAULT_OUTPUT_DIRECTORY : r.outputDirectory();
+        boolean fetches = !r.notReally() && !r.listEntries();
+        if (fetches && !Files.isDirectory(dir)) throw new BootException("output directory " + dir + " does not exist");
         String who = "guest " + r.mac();
         DhcpLease lease = lease(r, who);
         Inet4Address tftpServer = lease.tftpServer();
@@ -117,8 +121,6 @@ public final class BootFlow {
             return new Outcome(s, entry, 0);
         }
 
-        Path dir = r.outputDirectory() == null ? BootRequest.DEFAULT_OUTPUT_DIRECTORY : r.outputDirectory();
-        if (!Files.isDirectory(dir)) throw new BootException("output directory " + dir + " does not exist");
         try (SecureTempFiles files = new SecureTempFiles(dir)) {
             Path kernel = files.create("kernel");
             fetchFile(server, entry.kernel(), kernel, r.maxFileSize(), false);

@@ -61,23 +61,34 @@ public final class Main {
         }
         Log log = new Log(err, o.quiet() ? Log.Level.QUIET : o.verbose() ? Log.Level.VERBOSE : Log.Level.NORMAL);
         o.warnings().forEach(log::warn);
+        BootRequest r;
         try {
-            BootRequest r = request(o);
+            r = request(o);
+        } catch (UsageException e) {
+            err.println("javapxeboot: " + e.getMessage());
+            return 2;
+        }
+        try {
             BootFlow flow = new BootFlow(new ProtocolNetwork(r, log), log, Main::runPygrub, out);
             BootFlow.Outcome outcome = flow.run(r);
             return outcome.pygrubStatus() == 0 ? 0 : 1;
         } catch (BootException e) {
             log.error(e.getMessage());
             return 1;
+        } catch (RuntimeException e) {
+            // A bug, not bad input; still one line on the guest console, never a stack trace.
+            // Temporary files are already gone: SecureTempFiles closes on any exception.
+            log.error("internal error (please report): " + e);
+            return 1;
         }
     }
 
-    static BootRequest request(BootloaderOptions o) throws BootException {
+    static BootRequest request(BootloaderOptions o) throws UsageException {
         InetSocketAddress dhcpTarget;
         try {
             dhcpTarget = new InetSocketAddress(InetAddress.getByName(o.dhcpServerHost()), o.dhcpServerPort());
         } catch (UnknownHostException e) {
-            throw new BootException("--dhcp-server: unknown host '" + o.dhcpServerHost() + "'");
+            throw new UsageException("--dhcp-server: unknown host '" + o.dhcpServerHost() + "'");
         }
         return new BootRequest(o.mac(), o.interfaceName(), o.entry(), o.args(), o.output(), o.outputFormat(),
                 Path.of(o.outputDirectory()), o.notReally(), o.noDhcp(), o.server(), o.ip(),

@@ -207,6 +207,17 @@ class BootFlowTest {
     }
 
     @Test
+    void missingOutputDirectoryIsReportedBeforeAnyNetworkTraffic() {
+        BootRequest r = request("-", OutputFormat.SXP, null, null);
+        BootRequest bad = new BootRequest(r.mac(), null, null, null, "-", r.format(), root.resolve("no-such-dir"), false, false,
+                null, null, r.dhcpTarget(), 68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, null, null, List.of(), false);
+        DirectoryNetwork net = new DirectoryNetwork(root, null);   // would fail DHCP if asked
+        BootException e = assertThrows(BootException.class, () -> flow(net).run(bad));
+        assertEquals("output directory " + root.resolve("no-such-dir") + " does not exist", e.getMessage());
+        assertEquals(List.of(), net.requested);
+    }
+
+    @Test
     void pathPrefixRules() throws Exception {
         assertEquals("", BootFlow.pathPrefix(lease(null, null, null)));
         assertEquals("", BootFlow.pathPrefix(lease("pxelinux.0", null, null)));

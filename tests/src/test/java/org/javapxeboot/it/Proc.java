@@ -68,7 +68,5 @@ public record Proc(int exit, String stdout, String stderr, Duration elapsed) {
         }
 
         @Override public String toString() { return text(); }
-
-        void joinQuietly() throws InterruptedException { join(5000); }
     }
 }

@@ -85,7 +85,8 @@ public final class LibvirtVmControl implements VmControl {
         try {
             this.conn = new Connect(this.uri, false);
         } catch (LibvirtException e) {
-            throw map(e, "connect", null, VirtException.Kind.UNAVAILABLE);
+            // libvirt names the socket it tried, not the URI the admin gave: name both.
+            throw map(e, "connect " + this.uri, null, VirtException.Kind.UNAVAILABLE);
         } catch (LinkageError e) {
             throw new VirtException(VirtException.Kind.UNAVAILABLE, "connect", null,
                     this.uri + ": libvirt client library not found (install Debian package libvirt0)", e);

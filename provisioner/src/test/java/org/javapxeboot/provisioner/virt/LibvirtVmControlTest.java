@@ -61,6 +61,14 @@ class LibvirtVmControlTest {
     }
 
     @Test
+    void aFailedConnectionNamesTheUri(@TempDir Path dir) {
+        String uri = "qemu+unix:///system?socket=" + dir.resolve("no-such-sock");
+        VirtException e = assertThrows(VirtException.class, () -> new LibvirtVmControl(uri).close());
+        assertEquals(VirtException.Kind.UNAVAILABLE, e.kind());
+        assertTrue(e.getMessage().startsWith("connect " + uri + ": "), e.getMessage());
+    }
+
+    @Test
     void listsTheNodeFileDomains() throws Exception {
         List<DomainInfo> all = vm.list();
         assertEquals(1, all.size());

@@ -199,8 +199,13 @@ class MockBootFlowTest {
     void offersForAnotherMacAreIgnored() throws Exception {
         sampleTree();
         try (PxeMockServer s = start(b -> b.faults(Faults.builder().dhcpOtherMacFirst(true).dhcpOtherXidFirst(true).build()))) {
-            Run r = boot(libxl(s, Files.createFile(scratch.resolve("out"))));
+            Path out = Files.createFile(scratch.resolve("out"));
+            Run r = boot(libxl(s, out));
             assertEquals(0, r.exit(), r.stderr());
+            // The decoys really went out, and the boot still used the guest's own lease (BOOTIF, IP names).
+            assertTrue(s.dhcpRequests().get(0).reply().contains("decoy"), s.dhcpRequests().toString());
+            assertTrue(s.requestedFiles().contains("pxelinux.cfg/C0000232"), s.requestedFiles().toString());
+            assertTrue(Files.readString(out, StandardCharsets.ISO_8859_1).contains("BOOTIF=01-aa-00-86-e2-35-72"));
         }
     }
 
@@ -240,6 +245,9 @@ class MockBootFlowTest {
             assertEquals(0, r.exit(), r.stderr());
             Map<String, String> st = DnsmasqInteropTest.simple0(Files.readString(out, StandardCharsets.ISO_8859_1));
             assertArrayEquals(kernel, Files.readAllBytes(Path.of(st.get("kernel"))));
+            PxeMockServer.Stats stats = s.stats();
+            assertTrue(stats.packetsDropped() > 0 && stats.packetsDuplicated() > 0 && stats.packetsReordered() > 0,
+                    "the faults really happened: " + stats);
         }
     }
 

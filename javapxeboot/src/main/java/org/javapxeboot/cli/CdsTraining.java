@@ -34,35 +34,53 @@ final class CdsTraining {
     private CdsTraining() {}
 
     /**
-     * One real transfer over loopback against a minimal in-process server (OACK, one DATA block),
-     * so the client's selector, channel and transfer classes are archived too.
+     * Real transfers over loopback against a minimal in-process server (OACK, two DATA blocks in one
+     * window): one through the client API, one through {@code fetch} into a file, so the client's
+     * selector, channel, offload and transfer classes and the fetch command's are archived too.
      */
     private static void trainTftp() throws Exception {
         try (DatagramChannel server = DatagramChannel.open()) {
             server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             Thread t = new Thread(() -> {
                 try {
-                    java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(1024);
-                    java.net.SocketAddress client = server.receive(in);
-                    TftpPacket.Request rrq = (TftpPacket.Request) TftpCodec.decode(java.util.Arrays.copyOf(in.array(), in.position()));
-                    java.util.Map<String, String> acked = new java.util.LinkedHashMap<>(rrq.options());
-                    acked.remove(org.javapxeboot.tftp.TftpOptions.TSIZE);
-                    server.send(java.nio.ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.OptionAck(acked))), client);
-                    in.clear();
-                    server.receive(in);
-                    server.send(java.nio.ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Data(1, new byte[] {'c', 'd', 's'}))), client);
-                    in.clear();
-                    server.receive(in);
+                    for (int i = 0; i < 2; i++) serveOne(server);
                 } catch (Exception e) {
                     // the client side reports what went wrong
                 }
             }, "cds-tftp");
             t.setDaemon(true);
             t.start();
+            java.net.InetSocketAddress at = (java.net.InetSocketAddress) server.getLocalAddress();
             org.javapxeboot.tftp.TftpClient client = new org.javapxeboot.tftp.TftpClient(org.javapxeboot.tftp.TftpClient.Settings.defaults());
-            client.fetch((java.net.InetSocketAddress) server.getLocalAddress(), "cds", new ByteArrayOutputStream(), 1024);
+            client.fetch(at, "cds", new ByteArrayOutputStream(), 1 << 20);
+            Path dir = Files.createTempDirectory("javapxeboot-cds");
+            Path file = dir.resolve("cds");
+            try {
+                PrintStream sink = new PrintStream(new ByteArrayOutputStream());
+                FetchCommand.run(new String[] {"-q", "tftp://127.0.0.1:" + at.getPort() + "/cds", "-o", file.toString()}, sink, sink);
+            } finally {
+                Files.deleteIfExists(file);
+                Files.delete(dir);
+            }
             t.join(2000);
         }
+    }
+
+    /** Answers one RRQ: OACK, then a full block of the negotiated size and a short one in one window. */
+    private static void serveOne(DatagramChannel server) throws Exception {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(1024);
+        java.net.SocketAddress client = server.receive(in);
+        TftpPacket.Request rrq = (TftpPacket.Request) TftpCodec.decode(java.util.Arrays.copyOf(in.array(), in.position()));
+        java.util.Map<String, String> acked = new java.util.LinkedHashMap<>(rrq.options());
+        acked.remove(org.javapxeboot.tftp.TftpOptions.TSIZE);
+        acked.put(org.javapxeboot.tftp.TftpOptions.BLKSIZE, "512");
+        server.send(java.nio.ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.OptionAck(acked))), client);
+        in.clear();
+        server.receive(in);
+        server.send(java.nio.ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Data(1, new byte[512]))), client);
+        server.send(java.nio.ByteBuffer.wrap(TftpCodec.encode(new TftpPacket.Data(2, new byte[] {'c', 'd', 's'}))), client);
+        in.clear();
+        server.receive(in);
     }
 
     /** A DHCP exchange that nobody answers, cut short: loads the client's state machine and transport. */

@@ -18,11 +18,14 @@ import org.javapxeboot.tftp.TransferResult;
  */
 public final class FetchCommand {
     static final String USAGE = "usage: javapxeboot fetch [--blksize N] [--windowsize N] [--timeout S] [--max-size BYTES]\n"
-        + "                         [--no-options] [-q] tftp://HOST[:PORT]/PATH -o FILE|-\n"
+        + "                         [--spin US] [--no-offload] [--no-options] [-q] tftp://HOST[:PORT]/PATH -o FILE|-\n"
         + "  --blksize N      block size to ask for, 8..65464 (default: fit the path MTU)\n"
         + "  --windowsize N   blocks per window, 1..65535 (default " + TftpClient.DEFAULT_WINDOWSIZE + ")\n"
         + "  --timeout S      server retransmission timeout to ask for, 1..255 s (default " + TftpClient.DEFAULT_TIMEOUT_SECONDS + ")\n"
         + "  --max-size B     refuse files larger than B bytes (suffixes k, M, G: powers of 1024)\n"
+        + "  --spin US        poll an empty socket for US microseconds before sleeping, 0..10000\n"
+        + "                   (default " + TftpClient.DEFAULT_SPIN_MICROS + " on this machine: 100 with more than one CPU, else 0)\n"
+        + "  --no-offload     one datagram per receive even when UDP GRO is available\n"
         + "  --no-options     plain RFC 1350: no option negotiation, 512-byte blocks, lock-step\n"
         + "  -q, --quiet      no progress and no summary\n"
         + "  -o FILE          write to FILE (via a temporary file, renamed on success); - = stdout\n";
@@ -49,6 +52,12 @@ public final class FetchCommand {
                         return 0;
                     case "-q": case "--quiet":
                         quiet = true;
+                        break;
+                    case "--no-offload":
+                        s = s.withOffload(false);
+                        break;
+                    case "--spin":
+                        s = s.withSpinMicros(intArg(a, v != null ? v : next(args, ++i, a)));
                         break;
                     case "--no-options":
                         s = s.withNegotiate(false);
@@ -134,7 +143,8 @@ public final class FetchCommand {
         double secs = r.elapsed().toNanos() / 1e9;
         return r.bytes() + " bytes in " + fixed(secs, 3) + " s (" + fixed(r.megabytesPerSecond(), 1) + " MB/s), blksize "
             + r.blksize() + ", windowsize " + r.windowsize() + (r.optionsAccepted() ? "" : " (server ignored options)")
-            + ", " + r.retransmissions() + " retransmissions, " + r.duplicatesIgnored() + " duplicates";
+            + ", " + r.retransmissions() + " retransmissions, " + r.duplicatesIgnored() + " duplicates"
+            + (r.coalescedReceives() > 0 ? ", " + r.coalescedReceives() + " coalesced receives (UDP GRO)" : "");
     }
 
     /**

@@ -12,9 +12,10 @@ import java.time.Duration;
  * @param retransmissions   packets we sent again: requests, ACKs re-sent on a gap or a timeout
  * @param duplicatesIgnored DATA (or OACK) packets received a second time and not acted on
  * @param elapsed           from the first request to the final ACK
+ * @param coalescedReceives receives that returned several datagrams at once (UDP GRO; 0 without offload)
  */
 public record TransferResult(long bytes, int blksize, int windowsize, boolean optionsAccepted,
-                             long retransmissions, long duplicatesIgnored, Duration elapsed) {
+                             long retransmissions, long duplicatesIgnored, Duration elapsed, long coalescedReceives) {
 
     /** Throughput in MB/s (10^6 bytes per second), 0 for an instant transfer. */
     public double megabytesPerSecond() {

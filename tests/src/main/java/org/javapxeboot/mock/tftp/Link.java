@@ -12,6 +12,7 @@ import java.nio.channels.Selector;
 import java.util.concurrent.locks.LockSupport;
 import org.javapxeboot.mock.fault.DelayLine;
 import org.javapxeboot.mock.fault.FaultInjector;
+import org.javapxeboot.net.UdpOffload;
 
 /**
  * One transfer's socket: a new port (the server's TID, RFC 1350 section 4) connected to the client's
@@ -28,6 +29,8 @@ final class Link implements AutoCloseable {
     private final FaultInjector faults;
     private final DelayLine delayLine;
     private ByteBuffer held;
+    /** The UDP_SEGMENT size set on the channel, 0 when sends go one datagram per call. */
+    private int segmentSize;
 
     Link(InetAddress bind, InetSocketAddress client, int bufferBytes, FaultInjector faults, DelayLine delayLine) throws IOException {
         this.faults = faults;
@@ -49,6 +52,44 @@ final class Link implements AutoCloseable {
     }
 
     InetSocketAddress localAddress() throws IOException { return (InetSocketAddress) channel.getLocalAddress(); }
+
+    /**
+     * Asks the kernel to cut batches into datagrams of {@code size} bytes (UDP GSO, see
+     * {@link UdpOffload}); only when no fault switch touches packets, as faults act per datagram.
+     * Returns the batch size in datagrams: 1 when batching is off.
+     */
+    int enableBatches(int size) {
+        if (faults.faults().perturbsPackets() || size > UdpOffload.MAX_PAYLOAD / 2) return 1;
+        if (!UdpOffload.setSegmentSize(channel, size)) return 1;
+        segmentSize = size;
+        return Math.min(UdpOffload.MAX_SEGMENTS, UdpOffload.MAX_PAYLOAD / size);
+    }
+
+    /**
+     * Sends {@code batch} (position..limit), back-to-back datagrams of the size given to
+     * {@link #enableBatches}, the last possibly shorter, in one system call. If the kernel refuses
+     * the batch (a path MTU below the segment size, a device without checksum offload) nothing was
+     * sent: batching is turned off and the datagrams go one by one. Returns false then, so the
+     * caller stops batching.
+     */
+    boolean sendBatch(ByteBuffer batch) throws IOException {
+        int seg = segmentSize;
+        if (seg == 0) throw new IllegalStateException("batches are off");
+        if (batch.remaining() > seg) {
+            try {
+                transmit(batch.duplicate());
+                return true;
+            } catch (IOException e) {
+                if (e instanceof ClosedByInterruptException) throw e;
+                UdpOffload.setSegmentSize(channel, 0);
+                segmentSize = 0;
+            }
+        }
+        for (int p = batch.position(); p < batch.limit(); p += seg) {
+            transmit(batch.duplicate().position(p).limit(Math.min(batch.limit(), p + seg)));
+        }
+        return segmentSize > 0;
+    }
 
     /**
      * Sends {@code packet} (position..limit) through the fault switches and returns how many copies

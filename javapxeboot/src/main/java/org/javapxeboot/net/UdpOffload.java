@@ -85,7 +85,7 @@ public final class UdpOffload {
      * @return true when the option is on
      */
     public static boolean enableGro(DatagramChannel ch) {
-        return available() && setUdpOption0(ch, UDP_GRO, 1) == 0;
+        return available() && ch.isOpen() && setUdpOption0(ch, UDP_GRO, 1) == 0;
     }
 
     /**
@@ -96,23 +96,30 @@ public final class UdpOffload {
      * @return true when the option is set
      */
     public static boolean setSegmentSize(DatagramChannel ch, int size) {
-        return available() && setUdpOption0(ch, UDP_SEGMENT, size) == 0;
+        return available() && ch.isOpen() && setUdpOption0(ch, UDP_SEGMENT, size) == 0;
     }
 
     /** The UDP_SEGMENT size of {@code ch}, 0 when off, negative errno when it cannot be read. */
     public static int segmentSize(DatagramChannel ch) {
-        return available() ? getUdpOption0(ch, UDP_SEGMENT) : -38; // ENOSYS
+        if (!ch.isOpen()) return EBADF;
+        return available() ? getUdpOption0(ch, UDP_SEGMENT) : ENOSYS;
     }
 
     /** True when UDP_GRO is on for {@code ch}. */
     public static boolean groEnabled(DatagramChannel ch) {
-        return available() && getUdpOption0(ch, UDP_GRO) > 0;
+        return available() && ch.isOpen() && getUdpOption0(ch, UDP_GRO) > 0;
     }
 
-    /** The descriptor of {@code ch} for {@link #receive}, or a negative errno. */
+    /**
+     * The descriptor of {@code ch} for {@link #receive}, or a negative errno. Valid while the channel is
+     * open: a closed channel's number may already belong to another file.
+     */
     public static int fd(DatagramChannel ch) {
-        return available() ? fd0(ch) : -38;
+        if (!ch.isOpen()) return EBADF;
+        return available() ? fd0(ch) : ENOSYS;
     }
+
+    private static final int EBADF = -9, ENOSYS = -38;
 
     /** {@code -EAGAIN}: nothing queued. */
     public static final int EAGAIN = -11;

@@ -257,7 +257,8 @@ final class ReadTransfer extends Transfer {
                 copies[(int) (abs % window)]++;
             }
             batchOut.flip();
-            if (!link.sendBatch(batchOut)) batch = 1;
+            if (link.sendBatch(batchOut)) server.stats().batchesSent.incrementAndGet();
+            else batch = 1;
         }
 
         /** Appends DATA block {@code abs} to {@code dst} and counts it as sent. */

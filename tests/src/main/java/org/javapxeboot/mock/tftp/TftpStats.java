@@ -12,6 +12,7 @@ public final class TftpStats {
     final AtomicLong bytesSent = new AtomicLong();
     final AtomicLong bytesReceived = new AtomicLong();
     final AtomicLong dataPacketsSent = new AtomicLong();
+    final AtomicLong batchesSent = new AtomicLong();
     final AtomicLong retransmissions = new AtomicLong();
     final AtomicLong errorsSent = new AtomicLong();
     final AtomicLong active = new AtomicLong();
@@ -27,6 +28,8 @@ public final class TftpStats {
     public long bytesReceived() { return bytesReceived.get(); }
     /** DATA packets handed to the network layer (before the fault switches; dropped ones included). */
     public long dataPacketsSent() { return dataPacketsSent.get(); }
+    /** System calls that sent several DATA packets at once (UDP GSO); 0 without the native library or under faults. */
+    public long batchesSent() { return batchesSent.get(); }
     /** Window (or packet) resends, on timeout or on a client's duplicate/earlier ACK. */
     public long retransmissions() { return retransmissions.get(); }
     public long errorsSent() { return errorsSent.get(); }

@@ -115,18 +115,19 @@ public final class PxeMockServer implements AutoCloseable {
         return new Stats(t.requests(), t.transfersStarted(), t.transfersCompleted(), t.transfersFailed(), t.refusedBusy(),
             t.activeTransfers(), t.bytesSent(), t.bytesReceived(), t.dataPacketsSent(), t.retransmissions(), t.errorsSent(),
             f.dropped(), f.duplicated(), f.reordered(), f.delayed(),
-            dhcp == null ? 0 : dhcp.received(), dhcp == null ? 0 : dhcp.repliesSent());
+            dhcp == null ? 0 : dhcp.received(), dhcp == null ? 0 : dhcp.repliesSent(), t.batchesSent());
     }
 
     /**
      * Counters since start.
      *
      * @param packetsDropped packets the fault switches dropped, both directions
+     * @param batchesSent    system calls that sent several DATA packets at once (UDP GSO)
      */
     public record Stats(long tftpRequests, long transfersStarted, long transfersCompleted, long transfersFailed,
                         long refusedBusy, long activeTransfers, long bytesSent, long bytesReceived, long dataPacketsSent,
                         long retransmissions, long errorsSent, long packetsDropped, long packetsDuplicated,
-                        long packetsReordered, long packetsDelayed, long dhcpRequests, long dhcpReplies) {}
+                        long packetsReordered, long packetsDelayed, long dhcpRequests, long dhcpReplies, long batchesSent) {}
 
     /** Stops both servers; deletes the root if the server created it. */
     @Override public void close() {

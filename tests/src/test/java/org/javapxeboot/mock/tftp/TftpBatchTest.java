@@ -1,0 +1,102 @@
+package org.javapxeboot.mock.tftp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.javapxeboot.mock.MiniClient;
+import org.javapxeboot.mock.Peers;
+import org.javapxeboot.mock.PxeMockServer;
+import org.javapxeboot.mock.fault.Faults;
+import org.javapxeboot.net.UdpOffload;
+import org.javapxeboot.tftp.TftpClient;
+import org.javapxeboot.tftp.TransferResult;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * UDP GSO in the mock: clean windows leave in batches (one system call for up to 64 blocks), which our
+ * client reads coalesced (UDP GRO) and other clients read as ordinary datagrams; fault switches, lock-step
+ * and blocks too big to batch send one datagram per call. Bytes compared whole every time.
+ */
+@Timeout(120)
+class TftpBatchTest {
+    @TempDir static Path root;
+    @TempDir Path out;
+    private static byte[] content;
+
+    @BeforeAll static void files() throws Exception {
+        Assumptions.assumeTrue(UdpOffload.available(), "UDP offload library not built: " + UdpOffload.unavailableReason());
+        content = Peers.randomBytes(3_000_000 + 17, 21);
+        Files.write(root.resolve("f"), content);
+    }
+
+    private static PxeMockServer serve(Faults f) throws Exception {
+        return PxeMockServer.builder().tftpRoot(root).timeoutMillis(300).maxRetries(20).faults(f).start();
+    }
+
+    private static TransferResult ours(PxeMockServer s, TftpClient.Settings settings) throws Exception {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        TransferResult r = new TftpClient(settings).fetch(s.tftpAddress(), "f", got, -1);
+        assertArrayEquals(content, got.toByteArray(), r.toString());
+        assertTrue(s.awaitIdle(Duration.ofSeconds(10)));
+        return r;
+    }
+
+    @Test void cleanWindowsLeaveInBatchesAndOurClientReadsThemCoalesced() throws Exception {
+        try (PxeMockServer s = serve(Faults.none())) {
+            TransferResult r = ours(s, TftpClient.Settings.defaults().withBlksize(1468).withWindowsize(256));
+            long blocks = content.length / 1468 + 1;
+            assertTrue(s.stats().batchesSent() > 0, "no batch sent");
+            assertTrue(s.stats().batchesSent() < blocks / 10, s.stats().batchesSent() + " batches for " + blocks + " blocks");
+            assertEquals(blocks, s.stats().dataPacketsSent(), "every block once: nothing lost on a clean loopback");
+            assertTrue(r.coalescedReceives() > 0, r.toString());
+        }
+    }
+
+    @Test void clientsWithoutGroReadTheBatchesAsDatagrams() throws Exception {
+        try (PxeMockServer s = serve(Faults.none())) {
+            assertArrayEquals(content, MiniClient.get(s.tftpAddress(), "f", 1468, 16));
+            assertTrue(s.awaitIdle(Duration.ofSeconds(10)));
+            assertTrue(s.stats().batchesSent() > 0);
+            TransferResult r = ours(s, TftpClient.Settings.defaults().withBlksize(1468).withOffload(false));
+            assertEquals(0, r.coalescedReceives());
+        }
+    }
+
+    @Test void atftpReadsTheBatches() throws Exception {
+        Peers.require("atftp");
+        try (PxeMockServer s = serve(Faults.none())) {
+            Path target = out.resolve("atftp");
+            Peers.Result r = Peers.run(List.of("atftp", "--option", "blksize 1468", "--option", "windowsize 16", "-g", "-r", "f",
+                "-l", target.toString(), "127.0.0.1", Integer.toString(s.tftpAddress().getPort())), 60);
+            assertEquals(0, r.exit(), r.output());
+            assertArrayEquals(content, Files.readAllBytes(target));
+            assertTrue(s.stats().batchesSent() > 0);
+        }
+    }
+
+    @Test void faultSwitchesActPerDatagramSoNoBatches() throws Exception {
+        try (PxeMockServer s = serve(Faults.builder().dropEvery(50).build())) {
+            ours(s, TftpClient.Settings.defaults().withBlksize(1468).withWindowsize(64));
+            assertTrue(s.stats().packetsDropped() > 0);
+            assertEquals(0, s.stats().batchesSent());
+        }
+    }
+
+    @Test void lockStepAndLoopbackSizedBlocksAreNotBatched() throws Exception {
+        try (PxeMockServer s = serve(Faults.none())) {
+            ours(s, TftpClient.Settings.defaults().withBlksize(1468).withWindowsize(1));
+            ours(s, TftpClient.Settings.defaults().withBlksize(65464).withWindowsize(8));
+            assertEquals(0, s.stats().batchesSent(), "one block in flight, or blocks over half a datagram: nothing to batch");
+        }
+    }
+}

@@ -12,7 +12,6 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import org.javapxeboot.net.UdpOffload;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.javapxeboot.net.UdpOffload;
 
 /**
  * TFTP read transfers (client side): RFC 1350, with RFC 2347 option negotiation of {@code blksize}

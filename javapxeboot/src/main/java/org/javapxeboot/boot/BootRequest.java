@@ -32,6 +32,7 @@ import org.javapxeboot.xen.OutputFormat;
  * @param maxFileSize    cap on each fetched file
  * @param blksize        TFTP blksize (0 = fitted to the path MTU)
  * @param windowsize     TFTP windowsize (0 = the client's default)
+ * @param spinMicros     TFTP: µs to poll an empty socket before sleeping (-1 = the client's default)
  * @param disk           the guest's first disk (xend/libxl pass it last), for LOCALBOOT; may be null
  * @param pygrub         pygrub to hand LOCALBOOT to, or null to search the usual places
  * @param passThrough    the toolstack options to hand on to pygrub (--runas, -q, --output...)
@@ -42,7 +43,7 @@ public record BootRequest(
         String output, OutputFormat format, Path outputDirectory, boolean notReally,
         boolean noDhcp, Inet4Address server, Inet4Address clientIp,
         InetSocketAddress dhcpTarget, int dhcpClientPort, int tftpPort, Duration dhcpTimeout, UUID uuid,
-        long maxFileSize, int blksize, int windowsize,
+        long maxFileSize, int blksize, int windowsize, int spinMicros,
         String disk, Path pygrub, List<String> passThrough, boolean listEntries) {
 
     public static final Path DEFAULT_OUTPUT_DIRECTORY = Path.of("/var/lib/xen");

@@ -18,6 +18,7 @@ public final class ProtocolNetwork implements Network {
         TftpClient.Settings s = TftpClient.Settings.defaults().withLog(log::debug);
         if (r.blksize() > 0) s = s.withBlksize(r.blksize());
         if (r.windowsize() > 0) s = s.withWindowsize(r.windowsize());
+        if (r.spinMicros() >= 0) s = s.withSpinMicros(r.spinMicros());
         this.tftp = new TftpClient(s);
     }
 

@@ -94,6 +94,7 @@ public final class Main {
                 Path.of(o.outputDirectory()), o.notReally(), o.noDhcp(), o.server(), o.ip(),
                 dhcpTarget, o.dhcpClientPort(), o.tftpPort(), o.timeout(), o.uuid() == null ? null : UUID.fromString(o.uuid()),
                 o.maxFileSize(), o.blksize() == null ? 0 : o.blksize(), o.windowsize() == null ? 0 : o.windowsize(),
+                o.spin() == null ? -1 : o.spin(),
                 o.disk(), o.pygrub() == null ? null : Path.of(o.pygrub()), pygrubOptions(o), o.listEntries());
     }
 

@@ -47,7 +47,7 @@ public final class BootloaderOptions {
         }
         for (String opt : List.of("output", "output-format", "output-directory", "entry", "label", "kernel", "ramdisk",
                 "args", "interface", "runas", "mac", "server", "ip", "dhcp-server", "dhcp-port", "tftp-port", "timeout",
-                "uuid", "max-file-size", "blksize", "windowsize", "pygrub")) {
+                "uuid", "max-file-size", "blksize", "windowsize", "spin", "pygrub")) {
             OPTIONS.put(opt, true);
         }
     }
@@ -82,6 +82,7 @@ public final class BootloaderOptions {
     private long maxFileSize = DEFAULT_MAX_FILE_SIZE;
     private Integer blksize;
     private Integer windowsize;
+    private Integer spin;
     private String disk;
     private final List<String> extraArguments = new ArrayList<>();
     private final List<String> vifTokens = new ArrayList<>();
@@ -237,6 +238,7 @@ public final class BootloaderOptions {
             // RFC 2348: blksize 8..65464; RFC 7440: windowsize 1..65535.
             case "blksize": blksize = parseInt(v, "--blksize", 8, 65464); break;
             case "windowsize": windowsize = parseInt(v, "--windowsize", 1, 65535); break;
+            case "spin": spin = parseInt(v, "--spin", 0, 10000); break;
             default: throw new IllegalStateException("option table and apply() disagree on --" + name);
         }
     }
@@ -369,6 +371,9 @@ public final class BootloaderOptions {
     public Integer blksize() { return blksize; }
     /** {@code --windowsize}; null: the TFTP client's default. */
     public Integer windowsize() { return windowsize; }
+
+    /** {@code --spin}: µs the TFTP client polls an empty socket before sleeping; null: the client's default. */
+    public Integer spin() { return spin; }
     /** The last positional word that is not a vif string: the guest's disk; null if none. */
     public String disk() { return disk; }
     /** Other positional words (ignored, each with a warning). */
@@ -412,7 +417,9 @@ public final class BootloaderOptions {
                 "  --ip=IP                   client address when DHCP is skipped (for IPAPPEND and the IP config names)",
                 "  --tftp-port=N             TFTP server port (default " + DEFAULT_TFTP_PORT + ")",
                 "  --blksize=N               TFTP block size to ask for (RFC 2348, 8..65464)",
-                "  --windowsize=N            TFTP window size to ask for (RFC 7440, 1..65535)",
+                "  --windowsize=N            TFTP window size to ask for (RFC 7440, 1..65535; default 256)",
+                "  --spin=US                 poll an empty TFTP socket US microseconds before sleeping (0..10000;",
+                "                            default 100 with more than one CPU, else 0; 0 = never busy-wait)",
                 "  --max-file-size=BYTES     refuse larger files (default 512M; K, M, G suffixes)",
                 "",
                 "  -h, --help                this text",

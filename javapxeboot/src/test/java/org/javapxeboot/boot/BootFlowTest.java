@@ -45,7 +45,7 @@ class BootFlowTest {
     BootRequest request(String output, OutputFormat format, String entry, String extra) {
         return new BootRequest(MAC, null, entry, extra, output, format, xen, false, false, null, null,
                 new InetSocketAddress("255.255.255.255", 67), 68, 69, Duration.ofSeconds(5), null,
-                BootRequest.DEFAULT_MAX_FILE_SIZE, 0, 0, "/dev/xvda", null, List.of("--output=" + output), false);
+                BootRequest.DEFAULT_MAX_FILE_SIZE, 0, 0, -1, "/dev/xvda", null, List.of("--output=" + output), false);
     }
 
     BootFlow flow(Network n) {
@@ -163,7 +163,7 @@ class BootFlowTest {
         Path fake = Files.createFile(root.resolve("pygrub"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         BootRequest r = request("/tmp/out", OutputFormat.SIMPLE0, null, null);
         r = new BootRequest(r.mac(), null, null, null, r.output(), r.format(), xen, false, false, null, null, r.dhcpTarget(),
-                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, "/dev/vg/guest", fake, List.of("--output=/tmp/out", "--output-format=simple0"), false);
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, -1, "/dev/vg/guest", fake, List.of("--output=/tmp/out", "--output-format=simple0"), false);
         BootFlow.Outcome o = flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(r);
         assertNull(o.stanza());
         assertEquals(List.of(List.of(fake.toString(), "--output=/tmp/out", "--output-format=simple0", "/dev/vg/guest")), pygrubRuns);
@@ -174,7 +174,7 @@ class BootFlowTest {
         write("pxelinux.cfg/default", "default local\nlabel local\n localboot 0\n");
         BootRequest r = request("-", OutputFormat.SXP, null, null);
         r = new BootRequest(r.mac(), null, null, null, "-", r.format(), xen, false, false, null, null, r.dhcpTarget(),
-                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, "/dev/vg/guest", root.resolve("no-pygrub"), List.of(), false);
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, -1, "/dev/vg/guest", root.resolve("no-pygrub"), List.of(), false);
         BootRequest fr = r;
         BootException e = assertThrows(BootException.class, () -> flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(fr));
         assertTrue(e.getMessage().contains("LOCALBOOT") && e.getMessage().contains("no-pygrub"), e.getMessage());
@@ -186,7 +186,7 @@ class BootFlowTest {
         DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
         BootRequest r = request("-", OutputFormat.SXP, null, null);
         r = new BootRequest(r.mac(), null, null, null, "-", r.format(), xen, true, false, null, null, r.dhcpTarget(),
-                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, null, null, List.of(), false);
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, -1, null, null, List.of(), false);
         BootFlow.Outcome o = flow(net).run(r);
         assertEquals("tftp://10.0.0.1/boot/linux", o.stanza().kernel());
         assertEquals(List.of(UUID_NAME, "pxelinux.cfg/01-aa-00-86-e2-35-72", "pxelinux.cfg/0A000032", "pxelinux.cfg/0A00003",
@@ -200,7 +200,7 @@ class BootFlowTest {
         write("pxelinux.cfg/default", "default broken\nlabel broken\n menu label x\nlabel good\n kernel boot/linux\n");
         BootRequest r = request("-", OutputFormat.SXP, null, null);
         r = new BootRequest(r.mac(), null, null, null, "-", r.format(), xen, false, false, null, null, r.dhcpTarget(),
-                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, null, null, List.of(), true);
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, -1, null, null, List.of(), true);
         flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(r);
         assertEquals("broken\ngood\n", stdout.toString(StandardCharsets.ISO_8859_1));
         assertEmpty(xen);
@@ -210,7 +210,7 @@ class BootFlowTest {
     void missingOutputDirectoryIsReportedBeforeAnyNetworkTraffic() {
         BootRequest r = request("-", OutputFormat.SXP, null, null);
         BootRequest bad = new BootRequest(r.mac(), null, null, null, "-", r.format(), root.resolve("no-such-dir"), false, false,
-                null, null, r.dhcpTarget(), 68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, null, null, List.of(), false);
+                null, null, r.dhcpTarget(), 68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, -1, null, null, List.of(), false);
         DirectoryNetwork net = new DirectoryNetwork(root, null);   // would fail DHCP if asked
         BootException e = assertThrows(BootException.class, () -> flow(net).run(bad));
         assertEquals("output directory " + root.resolve("no-such-dir") + " does not exist", e.getMessage());

@@ -57,6 +57,25 @@ class FetchCommandTest {
         errBytes.reset();
         assertEquals(2, run("--timeout"));
         assertTrue(err().startsWith("javapxeboot fetch: --timeout needs a value"), err());
+        errBytes.reset();
+        assertEquals(2, run("--spin", "20000", "tftp://10.0.0.1/x", "-o", "f"));
+        assertTrue(err().startsWith("javapxeboot fetch: spin 20000 microseconds is outside 0..10000"), err());
+        errBytes.reset();
+        assertEquals(2, run("--spin=-1", "tftp://10.0.0.1/x", "-o", "f"));
+        assertTrue(err().startsWith("javapxeboot fetch: spin -1 microseconds is outside 0..10000"), err());
+    }
+
+    @Test void spinAndOffloadSwitchesStillFetch(@TempDir Path dir) throws IOException {
+        byte[] f = new byte[3000];
+        new Random(6).nextBytes(f);
+        try (OneFileServer s = new OneFileServer(Map.of("k", f))) {
+            Path target = dir.resolve("k");
+            assertEquals(0, run("--spin", "0", "--no-offload", s.url("k"), "-o", target.toString()), err());
+            assertArrayEquals(f, Files.readAllBytes(target));
+            assertEquals(0, run("--spin=10000", s.url("k"), "-o", target.toString()), err());
+            assertArrayEquals(f, Files.readAllBytes(target));
+            assertTrue(!err().contains("coalesced"), "a lock-step server cannot coalesce: " + err());
+        }
     }
 
     @Test void helpExits0() {
@@ -187,7 +206,8 @@ class FetchCommandTest {
         assertEquals("-2.50", FetchCommand.fixed(-2.5, 2));
     }
 
-    @Test void usageMentionsTheDefaultWindow() {
+    @Test void usageMentionsTheDefaults() {
         assertTrue(FetchCommand.USAGE.contains("(default " + TftpClient.DEFAULT_WINDOWSIZE + ")"));
+        assertTrue(FetchCommand.USAGE.contains("(default " + TftpClient.DEFAULT_SPIN_MICROS + " on this machine"));
     }
 }

@@ -103,6 +103,7 @@ class BootloaderOptionsTest {
         assertEquals(512L * 1024 * 1024, o.maxFileSize());
         assertNull(o.blksize());
         assertNull(o.windowsize());
+        assertNull(o.spin());
         assertNull(o.uuid());
         assertNull(o.entry());
         assertNull(o.args());
@@ -145,7 +146,7 @@ class BootloaderOptionsTest {
     void ownOptions() throws Exception {
         BootloaderOptions o = parse("--no-dhcp", "--server=192.168.2.1", "--ip", "192.168.2.91", "--dhcp-server=127.0.0.1:1067",
                 "--dhcp-port=0", "--tftp-port", "1069", "--timeout=2.5", "--uuid=B8945908D6A641A9611D74A6AB80B83D",
-                "--max-file-size=64M", "--blksize=1468", "--windowsize", "8");
+                "--max-file-size=64M", "--blksize=1468", "--windowsize", "8", "--spin=0");
         assertTrue(o.noDhcp());
         assertEquals("192.168.2.1", o.server().getHostAddress());
         assertEquals("192.168.2.91", o.ip().getHostAddress());
@@ -158,6 +159,7 @@ class BootloaderOptionsTest {
         assertEquals(64L * 1024 * 1024, o.maxFileSize());
         assertEquals(1468, o.blksize());
         assertEquals(8, o.windowsize());
+        assertEquals(0, o.spin());
         assertEquals("dhcp.example", parse("--dhcp-server=dhcp.example").dhcpServerHost());
         assertEquals(67, parse("--dhcp-server=dhcp.example").dhcpServerPort());
         assertEquals(1000, parse("--max-file-size=1000").maxFileSize());
@@ -222,6 +224,7 @@ class BootloaderOptionsTest {
         assertEquals("--tftp-port: '0' is not a whole number from 1 to 65535", usage("--tftp-port=0").getMessage());
         assertEquals("--blksize: '4' is not a whole number from 8 to 65464", usage("--blksize=4").getMessage());
         assertEquals("--windowsize: 'many' is not a whole number from 1 to 65535", usage("--windowsize=many").getMessage());
+        assertEquals("--spin: '10001' is not a whole number from 0 to 10000", usage("--spin=10001").getMessage());
         assertEquals("--dhcp-server port: 'x' is not a whole number from 1 to 65535", usage("--dhcp-server=h:x").getMessage());
         assertTrue(usage("--dhcp-server=:67").getMessage().startsWith("--dhcp-server: ':67' names no host"));
         assertTrue(usage("--timeout=0").getMessage().startsWith("--timeout: '0' is not a number of seconds"));
@@ -237,7 +240,7 @@ class BootloaderOptionsTest {
         for (String opt : List.of("--mac", "--entry", "--label", "--args", "--uuid", "--output", "--output-format",
                 "--output-directory", "--not-really", "--list-entries", "--quiet", "--verbose", "--interface", "--dhcp-server",
                 "--dhcp-port", "--timeout", "--no-dhcp", "--server", "--ip", "--tftp-port", "--blksize", "--windowsize",
-                "--max-file-size", "--help", "--version", "--kernel", "--ramdisk", "--runas", "--isconfig")) {
+                "--spin", "--max-file-size", "--help", "--version", "--kernel", "--ramdisk", "--runas", "--isconfig")) {
             assertTrue(h.contains(opt), opt + " missing from the help text");
         }
         for (String def : List.of("/var/lib/xen", "255.255.255.255:67", "default 68", "default 30", "default 69", "512M", "sxp (default)")) {

@@ -8,18 +8,20 @@ out=$1 jh=$2
 src=$(dirname "$0")/udpoffload.c
 cc=${CC:-cc}
 lib=$out/libjavapxeboot.so
-if ! command -v "$cc" >/dev/null 2>&1; then
+if ! command -v "${cc%% *}" >/dev/null 2>&1; then
   rm -f "$lib"
   echo "[WARNING] javapxeboot: no C compiler ($cc) on PATH: building without UDP offload (install gcc and libc6-dev)"
   exit 0
 fi
 mkdir -p "$out"
 tmp=$out/.libjavapxeboot.so.$$
-if "$cc" -O2 -Wall -Wextra -Werror -shared -fPIC -I"$jh/include" -I"$jh/include/linux" -o "$tmp" "$src" 2>"$out/cc.log"; then
+# $cc is word-split on purpose: CC="gcc -m64" is a compiler with flags.
+# shellcheck disable=SC2086
+if $cc -O2 -Wall -Wextra -shared -fPIC -I"$jh/include" -I"$jh/include/linux" -o "$tmp" "$src" 2>"$out/cc.log"; then
   mv -f "$tmp" "$lib"
 else
   rm -f "$tmp" "$lib"
   echo "[WARNING] javapxeboot: $cc could not build $src: building without UDP offload ($out/cc.log):"
-  sed 's/^/  /' "$out/cc.log"
+  head -n 20 "$out/cc.log" | sed "s/^/  /"
 fi
 exit 0

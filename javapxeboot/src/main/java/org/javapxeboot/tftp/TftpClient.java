@@ -61,6 +61,8 @@ public final class TftpClient {
     static final long INITIAL_RTO_NANOS = 500_000_000L;
     /** Shortest wait after a gap for a reordered block to arrive before we re-ACK (socket timeouts are in ms). */
     static final long MIN_GAP_NANOS = 1_000_000L;
+    /** The most bytes kept from beyond a gap (at most one window of blocks, and at most this). */
+    static final long MAX_HELD_BYTES = 16L << 20;
     /** Kernel accounting per datagram beyond its payload (sk_buff, shared info, allocation rounding). */
     static final int SKB_OVERHEAD = 1024;
 
@@ -316,6 +318,16 @@ public final class TftpClient {
         private long idleDeadline;
         private long gapDeadline = -1;
         private long nakFor = -1, nakNanos;
+        /**
+         * Blocks that arrived beyond a gap, kept until the gap fills (a ring indexed by block % window, so
+         * at most one window; allocated on the first gap). tag[i] is the block a slot holds, or -1.
+         */
+        private byte[][] held;
+        private int[] heldLen;
+        private long[] heldTag;
+        private long heldBytes;
+        /** The block the server restarts its window from after our last recovery ACK, or -1. */
+        private long restartAt = -1;
         private int retriesAtCap, consecutive;
         private long nextProgress;
 
@@ -644,12 +656,7 @@ public final class TftpClient {
                     sendError(TftpError.DISK_FULL.code(), "file exceeds the cap of " + maxBytes + " bytes");
                     throw new TftpException(url + ": file exceeds the cap of " + maxBytes + " bytes (block " + expected + ")");
                 }
-                try {
-                    out.write(rbuf, roff + 4, n);
-                } catch (IOException e) {
-                    sendError(TftpError.DISK_FULL.code(), "client cannot write the file");
-                    throw new TftpException(url + ": writing the output failed at byte " + bytes + ": " + e.getMessage(), e);
-                }
+                write(rbuf, roff + 4, n);
                 bytes += n;
                 if (probeBlock == expected) {
                     sampleRtt(now - probeSent);
@@ -659,13 +666,34 @@ public final class TftpClient {
                 inWindow++;
                 gapDeadline = -1;
                 resetIdle(now);
-                if (n < blksize) {
-                    // RFC 1350: the short block ends the file; its ACK is the last packet we send.
-                    sendAck(expected - 1);
-                    reportProgress(now, true);
-                    return true;
+                if (n < blksize) return finish(now);
+                // The block that filled a gap: the ones kept from beyond it follow at once.
+                boolean restarted = restartAt == expected - 1;
+                restartAt = -1;
+                int drained = 0;
+                for (int slot; held != null && heldTag[slot = (int) (expected % window)] == expected; ) {
+                    int m = heldLen[slot];
+                    heldTag[slot] = -1;
+                    heldBytes -= m;
+                    if (m > maxBytes - bytes) {
+                        sendError(TftpError.DISK_FULL.code(), "file exceeds the cap of " + maxBytes + " bytes");
+                        throw new TftpException(url + ": file exceeds the cap of " + maxBytes + " bytes (block " + expected + ")");
+                    }
+                    write(held[slot], 0, m);
+                    bytes += m;
+                    expected++;
+                    inWindow++;
+                    drained++;
+                    if (m < blksize) return finish(now);
                 }
-                if (inWindow >= window) {
+                if (drained > 0 && restarted) {
+                    // The server restarted its window at the gap and is sending again what we kept: a
+                    // cumulative ACK of the last block we have moves it past them (RFC 7440 section 4).
+                    sendAck(expected - 1);
+                    probeBlock = -1;
+                    restartAt = expected;
+                    reportProgress(now, false);
+                } else if (inWindow >= window) {
                     // RFC 7440: ACK the last block of each window; its answer times the round trip.
                     sendAck(expected - 1);
                     probeBlock = expected;
@@ -679,6 +707,7 @@ public final class TftpClient {
                 // window the server now waits for our ACK, so re-ACK the last in-order block at once and it
                 // restarts the window there (RFC 7440 section 4); otherwise give a reordered block a moment.
                 long block = expected + d;
+                if (d < window) hold(block, len - 4);
                 if (block >= lastAck + window) nak(now);
                 else if (gapDeadline < 0) gapDeadline = now + gapDelay();
                 return false;
@@ -694,6 +723,55 @@ public final class TftpClient {
             return false;
         }
 
+        private void write(byte[] b, int off, int n) throws TftpException {
+            try {
+                out.write(b, off, n);
+            } catch (IOException e) {
+                sendError(TftpError.DISK_FULL.code(), "client cannot write the file");
+                throw new TftpException(url + ": writing the output failed at byte " + bytes + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** The short block ended the file (RFC 1350): its ACK is the last packet we send. */
+        private boolean finish(long now) throws TftpException {
+            sendAck(expected - 1);
+            reportProgress(now, true);
+            return true;
+        }
+
+        /**
+         * Keeps {@code block} (in rbuf after its header, {@code n} bytes) until the gap before it fills, so that
+         * the server's restart from the gap need not bring it again. Bounded by one window and {@link #MAX_HELD_BYTES};
+         * an oversized block is not kept (it is refused when it comes in order).
+         */
+        private void hold(long block, int n) {
+            if (n > blksize || n < 0) return;
+            if (held == null) {
+                if (window < 2) return;
+                held = new byte[window][];
+                heldLen = new int[window];
+                heldTag = new long[window];
+                java.util.Arrays.fill(heldTag, -1);
+            }
+            int slot = (int) (block % window);
+            if (heldTag[slot] == block) {
+                duplicates++;
+                return;
+            }
+            if (heldTag[slot] >= 0) {
+                heldBytes -= heldLen[slot]; // a block from an older window the server will send again
+            }
+            if (heldBytes + n > MAX_HELD_BYTES) {
+                heldTag[slot] = -1;
+                return;
+            }
+            if (held[slot] == null) held[slot] = new byte[blksize];
+            System.arraycopy(rbuf, roff + 4, held[slot], 0, n);
+            heldLen[slot] = n;
+            heldTag[slot] = block;
+            heldBytes += n;
+        }
+
         /** Re-ACKs the last in-order block after a gap, at most once per retransmission timer for the same block. */
         private void nak(long now) throws TftpException {
             gapDeadline = -1;
@@ -703,6 +781,7 @@ public final class TftpClient {
             retransmissions++;
             sendAck(expected - 1);
             probeBlock = -1;
+            restartAt = expected;
             idleDeadline = now + backoffRto;
         }
 
@@ -717,6 +796,7 @@ public final class TftpClient {
             retransmissions++;
             sendAck(expected - 1);
             probeBlock = -1;
+            restartAt = expected;
             backoffRto = Math.min(backoffRto * 2, cap());
             idleDeadline = now + backoffRto;
         }

@@ -3,7 +3,7 @@
  *
  * Java 17 has no socket option for UDP_SEGMENT (GSO: one send() of many equal-sized datagrams, cut by
  * the kernel) or UDP_GRO (one recv() returns several datagrams of one flow, coalesced). Both are plain
- * setsockopt calls on the channel's descriptor; this is all the native code there is. The descriptor is
+ * setsockopt calls on the channel's descriptor. The descriptor is
  * read through JNI (DatagramChannelImpl.fd -> FileDescriptor.fd), which module encapsulation does not
  * restrict, so no --add-opens is needed. Every failure comes back as a negative errno; Java falls back
  * to one datagram per system call.

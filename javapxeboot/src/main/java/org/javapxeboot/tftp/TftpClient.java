@@ -386,9 +386,14 @@ public final class TftpClient {
          * the segment size, without which the block boundaries would be a guess.
          */
         private void enableGro() {
-            if (!settings.offload() || askedWindow < 2 || !UdpOffload.available()) return;
+            if (!settings.offload() || askedWindow < 2) return;
+            if (!UdpOffload.available()) {
+                log(url + ": no UDP offload (" + UdpOffload.unavailableReason() + "): one datagram per receive");
+                return;
+            }
             int fd = UdpOffload.fd(ch);
             if (fd >= 0 && UdpOffload.enableGro(ch)) groFd = fd;
+            else log(url + ": the kernel refused UDP_GRO: one datagram per receive");
         }
 
         private void close() {

@@ -77,7 +77,13 @@ class OffloadNetnsTest {
     }
 
     static Proc fetch(Path out, String... opts) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(Proc.launcher("javapxeboot").toString(), "fetch"));
+        return fetchWith("", out, opts);
+    }
+
+    /** bin/javapxeboot fetch in the client namespace, with JAVAPXEBOOT_JAVA_OPTS set to {@code jvmOpts}. */
+    static Proc fetchWith(String jvmOpts, Path out, String... opts) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("env", "JAVAPXEBOOT_JAVA_OPTS=" + jvmOpts,
+            Proc.launcher("javapxeboot").toString(), "fetch"));
         cmd.addAll(List.of(opts));
         cmd.addAll(List.of("tftp://" + net.serverIp + "/f", "-o", out.toString()));
         return Proc.run(Netns.in(net.client, cmd), Duration.ofSeconds(120));
@@ -105,6 +111,27 @@ class OffloadNetnsTest {
         assertArrayEquals(sha256(file), sha256(Files.readAllBytes(out)));
         assertTrue(p.stderr().contains("blksize 8192"), p.stderr());
         assertFalse(p.stderr().contains("coalesced"), "fragmented datagrams are never coalesced: " + p.stderr());
+    }
+
+    @Test
+    void aLibraryTurnedOffOrMissingIsSaidOnceAndTheFetchStillWorks(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("f");
+        Proc off = fetchWith("-Djavapxeboot.native=off", out);
+        assertEquals(0, off.exit(), off::stderr);
+        assertArrayEquals(sha256(file), sha256(Files.readAllBytes(out)));
+        assertTrue(off.stderr().contains(": no UDP offload (disabled by -Djavapxeboot.native=off): one datagram per receive"), off.stderr());
+        assertFalse(off.stderr().contains("coalesced"), off.stderr());
+
+        Path bogus = tmp.resolve("not-a-library.so");
+        Files.writeString(bogus, "not ELF");
+        Proc bad = fetchWith("-Djavapxeboot.native=" + bogus, out);
+        assertEquals(0, bad.exit(), bad::stderr);
+        assertArrayEquals(sha256(file), sha256(Files.readAllBytes(out)));
+        assertTrue(bad.stderr().contains(": no UDP offload (cannot load " + bogus), bad.stderr());
+
+        Proc missing = fetchWith("-Djavapxeboot.native=" + tmp.resolve("absent.so"), out);
+        assertEquals(0, missing.exit(), missing::stderr);
+        assertTrue(missing.stderr().contains(": no UDP offload (no native library at " + tmp.resolve("absent.so") + ")"), missing.stderr());
     }
 
     @Test

@@ -21,10 +21,16 @@ public record Proc(int exit, String stdout, String stderr, Duration elapsed) {
         return projectRoot().resolve("bin").resolve(name);
     }
 
-    /** Why the packaged launchers cannot run, or null. They exist after `mvn package` (the tests module runs after it). */
+    /**
+     * Why the packaged launchers cannot run, or null. Under `mvn verify` failsafe runs these tests after the
+     * tests module is packaged, so both jars exist; only a run from an IDE on a clean tree can miss them.
+     */
     public static String launchersMissing() {
-        Path jar = projectRoot().resolve("javapxeboot/target/javapxeboot.jar");
-        return Files.isRegularFile(jar) ? null : jar + " is missing: run the tests with `mvn verify` so the jar is packaged first";
+        for (String jar : List.of("javapxeboot/target/javapxeboot.jar", "tests/target/pxe-mock.jar")) {
+            Path p = projectRoot().resolve(jar);
+            if (!Files.isRegularFile(p)) return p + " is missing: run the tests with `mvn verify` so the jars are packaged first";
+        }
+        return null;
     }
 
     public static Proc run(List<String> cmd, Duration timeout) throws IOException, InterruptedException {

@@ -13,6 +13,7 @@ import org.javapxeboot.boot.BootFlow;
 import org.javapxeboot.boot.BootRequest;
 import org.javapxeboot.boot.Log;
 import org.javapxeboot.boot.ProtocolNetwork;
+import org.javapxeboot.net.UdpOffload;
 import org.javapxeboot.xen.BootloaderOptions;
 import org.javapxeboot.xen.UsageException;
 
@@ -57,6 +58,11 @@ public final class Main {
         }
         if (o.version()) {
             out.println("javapxeboot " + VERSION);
+            if (o.verbose()) {
+                String from = UdpOffload.loadedFrom();
+                out.println("UDP offload: " + (from != null ? "loaded from " + from
+                    : "unavailable (" + UdpOffload.unavailableReason() + ")"));
+            }
             return 0;
         }
         Log log = new Log(err, o.quiet() ? Log.Level.QUIET : o.verbose() ? Log.Level.VERBOSE : Log.Level.NORMAL);

@@ -1,12 +1,19 @@
 package org.javapxeboot.net;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
+import java.net.URL;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.CodeSource;
 
 /**
@@ -19,7 +26,8 @@ import java.security.CodeSource;
  * to one datagram per system call, which is correct everywhere, only slower. The library is looked
  * for at the system property {@value #PROPERTY}, else at {@code native/libjavapxeboot.so} next to the
  * directory or jar these classes come from (so {@code target/classes} and {@code target/javapxeboot.jar}
- * both find {@code target/native/}), and in {@code ../native/} of a jar copied to a {@code lib/} folder.
+ * both find {@code target/native/}), and in {@code ../native/} of a jar copied to a {@code lib/} folder;
+ * failing those, the copy bundled in the jar is used (see {@link #resourceName}).
  * Setting the property to {@code off} disables offload.
  */
 public final class UdpOffload {
@@ -32,21 +40,74 @@ public final class UdpOffload {
     /** The largest UDP payload of one send: 65535 minus the IPv4 and UDP headers. */
     public static final int MAX_PAYLOAD = 65507;
 
+    /** Where the library was loaded from (a file, or the jar's resource), or null. */
+    private static String loadedFrom;
     private static final String STATUS = load();
 
     private UdpOffload() {}
+
+    /**
+     * The class-path resource holding the library built for this machine's architecture: {@code mvn compile}
+     * puts a copy into the jar, so a jar taken from a Maven repository, without {@code native/} beside it,
+     * still has offload on the machine kind it was built on.
+     */
+    static String resourceName(String osArch) {
+        return "native/linux-" + osArch + "/libjavapxeboot.so";
+    }
 
     private static String load() {
         String prop = System.getProperty(PROPERTY);
         if ("off".equals(prop)) return "disabled by -D" + PROPERTY + "=off";
         if (!System.getProperty("os.name", "").equals("Linux")) return "not Linux";
-        File lib = prop != null && !prop.isEmpty() ? new File(prop) : besideCode();
-        if (lib == null || !lib.isFile()) return "no native library" + (lib == null ? "" : " at " + lib);
+        if (prop != null && !prop.isEmpty()) return loadFile(new File(prop));
+        File beside = besideCode();
+        if (beside != null && beside.isFile()) return loadFile(beside);
+        String res = resourceName(System.getProperty("os.arch", ""));
+        URL url = UdpOffload.class.getResource(res);
+        if (url == null) {
+            return "no native library" + (beside == null ? "" : " at " + beside) + " nor a " + res + " resource in the jar";
+        }
+        return loadResource(url);
+    }
+
+    private static String loadFile(File lib) {
+        if (!lib.isFile()) return "no native library at " + lib;
         try {
             System.load(lib.getAbsolutePath());
+            loadedFrom = lib.getAbsolutePath();
             return null;
         } catch (UnsatisfiedLinkError | SecurityException e) {
             return "cannot load " + lib + ": " + e.getMessage();
+        }
+    }
+
+    /**
+     * Copies the bundled library to a private temporary file, loads it and deletes the file at once:
+     * the mapping outlives the name on Linux, so nothing is left in the temporary directory, not even
+     * after a crash later on.
+     */
+    static String loadResource(URL url) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("libjavapxeboot", ".so",
+                PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            try (InputStream in = url.openStream()) {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            System.load(tmp.toString());
+            loadedFrom = url.toString();
+            return null;
+        } catch (IOException | UnsatisfiedLinkError | SecurityException | UnsupportedOperationException e) {
+            return "cannot load " + url + ": " + e.getMessage();
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // the temporary directory is unwritable now; nothing more to do
+                }
+            }
         }
     }
 
@@ -70,6 +131,11 @@ public final class UdpOffload {
     /** True when the native library is loaded (the kernel may still refuse an option; see the setters). */
     public static boolean available() {
         return STATUS == null;
+    }
+
+    /** Where the library was loaded from (a file path or a jar resource URL), or null when it is not loaded. */
+    public static String loadedFrom() {
+        return loadedFrom;
     }
 
     /** Why offload is unavailable, or null when the library is loaded. */

@@ -14,10 +14,16 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The JNI offload library against the running kernel, over loopback; and its pure address mapping. */
 class UdpOffloadTest {
@@ -32,6 +38,55 @@ class UdpOffloadTest {
         Assumptions.assumeTrue(compilerPresent(), "no C compiler on PATH: the build skips the library by design");
         assertTrue(UdpOffload.available(), "mvn compile should have built target/native/libjavapxeboot.so: "
             + UdpOffload.unavailableReason());
+    }
+
+    /** Copies target/classes (with the bundled library, without target/native beside it) to {@code dir}/classes. */
+    static Path classesWithoutNativeDir(Path dir) throws IOException {
+        Path classes = Path.of(UdpOffload.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        Path copy = dir.resolve("classes");
+        try (Stream<Path> all = Files.walk(classes)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Path to = copy.resolve(classes.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(to);
+                else Files.copy(p, to);
+            }
+        }
+        return copy;
+    }
+
+    /** `java -cp CLASSES org.javapxeboot.cli.Main --version -v` with java.io.tmpdir set to {@code tmp}; its stdout. */
+    static String versionVerbose(Path classes, Path tmp) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Djava.io.tmpdir=" + tmp, "-cp", classes.toString(), "org.javapxeboot.cli.Main", "--version", "-v")
+            .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    @Test void aJarWithoutNativeBesideItLoadsTheBundledCopyAndLeavesNoTemporaryFile(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(UdpOffload.available(), UdpOffload.unavailableReason());
+        Path classes = classesWithoutNativeDir(dir);
+        Path res = classes.resolve("org/javapxeboot/net").resolve(UdpOffload.resourceName(System.getProperty("os.arch")));
+        assertTrue(Files.isRegularFile(res), "mvn compile bundles the library: " + res);
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        String out = versionVerbose(classes, tmp);
+        assertTrue(out.contains("UDP offload: loaded from file:" + res), out);
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.collect(Collectors.toList()), "the extracted copy is deleted once loaded");
+        }
+
+        Files.write(res, "not an ELF file".getBytes(StandardCharsets.US_ASCII));
+        out = versionVerbose(classes, tmp);
+        assertTrue(out.contains("UDP offload: unavailable (cannot load file:" + res), out);
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.collect(Collectors.toList()), "a copy that fails to load is deleted too");
+        }
+
+        Files.delete(res);
+        out = versionVerbose(classes, tmp);
+        assertTrue(out.contains("UDP offload: unavailable (no native library at " + dir.resolve("native/libjavapxeboot.so")
+            + " nor a " + UdpOffload.resourceName(System.getProperty("os.arch")) + " resource in the jar)"), out);
     }
 
     static DatagramChannel open() throws IOException {

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,14 +43,16 @@ class DnsmasqInteropTest {
     static Process dnsmasq;
     static Path dnsmasqDir;
 
+    /** Why this class cannot run here, or null. Surefire shows a skip in @BeforeAll as "Tests run: 0" with no reason; a skip per test keeps the reason in the report. */
+    static String skip;
+
     @BeforeAll
     static void start() throws Exception {
-        String why = Netns.unavailable();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        assumeTrue(Files.isDirectory(TREE), "skipped: the Debian netboot tree is missing (apt-get install debian-installer-12-netboot-amd64)");
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/dnsmasq")), "skipped: dnsmasq is missing (apt-get install dnsmasq-base)");
-        String noJar = Proc.launchersMissing();
-        assumeTrue(noJar == null, () -> "skipped: " + noJar);
+        skip = Proc.firstReason(Netns.unavailable(),
+            Files.isDirectory(TREE) ? null : "the Debian netboot tree is missing (apt-get install debian-installer-12-netboot-amd64)",
+            Files.isExecutable(Path.of("/usr/sbin/dnsmasq")) ? null : "dnsmasq is missing (apt-get install dnsmasq-base)",
+            Proc.launchersMissing());
+        if (skip != null) return;
         net = Netns.create();
         dnsmasqDir = Files.createTempDirectory("dnsmasq");
         List<String> cmd = Netns.in(net.server, List.of("/usr/sbin/dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
@@ -65,6 +68,11 @@ class DnsmasqInteropTest {
             assertTrue(System.nanoTime() < deadline, "dnsmasq did not start within 10 s");
             Thread.sleep(50);
         }
+    }
+
+    @BeforeEach
+    void runnableHere() {
+        assumeTrue(skip == null, () -> skip);
     }
 
     @AfterAll

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.javapxeboot.net.UdpOffload;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,13 +34,14 @@ class OffloadNetnsTest {
     static Path root, log;
     static byte[] file;
 
+    /** Why this class cannot run here, or null. Surefire shows a skip in @BeforeAll as "Tests run: 0" with no reason; a skip per test keeps the reason in the report. */
+    static String skip;
+
     @BeforeAll
     static void start() throws Exception {
-        String why = Netns.unavailable();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        String noJar = Proc.launchersMissing();
-        assumeTrue(noJar == null, () -> "skipped: " + noJar);
-        assumeTrue(UdpOffload.available(), () -> "skipped: UDP offload library not built: " + UdpOffload.unavailableReason());
+        skip = Proc.firstReason(Netns.unavailable(), Proc.launchersMissing(),
+            UdpOffload.available() ? null : "UDP offload library not built: " + UdpOffload.unavailableReason());
+        if (skip != null) return;
         root = Files.createTempDirectory("offload-root");
         file = new byte[6_000_000 + 13];
         new Random(41).nextBytes(file);
@@ -55,6 +57,11 @@ class OffloadNetnsTest {
             assertTrue(System.nanoTime() < deadline, "pxe-mock did not start within 20 s");
             Thread.sleep(50);
         }
+    }
+
+    @BeforeEach
+    void runnableHere() {
+        assumeTrue(skip == null, () -> skip);
     }
 
     @AfterAll

@@ -33,6 +33,12 @@ public record Proc(int exit, String stdout, String stderr, Duration elapsed) {
         return null;
     }
 
+    /** The first non-null reason, prefixed with "skipped: ", or null when every check passed. */
+    public static String firstReason(String... reasons) {
+        for (String r : reasons) if (r != null) return "skipped: " + r;
+        return null;
+    }
+
     public static Proc run(List<String> cmd, Duration timeout) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).start();

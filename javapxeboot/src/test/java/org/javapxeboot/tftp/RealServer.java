@@ -33,15 +33,28 @@ final class RealServer implements AutoCloseable {
         return "root".equals(System.getProperty("user.name"));
     }
 
+    /** The name of our primary group ({@code id -gn}). */
+    static String primaryGroup() throws IOException {
+        Process p = new ProcessBuilder("id", "-gn").redirectErrorStream(true).start();
+        String g = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        try {
+            if (p.waitFor() != 0 || g.isEmpty()) throw new IOException("id -gn failed: " + g);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        return g;
+    }
+
     /** atftpd 0.8 on a free high port; {@code flags} such as --no-blksize turn options off. */
     static RealServer atftpd(Path root, Path logDir, String... flags) throws IOException {
         int port = freeUdpPort();
         List<String> cmd = new ArrayList<>(List.of(ATFTPD.toString(), "--daemon", "--no-fork", "--logfile", "-",
             "--port", Integer.toString(port), "--bind-address", "127.0.0.1"));
-        // atftpd switches to --user (default nobody) after binding; as root keep root so it can read the test files.
-        String user = System.getProperty("user.name");
+        // atftpd switches to --user USER.GROUP (default nobody.nogroup) after binding: as root keep root so it
+        // can read the test files; otherwise it must name our own group too, or setregid(nogroup) fails.
         cmd.add("--user");
-        cmd.add(isRoot() ? "root.root" : user);
+        cmd.add(isRoot() ? "root.root" : System.getProperty("user.name") + "." + primaryGroup());
         cmd.addAll(List.of(flags));
         cmd.add(root.toString());
         return start(cmd, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), logDir.resolve("atftpd.log"));

@@ -36,7 +36,10 @@ class DhcpDnsmasqInteropTest {
 
     @TempDir static Path tmp;
     static boolean created;
-    /** Why this class cannot run here, or null. Surefire shows a skip in @BeforeAll as "Tests run: 0" with no reason; a skip per test keeps the reason in the report. */
+    /**
+     * Why this class cannot run here, or null. Surefire reports a skip in @BeforeAll as "Tests run: 0"
+     * with no reason; skipping each test keeps the reason in the report.
+     */
     static String skip;
 
     @BeforeAll

@@ -37,7 +37,10 @@ class TftpClientLossTest {
     /** 1468-byte blocks in windows of 16, as on an Ethernet LAN. */
     static final TftpClient.Settings LAN = TftpClient.Settings.defaults().withBlksize(1468).withWindowsize(16);
 
-    /** Why this class cannot run here, or null. Surefire shows a skip in @BeforeAll as "Tests run: 0" with no reason; a skip per test keeps the reason in the report. */
+    /**
+     * Why this class cannot run here, or null. Surefire reports a skip in @BeforeAll as "Tests run: 0"
+     * with no reason; skipping each test keeps the reason in the report.
+     */
     static String skip;
 
     @BeforeAll static void start() throws IOException {

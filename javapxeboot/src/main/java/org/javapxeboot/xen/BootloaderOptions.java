@@ -423,7 +423,7 @@ public final class BootloaderOptions {
                 "  --max-file-size=BYTES     refuse larger files (default 512M; K, M, G suffixes)",
                 "",
                 "  -h, --help                this text",
-                "  --version                 the version",
+                "  --version                 the version (with -v also where the UDP offload library was loaded from)",
                 "",
                 "Accepted for compatibility: --kernel, --ramdisk, --runas (libxl), --isconfig and -i (ignored),",
                 "--debug (= -v). Unknown options are ignored with a warning so that a toolstack's additions",

@@ -41,7 +41,7 @@ class DnsmasqInteropTest {
 
     static Netns net;
     static Process dnsmasq;
-    static Path dnsmasqDir;
+    @TempDir static Path dnsmasqDir;
 
     /**
      * Why this class cannot run here, or null. Surefire reports a skip in @BeforeAll as "Tests run: 0"
@@ -57,7 +57,6 @@ class DnsmasqInteropTest {
             Proc.launchersMissing());
         if (skip != null) return;
         net = Netns.create();
-        dnsmasqDir = Files.createTempDirectory("dnsmasq");
         List<String> cmd = Netns.in(net.server, List.of("/usr/sbin/dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
                 "--interface=" + net.serverIf, "--bind-interfaces",
                 "--dhcp-range=" + net.subnet + ".100," + net.subnet + ".200,255.255.255.0,1h",

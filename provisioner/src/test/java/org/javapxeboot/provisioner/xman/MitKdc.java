@@ -34,10 +34,25 @@ final class MitKdc {
     static synchronized MitKdc shared() throws Exception {
         if (shared == null) {
             shared = new MitKdc(Files.createTempDirectory("xman-kdc"));
-            Runtime.getRuntime().addShutdownHook(new Thread(shared.kdc::destroy));
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::destroy));
             System.setProperty("java.security.krb5.conf", shared.krb5Conf.toString());
         }
         return shared;
+    }
+
+    /** Stops the KDC and deletes its directory (database, keytabs, logs): run at JVM exit. */
+    private void destroy() {
+        kdc.destroy();
+        try {
+            kdc.waitFor(5, TimeUnit.SECONDS);
+            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+                for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("MitKdc: could not delete " + dir + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private MitKdc(Path dir) throws Exception {

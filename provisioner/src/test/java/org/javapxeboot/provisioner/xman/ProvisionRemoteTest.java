@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ class ProvisionRemoteTest {
             """;
 
     static MitKdc kdc;
-    static Path dir;
+    @TempDir static Path dir;
     static XmandProcess h1;
 
     /**
@@ -66,7 +67,6 @@ class ProvisionRemoteTest {
         skip = MitKdc.available() ? null : "MIT krb5-kdc and krb5-user are not installed";
         if (skip != null) return;
         kdc = MitKdc.shared();
-        dir = Files.createTempDirectory("provision-remote");
         Files.writeString(dir.resolve("k5login"), kdc.principal("admin") + "\n");
         h1 = XmandProcess.start(kdc, dir, "h1", XmandFixture.NODE, dir.resolve("k5login"), List.of());
     }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(300)
 class XmanProcessTest {
     static MitKdc kdc;
-    static Path dir;
+    @TempDir static Path dir;
     static final List<XmandProcess> daemons = new ArrayList<>();
     static final int[] ports = new int[2];
     static DatagramSocket syslog;
@@ -49,7 +50,6 @@ class XmanProcessTest {
         skip = MitKdc.available() ? null : "MIT krb5-kdc and krb5-user are not installed";
         if (skip != null) return;
         kdc = MitKdc.shared();
-        dir = Files.createTempDirectory("xman-proc");
         syslog = new DatagramSocket(0, InetAddress.getLoopbackAddress());
         syslog.setSoTimeout(5000);
         Files.writeString(dir.resolve("k5login"), kdc.principal("admin") + "\n" + kdc.principal("expiring") + "\n");

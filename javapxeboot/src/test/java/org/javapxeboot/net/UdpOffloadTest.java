@@ -42,7 +42,12 @@ class UdpOffloadTest {
 
     /** Copies target/classes (with the bundled library, without target/native beside it) to {@code dir}/classes. */
     static Path classesWithoutNativeDir(Path dir) throws IOException {
-        Path classes = Path.of(UdpOffload.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        Path classes;
+        try {
+            classes = Path.of(UdpOffload.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
         Path copy = dir.resolve("classes");
         try (Stream<Path> all = Files.walk(classes)) {
             for (Path p : (Iterable<Path>) all::iterator) {

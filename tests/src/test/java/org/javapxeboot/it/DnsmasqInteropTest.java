@@ -78,8 +78,9 @@ class DnsmasqInteropTest {
     }
 
     @AfterAll
-    static void stop() {
-        if (dnsmasq != null) dnsmasq.destroyForcibly();
+    static void stop() throws InterruptedException {
+        // Wait for it: JUnit deletes dnsmasqDir (leases, pid, log) right after this.
+        if (dnsmasq != null) dnsmasq.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         if (net != null) net.close();
     }
 

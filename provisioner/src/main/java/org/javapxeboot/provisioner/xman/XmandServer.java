@@ -33,7 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -97,12 +97,15 @@ public final class XmandServer implements AutoCloseable {
      * growing the pool keeps such clients from starving the others. Past {@code max}, work queues.
      */
     static ThreadPoolExecutor workerPool(int core, int max) {
-        // A queue that refuses offers makes the pool add threads up to max; the rejection handler
-        // then queues for real.
-        LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>() {
+        // The pool offers work to its queue first and adds a thread only when the offer fails. This
+        // offer succeeds only by handing the work to an idle worker that is waiting for some, so the
+        // pool reuses idle threads and otherwise grows to max; at max the rejection handler queues
+        // for real (put does not go through offer). A queue whose offer always failed kept idle
+        // threads idle and, once max threads existed, refused every new connection ("Queue full").
+        LinkedTransferQueue<Runnable> queue = new LinkedTransferQueue<>() {
             @Override
             public boolean offer(Runnable r) {
-                return false;
+                return tryTransfer(r);
             }
         };
         ThreadPoolExecutor pool = new ThreadPoolExecutor(core, max, 30, TimeUnit.SECONDS, queue, r -> {
@@ -111,7 +114,7 @@ public final class XmandServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }, (r, executor) -> {
-            if (!executor.isShutdown()) queue.add(r);
+            if (!executor.isShutdown()) queue.put(r);
         });
         return pool;
     }

@@ -45,9 +45,7 @@ final class MitKdc {
         kdc.destroy();
         try {
             kdc.waitFor(5, TimeUnit.SECONDS);
-            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-                for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
-            }
+            XmandFixture.deleteTree(dir);
         } catch (IOException e) {
             System.err.println("MitKdc: could not delete " + dir + ": " + e);
         } catch (InterruptedException e) {

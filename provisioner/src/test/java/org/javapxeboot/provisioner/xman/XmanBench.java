@@ -35,6 +35,7 @@ public final class XmanBench {
         }
         node.append("</node>");
         Files.createDirectories(dir.resolve("x"));
+        int status = 0;
         try (XmandFixture x = new XmandFixture(dir.resolve("x"), node.toString())) {
             List<XmanClient> cs = new ArrayList<>();
             for (int i = 0; i < clients; i++) cs.add(x.client("admin"));
@@ -102,10 +103,12 @@ public final class XmanBench {
             System.out.printf("pause/unpause answered ok=%d audited ok=%d all domains running=%b%n", applied, audited, allRunning);
             if (errors.get() != 0 || applied != audited || !allRunning) {
                 System.out.println("FAIL: lost or double-applied operations");
-                System.exit(1);
+                status = 1;
             }
+        } finally {
+            XmandFixture.deleteTree(dir);
         }
-        System.exit(0);
+        System.exit(status);
     }
 
     static double pct(long[] sorted, double p) {

@@ -22,6 +22,14 @@ import java.util.concurrent.TimeUnit;
  * syslog copy on a UDP socket the test reads.
  */
 final class XmandFixture implements AutoCloseable {
+    /** Deletes {@code dir} and everything under it (a test's or benchmark's scratch directory). */
+    static void deleteTree(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) return;
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+        }
+    }
+
     static final String NODE = """
             <node>
               <cpu><mhz>2000</mhz><model>test-cpu</model><active>4</active><nodes>1</nodes>

@@ -47,6 +47,15 @@ class XmandServerTest {
         return admin.call(x.target(), op, args);
     }
 
+    /** More requests than the fixture's 64 worker threads, one after another: idle workers must take them. */
+    @Test
+    void moreSequentialRequestsThanMaxThreadsAreAllAnswered() throws Exception {
+        for (int i = 0; i < 150; i++) {
+            List<?> list = (List<?>) call(Op.LIST, Map.of());
+            assertEquals(2, list.size(), "request " + i);
+        }
+    }
+
     @Test
     void everyOperationEndToEnd() throws Exception {
         List<?> list = (List<?>) call(Op.LIST, Map.of());

@@ -24,7 +24,12 @@ import org.javapxeboot.dhcp.VirtualNet.Reply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The real UDP client against {@link TinyDhcpServer} on 127.0.0.1, unprivileged, ephemeral ports. */
+/**
+ * The real UDP client against {@link TinyDhcpServer} on 127.0.0.1, unprivileged, ephemeral ports. The client
+ * retransmits after 100 ms, and a busy machine can delay the server's answer past that: a retransmission is
+ * then legal, so the exchanges are compared with repeats folded ({@link #exchange}); the retransmission
+ * schedule itself is tested on a virtual clock in {@link DhcpClientStateTest}.
+ */
 @Timeout(30)
 class DhcpClientLoopbackTest {
 
@@ -36,6 +41,20 @@ class DhcpClientLoopbackTest {
                 .withTotalTimeout(Duration.ofSeconds(10));
     }
 
+    /** The message types the server saw, a retransmitted run (DISCOVER, DISCOVER) folded into one. */
+    private static List<Byte> exchange(TinyDhcpServer server) {
+        List<Byte> folded = new java.util.ArrayList<>();
+        for (DHCPPacket p : server.received) {
+            byte t = type(p);
+            if (folded.isEmpty() || folded.get(folded.size() - 1) != t) folded.add(t);
+        }
+        return folded;
+    }
+
+    private static long count(TinyDhcpServer server, byte type) {
+        return server.received.stream().filter(p -> type(p) == type).count();
+    }
+
     @Test
     void obtainsALease() throws Exception {
         try (TinyDhcpServer server = new TinyDhcpServer(DhcpClientStateTest::good)) {
@@ -43,7 +62,7 @@ class DhcpClientLoopbackTest {
             assertEquals(ip("10.0.0.5"), lease.clientAddress());
             assertEquals(ip("10.0.0.2"), lease.tftpServer());
             assertEquals("pxelinux.0", lease.bootFile());
-            assertEquals(List.of(DHCPDISCOVER, DHCPREQUEST), server.received.stream().map(DhcpClientStateTest::type).toList());
+            assertEquals(List.of(DHCPDISCOVER, DHCPREQUEST), exchange(server));
             DHCPPacket d = server.received.get(0);
             assertEquals("AA0086E23572", d.getChaddrAsHex(), "chaddr is the guest's MAC");
             assertEquals(DhcpOptions.FLAG_BROADCAST, d.getFlags());
@@ -55,10 +74,13 @@ class DhcpClientLoopbackTest {
         try (TinyDhcpServer server = new TinyDhcpServer((req, i) -> List.of())) {
             DhcpClient.Settings s = settings(server).withTotalTimeout(Duration.ofMillis(1500));
             DhcpException e = assertThrows(DhcpException.class, () -> new DhcpClient(s).obtain());
-            int n = server.received.size();
-            assertEquals("no DHCP offer for aa:00:86:e2:35:72 within 1.5 s (" + n + " DISCOVERs sent to 127.0.0.1:"
-                    + server.address().getPort() + ")", e.getMessage());
-            assertTrue(n >= 3, "retransmitted: " + n);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("no DHCP offer for aa:00:86:e2:35:72 within 1\\.5 s \\((\\d+) DISCOVERs sent to 127\\.0\\.0\\.1:"
+                    + server.address().getPort() + "\\)").matcher(e.getMessage());
+            assertTrue(m.matches(), e.getMessage());
+            int sent = Integer.parseInt(m.group(1));
+            // The client's count is what it sent; the server may not have read the last one yet.
+            assertTrue(sent >= 2 && sent >= server.received.size(), "retransmitted: sent " + sent + ", received " + server.received.size());
+            assertEquals(List.of(DHCPDISCOVER), exchange(server));
         }
     }
 
@@ -107,7 +129,8 @@ class DhcpClientLoopbackTest {
             DhcpException e = assertThrows(DhcpException.class, () -> new DhcpClient(settings(server)).obtain());
             assertTrue(e.getMessage().startsWith("DHCP server 10.0.0.1 sent NAK for aa:00:86:e2:35:72: wrong network"),
                     e.getMessage());
-            assertEquals(6, server.received.size(), "DISCOVER+REQUEST per NAK, three times");
+            assertEquals(List.of(DHCPDISCOVER, DHCPREQUEST, DHCPDISCOVER, DHCPREQUEST, DHCPDISCOVER, DHCPREQUEST), exchange(server),
+                    "DISCOVER+REQUEST per NAK, three times");
         }
     }
 
@@ -116,8 +139,8 @@ class DhcpClientLoopbackTest {
         try (TinyDhcpServer server = new TinyDhcpServer((req, i) -> i == 0 ? List.of() : DhcpClientStateTest.good(req, i))) {
             DhcpLease lease = new DhcpClient(settings(server)).obtain();
             assertEquals(ip("10.0.0.5"), lease.clientAddress());
-            assertEquals(List.of(DHCPDISCOVER, DHCPDISCOVER, DHCPREQUEST),
-                    server.received.stream().map(DhcpClientStateTest::type).toList());
+            assertEquals(List.of(DHCPDISCOVER, DHCPREQUEST), exchange(server));
+            assertTrue(count(server, DHCPDISCOVER) >= 2, "the unanswered DISCOVER was sent again");
         }
     }
 

@@ -199,13 +199,13 @@ class DhcpDnsmasqInteropTest {
     }
 
     private static void waitFor(Path log, String text, Process p) throws Exception {
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 1200; i++) { // up to 60 s: a readiness probe, the bound only stops a hang
             String s = Files.readString(log, StandardCharsets.UTF_8);
             if (s.contains(text)) return;
             if (!p.isAlive()) throw new AssertionError("dnsmasq exited with " + p.exitValue() + ":\n" + s);
             Thread.sleep(50);
         }
-        throw new AssertionError("dnsmasq did not start within 5 s:\n" + Files.readString(log));
+        throw new AssertionError("dnsmasq did not start within 60 s:\n" + Files.readString(log));
     }
 
     /** Runs a command; null on success, else its exit code and output. */

@@ -87,7 +87,7 @@ final class RealServer implements AutoCloseable {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             s.setSoTimeout(100);
             byte[] buf = new byte[600];
-            for (int i = 0; i < 50 && process.isAlive(); i++) {
+            for (int i = 0; i < 600 && process.isAlive(); i++) { // up to 60 s on a busy machine: a probe, not a guess
                 s.send(new DatagramPacket(rrq, rrq.length, address));
                 try {
                     s.receive(new DatagramPacket(buf, buf.length));

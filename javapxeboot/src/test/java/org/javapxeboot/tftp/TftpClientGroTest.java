@@ -46,6 +46,9 @@ class TftpClientGroTest {
         /** Blocks sent twice in their first batch, back to back (a duplicate inside a coalesced buffer). */
         final Set<Long> duplicateOnce = ConcurrentHashMap.newKeySet();
         final AtomicInteger batches = new AtomicInteger(), windowsResent = new AtomicInteger();
+        /** Blocks sent again (after a gap ACK or a timeout) and ACKs that named a block before the window's end. */
+        final AtomicInteger blocksResent = new AtomicInteger(), acksBehind = new AtomicInteger();
+        private long highestSent;
         volatile Throwable failure;
 
         GsoServer(byte[] file) throws IOException {
@@ -98,6 +101,7 @@ class TftpClientGroTest {
                         continue;
                     }
                     // Block numbers on the wire are 16 bits; this file stays below 65536 blocks.
+                    if (acked < end) acksBehind.incrementAndGet();
                     base = acked + 1;
                 }
             } catch (Throwable t) {
@@ -110,6 +114,8 @@ class TftpClientGroTest {
             int len = Math.min(BLKSIZE, file.length - off);
             out.put((byte) 0).put((byte) TftpPacket.DATA).put((byte) (block >> 8)).put((byte) block);
             out.put(file, off, len);
+            if (block <= highestSent) blocksResent.incrementAndGet();
+            highestSent = Math.max(highestSent, block);
         }
 
         /** The block number of the next ACK, or -1 after 1 s of silence. */
@@ -146,8 +152,11 @@ class TftpClientGroTest {
             TransferResult r = fetch(s, LAN, file);
             assertTrue(r.coalescedReceives() > 0, "no receive returned several blocks: " + r);
             assertTrue(s.batches.get() > 0);
-            assertEquals(0, r.retransmissions(), r.toString());
-            assertEquals(0, s.windowsResent.get());
+            // A busy loopback may drop datagrams (legal UDP): then the client re-ACKs and the server resends.
+            // What must hold is the accounting: no resend without a gap ACK or a timeout, no duplicate unexplained.
+            assertTrue(s.blocksResent.get() == 0 || s.acksBehind.get() + s.windowsResent.get() > 0, "resent with no cause: " + r);
+            assertTrue(r.duplicatesIgnored() <= s.blocksResent.get(), "duplicates the server never sent: " + r);
+            assertTrue(s.acksBehind.get() == 0 || r.retransmissions() > 0, "an ACK behind the window that the client did not count: " + r);
         }
     }
 
@@ -175,7 +184,9 @@ class TftpClientGroTest {
         try (GsoServer s = new GsoServer(file)) {
             s.duplicateOnce.addAll(Set.of(5L, 150L));
             TransferResult r = fetch(s, LAN, file);
-            assertEquals(2, r.duplicatesIgnored(), r.toString());
+            // The two planted copies, plus any block the server resent after a loss on a busy loopback.
+            if (s.blocksResent.get() == 0) assertEquals(2, r.duplicatesIgnored(), r.toString());
+            else assertTrue(r.duplicatesIgnored() <= 2 + s.blocksResent.get(), r + ", resent " + s.blocksResent.get());
             assertTrue(s.duplicateOnce.isEmpty(), "every duplicate happened");
         }
     }

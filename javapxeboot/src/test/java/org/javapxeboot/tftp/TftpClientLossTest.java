@@ -120,8 +120,10 @@ class TftpClientLossTest {
             TransferResult r = fetchThrough(relay, LAN, "file", file);
             int windows = (101 + 15) / 16;
             int acks = relay.count(Dir.TO_SERVER, TftpPacket.ACK);
-            // One ACK for the OACK, one per window; never one per duplicate.
-            assertTrue(acks <= windows + 1 + 2, acks + " ACKs for " + windows + " windows: " + r);
+            // One ACK for the OACK, one per window, plus what the client's own timer re-sent (a busy machine may
+            // delay a window past it); never one per duplicate.
+            assertTrue(acks <= windows + 1 + r.retransmissions(), acks + " ACKs for " + windows + " windows: " + r);
+            assertTrue(r.retransmissions() < windows, r.toString());
             assertTrue(r.duplicatesIgnored() >= 90, r.toString());
         }
     }
@@ -132,7 +134,8 @@ class TftpClientLossTest {
             TransferResult r = fetchThrough(relay, TftpClient.Settings.defaults().withNegotiate(false), "file", file);
             int blocks = file.length / 512 + 1;
             int acks = relay.count(Dir.TO_SERVER, TftpPacket.ACK);
-            assertTrue(acks <= blocks + 2, acks + " ACKs for " + blocks + " blocks: " + r);
+            assertTrue(acks <= blocks + 1 + r.retransmissions(), acks + " ACKs for " + blocks + " blocks: " + r);
+            assertTrue(r.retransmissions() < blocks / 10, r.toString());
             relay.acksByBlock.forEach((block, n) -> assertTrue(n.get() <= 2, "block " + block + " ACKed " + n + " times"));
         }
     }

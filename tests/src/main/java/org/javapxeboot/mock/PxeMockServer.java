@@ -115,7 +115,8 @@ public final class PxeMockServer implements AutoCloseable {
         return new Stats(t.requests(), t.transfersStarted(), t.transfersCompleted(), t.transfersFailed(), t.refusedBusy(),
             t.activeTransfers(), t.bytesSent(), t.bytesReceived(), t.dataPacketsSent(), t.retransmissions(), t.errorsSent(),
             f.dropped(), f.duplicated(), f.reordered(), f.delayed(),
-            dhcp == null ? 0 : dhcp.received(), dhcp == null ? 0 : dhcp.repliesSent(), t.batchesSent());
+            dhcp == null ? 0 : dhcp.received(), dhcp == null ? 0 : dhcp.repliesSent(), t.batchesSent(),
+            t.dataPacketsResent(), t.batchedPackets(), t.windowsSent());
     }
 
     /**
@@ -123,11 +124,15 @@ public final class PxeMockServer implements AutoCloseable {
      *
      * @param packetsDropped packets the fault switches dropped, both directions
      * @param batchesSent    system calls that sent several DATA packets at once (UDP GSO)
+     * @param dataPacketsResent DATA packets for blocks sent before (after a gap ACK, a timeout or a repeated ACK)
+     * @param batchedPackets DATA packets that left inside a batch
+     * @param windowsSent    windows put on the wire (lock-step: blocks), resends included
      */
     public record Stats(long tftpRequests, long transfersStarted, long transfersCompleted, long transfersFailed,
                         long refusedBusy, long activeTransfers, long bytesSent, long bytesReceived, long dataPacketsSent,
                         long retransmissions, long errorsSent, long packetsDropped, long packetsDuplicated,
-                        long packetsReordered, long packetsDelayed, long dhcpRequests, long dhcpReplies, long batchesSent) {}
+                        long packetsReordered, long packetsDelayed, long dhcpRequests, long dhcpReplies, long batchesSent,
+                        long dataPacketsResent, long batchedPackets, long windowsSent) {}
 
     /** Stops both servers; deletes the root if the server created it. */
     @Override public void close() {
@@ -184,6 +189,7 @@ public final class PxeMockServer implements AutoCloseable {
         private long timeoutMillis = 1000;
         private int maxRetries = 5;
         private Consumer<String> log;
+        private java.util.function.LongSupplier clock = TftpServerConfig.SYSTEM_CLOCK;
 
         private Builder() {}
 
@@ -262,6 +268,11 @@ public final class PxeMockServer implements AutoCloseable {
         public Builder maxRetries(int n) { maxRetries = n; return this; }
         /** Receives one line per transfer and DHCP request; default: silent. */
         public Builder log(Consumer<String> sink) { log = sink; return this; }
+        /**
+         * The TFTP server's clock in nanoseconds (default {@link System#nanoTime}). With a manual clock a window is
+         * retransmitted on timeout only when the test moves the clock past it, so a busy machine cannot cause one.
+         */
+        public Builder clock(java.util.function.LongSupplier nanos) { clock = Objects.requireNonNull(nanos); return this; }
 
         /**
          * Binds and starts.
@@ -276,7 +287,7 @@ public final class PxeMockServer implements AutoCloseable {
             TftpServer tftp = null;
             try {
                 tftp = TftpServer.start(new TftpServerConfig(dir, bind, tftpPort, maxTransfers, allowWrites, maxWriteBytes,
-                    maxBlksize, maxWindowsize, timeoutMillis, maxRetries, 4 << 20, faults, log));
+                    maxBlksize, maxWindowsize, timeoutMillis, maxRetries, 4 << 20, faults, log, clock));
                 DhcpServer dhcpServer = null;
                 boolean dhcpOn = dhcp != null ? dhcp : !leases.isEmpty();
                 if (dhcpPort == -1) dhcpOn = false;

@@ -64,10 +64,10 @@ class DnsmasqInteropTest {
                 "--dhcp-boot=pxelinux.0", "--enable-tftp", "--tftp-root=" + TREE,
                 "--dhcp-leasefile=" + dnsmasqDir.resolve("leases"), "--pid-file=" + dnsmasqDir.resolve("pid"), "--log-dhcp"));
         dnsmasq = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dnsmasqDir.resolve("log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // a readiness probe; the bound only stops a hang
         while (!Files.readString(dnsmasqDir.resolve("log")).contains("TFTP root is")) {
             assertTrue(dnsmasq.isAlive(), () -> "dnsmasq died: " + read(dnsmasqDir.resolve("log")));
-            assertTrue(System.nanoTime() < deadline, "dnsmasq did not start within 10 s");
+            assertTrue(System.nanoTime() < deadline, "dnsmasq did not start within 60 s");
             Thread.sleep(50);
         }
     }

@@ -54,10 +54,10 @@ class OffloadNetnsTest {
         mock = new ProcessBuilder(Netns.in(net.server, List.of(Proc.launcher("pxe-mock").toString(), "serve", "--root", root.toString(),
                 "--bind", net.serverIp, "--tftp-port", "69", "--dhcp-port", "-1")))
             .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // a readiness probe; the bound only stops a hang
         while (!Files.readString(log).contains("listening")) {
             assertTrue(mock.isAlive(), () -> "pxe-mock died: " + read(log));
-            assertTrue(System.nanoTime() < deadline, "pxe-mock did not start within 20 s");
+            assertTrue(System.nanoTime() < deadline, "pxe-mock did not start within 60 s");
             Thread.sleep(50);
         }
     }

@@ -58,6 +58,29 @@ public final class Peers {
         return new Result(p.exitValue(), out[0] == null ? "" : new String(out[0], StandardCharsets.UTF_8));
     }
 
+    /**
+     * Waits until a TFTP server answers on {@code address}: asks for a file that does not exist until an ERROR
+     * (or anything) comes back, so a test starts only once the server is listening, however long that takes.
+     */
+    public static void awaitTftp(java.net.InetSocketAddress address, Process server) throws IOException {
+        byte[] rrq = "\0\1no-such-file-probe\0octet\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0))) {
+            s.setSoTimeout(100);
+            byte[] buf = new byte[600];
+            for (int i = 0; i < 600; i++) {
+                if (!server.isAlive()) throw new IOException("the server exited with " + server.exitValue() + " before it answered on " + address);
+                s.send(new java.net.DatagramPacket(rrq, rrq.length, address));
+                try {
+                    s.receive(new java.net.DatagramPacket(buf, buf.length));
+                    return;
+                } catch (java.net.SocketTimeoutException e) {
+                    // not listening yet
+                }
+            }
+        }
+        throw new IOException("no TFTP answer from " + address + " within 60 s");
+    }
+
     public static byte[] randomBytes(int n, long seed) {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);

@@ -102,7 +102,7 @@ final class ReadTransfer extends Transfer {
             sendWindow();
             if (errorDue) return error(link, errorFault.code(), errorFault.message());
             while (base <= last) {
-                int len = link.receive(in, windowSentAt + timeoutNanos - System.nanoTime());
+                int len = receiveUntil(link, in, windowSentAt + timeoutNanos);
                 if (len < 0) {
                     if (++retries > config.maxRetries()) {
                         return end(base > limit ? TransferRecord.Outcome.STALLED : TransferRecord.Outcome.TIMED_OUT, -1,
@@ -136,10 +136,10 @@ final class ReadTransfer extends Transfer {
                     server.stats().retransmissions.incrementAndGet();
                 }
                 attempts++;
+                long sentAt = now();
                 delivered += link.send(oack.duplicate(), 0);
-                long sentAt = System.nanoTime();
                 while (true) {
-                    int len = link.receive(in, sentAt + timeoutNanos - System.nanoTime());
+                    int len = receiveUntil(link, in, sentAt + timeoutNanos);
                     if (len < 0) break;
                     int op = TftpCodec.peekOpcode(in, 0, len);
                     if (op == TftpPacket.ERROR) {
@@ -172,7 +172,7 @@ final class ReadTransfer extends Transfer {
         private void onAck(int wire) throws IOException {
             long ref = base - 1;
             long abs = ref + ((wire - (ref & 0xFFFF)) & 0xFFFF);
-            long now = System.nanoTime();
+            long now = now();
             if (abs >= base && abs < next) {
                 if (!windowIsResend && abs == next - 1) {
                     long sample = now - windowSentAt;
@@ -216,12 +216,15 @@ final class ReadTransfer extends Transfer {
                 server.stats().retransmissions.incrementAndGet();
                 sendWindow();
             } else {
-                windowSentAt = System.nanoTime(); // stalled: keep waiting silently
+                windowSentAt = now(); // stalled: keep waiting silently
             }
         }
 
         private void sendWindow() throws IOException {
             windowIsResend = next <= highestSent;
+            // The clock is read before the first block leaves: a peer that answers at once (or a test that
+            // moves a manual clock as soon as it sees the block) must find the timeout already running.
+            long sentAt = now();
             long end = Math.min(limit, base + window - 1);
             while (next <= end) {
                 if (errorFault != null && next == errorFault.afterBlocks() + 1) {
@@ -238,7 +241,8 @@ final class ReadTransfer extends Transfer {
                 }
             }
             link.flush();
-            windowSentAt = System.nanoTime();
+            server.stats().windowsSent.incrementAndGet();
+            windowSentAt = sentAt;
         }
 
         private void sendBlock(long abs) throws IOException {
@@ -257,8 +261,12 @@ final class ReadTransfer extends Transfer {
                 copies[(int) (abs % window)]++;
             }
             batchOut.flip();
-            if (link.sendBatch(batchOut)) server.stats().batchesSent.incrementAndGet();
-            else batch = 1;
+            if (link.sendBatch(batchOut)) {
+                server.stats().batchesSent.incrementAndGet();
+                server.stats().batchedPackets.addAndGet(to - from + 1);
+            } else {
+                batch = 1;
+            }
         }
 
         /** Appends DATA block {@code abs} to {@code dst} and counts it as sent. */
@@ -272,6 +280,8 @@ final class ReadTransfer extends Transfer {
                 highestSent = abs;
                 copies[slot] = 0;
                 bytes += len;
+            } else {
+                server.stats().dataPacketsResent.incrementAndGet();
             }
             server.stats().dataPacketsSent.incrementAndGet();
             server.stats().bytesSent.addAndGet(len);

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.javapxeboot.mock.fault.Faults;
 import org.javapxeboot.tftp.TftpOptions;
 
@@ -25,14 +26,19 @@ import org.javapxeboot.tftp.TftpOptions;
  * @param socketBufferBytes SO_SNDBUF/SO_RCVBUF asked for each transfer socket
  * @param faults            misbehaviour switches
  * @param log               one line per finished transfer (the CLI prints them to stderr); may be null
+ * @param clock             nanoseconds, as {@link System#nanoTime}: when windows went out, when a timeout is due, how
+ *                          long ago a repeated ACK's window left. Tests pass a manual clock, so a retransmission
+ *                          happens only when the test moves time on, never because the machine was busy.
  */
 public record TftpServerConfig(Path root, InetAddress bindAddress, int port, int maxTransfers, boolean allowWrites,
                                long maxWriteBytes, int maxBlksize, int maxWindowsize, long timeoutMillis,
-                               int maxRetries, int socketBufferBytes, Faults faults, Consumer<String> log) {
+                               int maxRetries, int socketBufferBytes, Faults faults, Consumer<String> log,
+                               LongSupplier clock) {
     public TftpServerConfig {
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(faults, "faults");
+        Objects.requireNonNull(clock, "clock");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("TFTP port " + port + " is outside 0..65535");
         if (maxTransfers < 1) throw new IllegalArgumentException("maxTransfers is " + maxTransfers + ", must be >= 1");
         if (maxBlksize < TftpOptions.MIN_BLKSIZE || maxBlksize > TftpOptions.MAX_BLKSIZE) {
@@ -44,19 +50,26 @@ public record TftpServerConfig(Path root, InetAddress bindAddress, int port, int
         if (maxWriteBytes < 0) throw new IllegalArgumentException("maxWriteBytes " + maxWriteBytes + " must be >= 0");
     }
 
+    /** The default clock. */
+    public static final LongSupplier SYSTEM_CLOCK = System::nanoTime;
+
     public static TftpServerConfig of(Path root, InetAddress bindAddress) {
         return new TftpServerConfig(root, bindAddress, 0, 64, false, 256L << 20, TftpOptions.MAX_BLKSIZE, 256, 1000, 5,
-            4 << 20, Faults.none(), null);
+            4 << 20, Faults.none(), null, SYSTEM_CLOCK);
     }
 
-    public TftpServerConfig withPort(int p) { return new TftpServerConfig(root, bindAddress, p, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log); }
-    public TftpServerConfig withMaxTransfers(int n) { return new TftpServerConfig(root, bindAddress, port, n, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log); }
-    public TftpServerConfig withAllowWrites(boolean w) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, w, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log); }
-    public TftpServerConfig withMaxWriteBytes(long n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, n, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log); }
-    public TftpServerConfig withMaxBlksize(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, n, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log); }
-    public TftpServerConfig withMaxWindowsize(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, n, timeoutMillis, maxRetries, socketBufferBytes, faults, log); }
-    public TftpServerConfig withTimeoutMillis(long ms) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, ms, maxRetries, socketBufferBytes, faults, log); }
-    public TftpServerConfig withMaxRetries(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, n, socketBufferBytes, faults, log); }
-    public TftpServerConfig withFaults(Faults f) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, f, log); }
-    public TftpServerConfig withLog(Consumer<String> l) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, l); }
+    public TftpServerConfig withPort(int p) { return new TftpServerConfig(root, bindAddress, p, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
+    public TftpServerConfig withMaxTransfers(int n) { return new TftpServerConfig(root, bindAddress, port, n, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
+    public TftpServerConfig withAllowWrites(boolean w) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, w, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
+    public TftpServerConfig withMaxWriteBytes(long n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, n, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
+    public TftpServerConfig withMaxBlksize(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, n, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
+    public TftpServerConfig withMaxWindowsize(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, n, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
+    public TftpServerConfig withTimeoutMillis(long ms) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, ms, maxRetries, socketBufferBytes, faults, log, clock); }
+    public TftpServerConfig withMaxRetries(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, n, socketBufferBytes, faults, log, clock); }
+    public TftpServerConfig withFaults(Faults f) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, f, log, clock); }
+    public TftpServerConfig withLog(Consumer<String> l) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, l, clock); }
+    public TftpServerConfig withClock(LongSupplier c) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, c); }
+
+    /** True for the system clock: waits can then sleep until a deadline instead of re-reading the clock. */
+    boolean systemClock() { return clock == SYSTEM_CLOCK; }
 }

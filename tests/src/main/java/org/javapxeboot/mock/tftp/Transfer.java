@@ -30,6 +30,26 @@ abstract class Transfer implements Runnable {
         this.config = server.config();
     }
 
+    /** Real time a wait lasts at most before a manual clock is read again. */
+    private static final long MANUAL_CLOCK_POLL_NANOS = 5_000_000;
+
+    /** The server's clock, in nanoseconds. */
+    final long now() { return config.clock().getAsLong(); }
+
+    /**
+     * Receives one datagram, or -1 once {@code deadline} has passed on the server's clock. With the system clock
+     * this is one wait; a manual clock is re-read every few milliseconds, so the timeout fires when the test
+     * moves the clock, and never on its own.
+     */
+    final int receiveUntil(Link link, byte[] in, long deadline) throws IOException {
+        while (true) {
+            long left = deadline - now();
+            if (left <= 0) return -1;
+            int len = link.receive(in, config.systemClock() ? left : Math.min(left, MANUAL_CLOCK_POLL_NANOS));
+            if (len >= 0) return len;
+        }
+    }
+
     /** The exchange itself, on a link to the client; returns how it ended. */
     abstract TransferRecord exchange(Link link) throws IOException;
 

@@ -41,16 +41,16 @@ final class WriteTransfer extends Transfer {
             byte[] in = new byte[65536];
             long expected = 1;
             int retries = 0;
+            long sentAt = now();
             link.send(reply.duplicate(), 0);
-            long sentAt = System.nanoTime();
             while (true) {
-                int len = link.receive(in, sentAt + timeoutNanos - System.nanoTime());
+                int len = receiveUntil(link, in, sentAt + timeoutNanos);
                 if (len < 0) {
                     if (++retries > config.maxRetries()) return end(TransferRecord.Outcome.TIMED_OUT, -1, "no DATA block " + expected);
                     retransmissions++;
                     server.stats().retransmissions.incrementAndGet();
+                    sentAt = now();
                     link.send(reply.duplicate(), 0);
-                    sentAt = System.nanoTime();
                     continue;
                 }
                 int op = TftpCodec.peekOpcode(in, 0, len);
@@ -75,8 +75,8 @@ final class WriteTransfer extends Transfer {
                         return end(TransferRecord.Outcome.COMPLETED, -1, "");
                     }
                     expected++;
+                    sentAt = now();
                     link.send(reply.duplicate(), 0);
-                    sentAt = System.nanoTime();
                 } else if (block == (int) ((expected - 1) & 0xFFFF)) {
                     // Our ACK was lost: repeat it.
                     link.send(reply.duplicate(), 0);

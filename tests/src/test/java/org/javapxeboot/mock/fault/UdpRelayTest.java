@@ -97,7 +97,7 @@ class UdpRelayTest {
             "--logfile", "/dev/null", "--user", "root.root", root.toString()).redirectErrorStream(true).start();
         try (UdpRelay relay = UdpRelay.start(UdpRelay.Config.of(new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", port))
                 .withDelay(0.5, 0).withLoss(0.01, 4))) {
-            Thread.sleep(300);
+            Peers.awaitTftp(new InetSocketAddress("127.0.0.1", port), atftpd);
             Path target = out.resolve("b");
             Peers.Result r = Peers.run(List.of("busybox", "tftp", "-g", "-r", "f", "-l", target.toString(), "-b", "1468", "127.0.0.1",
                 Integer.toString(relay.listenAddress().getPort())), 90);

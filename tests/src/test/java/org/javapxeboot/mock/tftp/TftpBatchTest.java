@@ -56,13 +56,23 @@ class TftpBatchTest {
         return r;
     }
 
+    /**
+     * Asserts on the protocol, not on luck: loopback drops datagrams when the receiver falls behind (a busy
+     * machine), which is legal UDP. So every block leaves once plus only what a gap ACK or a timeout asked to
+     * be resent, the client saw no copy the server did not resend, and at most one block per window leaves
+     * outside a batch (the window's odd last one).
+     */
     @Test void cleanWindowsLeaveInBatchesAndOurClientReadsThemCoalesced() throws Exception {
         try (PxeMockServer s = serve(Faults.none())) {
             TransferResult r = ours(s, TftpClient.Settings.defaults().withBlksize(1468).withWindowsize(256));
+            PxeMockServer.Stats st = s.stats();
             long blocks = content.length / 1468 + 1;
-            assertTrue(s.stats().batchesSent() > 0, "no batch sent");
-            assertTrue(s.stats().batchesSent() < blocks / 10, s.stats().batchesSent() + " batches for " + blocks + " blocks");
-            assertEquals(blocks, s.stats().dataPacketsSent(), "every block once: nothing lost on a clean loopback");
+            assertEquals(blocks + st.dataPacketsResent(), st.dataPacketsSent(), "every block once, plus the resends");
+            assertTrue(st.dataPacketsResent() == 0 || st.retransmissions() > 0, "blocks resent with no gap ACK or timeout: " + st.dataPacketsResent());
+            assertTrue(r.duplicatesIgnored() <= st.dataPacketsResent(), r + " saw copies the server never resent");
+            assertTrue(st.batchesSent() > 0, "no batch sent");
+            assertTrue(st.dataPacketsSent() - st.batchedPackets() <= st.windowsSent(),
+                (st.dataPacketsSent() - st.batchedPackets()) + " blocks left alone in " + st.windowsSent() + " windows");
             assertTrue(r.coalescedReceives() > 0, r.toString());
         }
     }

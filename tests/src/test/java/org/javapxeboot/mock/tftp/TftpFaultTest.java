@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.javapxeboot.mock.ManualClock;
 import org.javapxeboot.mock.MiniClient;
 import org.javapxeboot.mock.Peers;
 import org.javapxeboot.mock.PxeMockServer;
@@ -75,7 +76,9 @@ class TftpFaultTest {
     }
 
     @Test void duplicatesDoNotSnowball() throws Exception {
-        try (PxeMockServer s = serve(Faults.builder().duplicate(0.3).seed(2).build())) {
+        // A 2 s timeout: the bound below counts what duplicates draw, not what a busy machine's late ACKs draw.
+        try (PxeMockServer s = PxeMockServer.builder().tftpRoot(root).timeoutMillis(2000).maxRetries(20)
+                .faults(Faults.builder().duplicate(0.3).seed(2).build()).start()) {
             assertArrayEquals(content, busybox(s));
             long blocks = content.length / 1468 + 1;
             assertTrue(s.stats().packetsDuplicated() > 0);
@@ -114,7 +117,9 @@ class TftpFaultTest {
 
     @Test void errorAfterNBlocksAndOnlyForThatFile() throws Exception {
         Files.write(root.resolve("other"), new byte[100]);
-        try (PxeMockServer s = serve(Faults.builder().error(new ErrorFault(3, "disk on fire", "f", 3)).build());
+        // A clock that stands still: however slowly this thread ACKs, the server's timer cannot resend a block.
+        try (PxeMockServer s = PxeMockServer.builder().tftpRoot(root).timeoutMillis(200).clock(new ManualClock())
+                .faults(Faults.builder().error(new ErrorFault(3, "disk on fire", "f", 3)).build()).start();
              RawTftp c = new RawTftp(s.tftpAddress())) {
             c.request("f", Map.of());
             for (int i = 1; i <= 3; i++) {
@@ -130,14 +135,18 @@ class TftpFaultTest {
     }
 
     @Test void stallAfterNBlocks() throws Exception {
-        try (PxeMockServer s = PxeMockServer.builder().tftpRoot(root).timeoutMillis(100).maxRetries(2)
+        ManualClock clock = new ManualClock();
+        try (PxeMockServer s = PxeMockServer.builder().tftpRoot(root).timeoutMillis(100).maxRetries(2).clock(clock)
                 .faults(Faults.builder().stallAfter(2).build()).start(); RawTftp c = new RawTftp(s.tftpAddress())) {
             c.request("f", Map.of());
             for (int i = 1; i <= 2; i++) {
                 assertEquals(i, assertInstanceOf(TftpPacket.Data.class, c.receive(2000).packet()).block());
                 c.ack(i);
             }
-            assertNull(c.receive(800), "the server should have gone silent after block 2");
+            assertNull(c.receive(300), "the server should have gone silent after block 2");
+            // Each timeout passes silently; after maxRetries of them the transfer is given up as stalled.
+            for (int i = 0; i < 1000 && !s.awaitIdle(Duration.ofMillis(20)); i++) clock.advance(Duration.ofMillis(101));
+            assertNull(c.receive(100), "still silent after the timeouts");
             assertTrue(s.awaitIdle(Duration.ofSeconds(5)));
             assertEquals(TransferRecord.Outcome.STALLED, s.transfers().get(0).outcome());
         }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.javapxeboot.mock.ManualClock;
 import org.javapxeboot.mock.Peers;
 import org.javapxeboot.mock.PxeMockServer;
 import org.javapxeboot.mock.RawTftp;
@@ -24,17 +25,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Packet-level behaviour of the server, driven by a hand-written peer. */
+/**
+ * Packet-level behaviour of the server, driven by a hand-written peer. The server runs on a {@link ManualClock}:
+ * its 300 ms timeout fires only when a test moves the clock past it, so a slow test thread on a busy machine
+ * cannot draw a retransmission the test did not script. Waits for packets are safety nets against hangs.
+ */
 @Timeout(60)
 class TftpServerProtocolTest {
+    private static final Duration PAST_TIMEOUT = Duration.ofMillis(301);
     @TempDir Path root;
+    private final ManualClock clock = new ManualClock();
     private PxeMockServer server;
     private byte[] content;
 
     @BeforeEach void start() throws Exception {
         content = Peers.randomBytes(10_000, 3);
         Files.write(root.resolve("f"), content);
-        server = PxeMockServer.builder().tftpRoot(root).timeoutMillis(300).maxRetries(2).start();
+        server = PxeMockServer.builder().tftpRoot(root).timeoutMillis(300).maxRetries(2).clock(clock).start();
     }
 
     @AfterEach void stop() { server.close(); }
@@ -100,11 +107,12 @@ class TftpServerProtocolTest {
         try (RawTftp c = new RawTftp(server.tftpAddress())) {
             c.request("f", Map.of());
             assertEquals(1, ((TftpPacket.Data) c.receive(2000).packet()).block());
+            clock.advance(PAST_TIMEOUT);
             assertEquals(1, ((TftpPacket.Data) c.receive(2000).packet()).block(), "the server's timer resent block 1");
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             got.write(content, 0, 512);
             c.ack(1);
-            Thread.sleep(20); // the ACK of the second copy comes later, as it does on a real link
+            clock.advance(Duration.ofMillis(20)); // the ACK of the second copy comes later, as it does on a real link
             c.ack(1);
             int expected = 2, dataPackets = 2;
             while (true) {
@@ -121,7 +129,9 @@ class TftpServerProtocolTest {
             }
             assertArrayEquals(content, got.toByteArray());
             int blocks = content.length / 512 + 1;
-            assertTrue(dataPackets <= blocks + 1, "sent " + dataPackets + " DATA packets for " + blocks + " blocks");
+            assertEquals(blocks + 1, dataPackets, "each block once, block 1 twice");
+            assertTrue(server.awaitIdle(Duration.ofSeconds(10)));
+            assertEquals(blocks + 1, server.stats().dataPacketsSent(), "the repeated ACK of block 1 drew nothing");
         }
     }
 
@@ -131,12 +141,12 @@ class TftpServerProtocolTest {
             assertEquals(1, ((TftpPacket.Data) c.receive(2000).packet()).block());
             c.ack(1);
             assertEquals(2, ((TftpPacket.Data) c.receive(2000).packet()).block());
-            Thread.sleep(50); // "block 2 was lost": a client re-ACKs 1 on its own timer, well before the server's 300 ms
+            clock.advance(Duration.ofMillis(50)); // "block 2 was lost": a client re-ACKs 1 on its own timer, well before the server's 300 ms
             c.ack(1);
-            long t0 = System.nanoTime();
+            // The clock stays 250 ms short of the timeout, so only the repeated ACK can have drawn this copy.
             assertEquals(2, ((TftpPacket.Data) c.receive(2000).packet()).block());
-            assertTrue(System.nanoTime() - t0 < 250_000_000L, "block 2 came on the server's timer, not on the repeated ACK");
-            assertTrue(server.stats().retransmissions() >= 1);
+            assertEquals(1, server.stats().retransmissions());
+            assertEquals(1, server.stats().dataPacketsResent());
         }
     }
 
@@ -149,21 +159,25 @@ class TftpServerProtocolTest {
             for (int i = 1; i <= 4; i++) assertEquals(i, ((TftpPacket.Data) c.receive(2000).packet()).block());
             c.ack(4);
             for (int i = 5; i <= 8; i++) assertEquals(i, ((TftpPacket.Data) c.receive(2000).packet()).block());
-            Thread.sleep(20);
+            clock.advance(Duration.ofMillis(20));
             for (int i = 0; i < 10; i++) c.ack(4);
-            int extra = 0;
-            while (c.receive(150) != null) extra++;
-            assertEquals(4, extra, "one resend of the 4-block window, not one per repeated ACK");
+            for (int i = 5; i <= 8; i++) assertEquals(i, ((TftpPacket.Data) c.receive(2000).packet()).block(), "the window, resent once");
+            // The server's timer cannot fire (the clock stands still), so anything more would answer the other 9 ACKs.
+            assertNull(c.receive(300), "one resend of the 4-block window, not one per repeated ACK");
+            assertEquals(4, server.stats().dataPacketsResent());
         }
     }
 
     @Test void retransmitsOnTimeoutThenGivesUp() throws Exception {
         try (RawTftp c = new RawTftp(server.tftpAddress())) {
             c.request("f", Map.of());
-            for (int i = 0; i < 3; i++) assertEquals(1, ((TftpPacket.Data) c.receive(2000).packet()).block(), "copy " + i);
-            assertNull(c.receive(1000), "after maxRetries=2 the server gives up");
+            for (int i = 0; i < 3; i++) {
+                assertEquals(1, ((TftpPacket.Data) c.receive(2000).packet()).block(), "copy " + i);
+                clock.advance(PAST_TIMEOUT);
+            }
+            assertTrue(server.awaitIdle(Duration.ofSeconds(10)), "after maxRetries=2 the server gives up");
+            assertNull(c.receive(100), "nothing after giving up");
         }
-        assertTrue(server.awaitIdle(Duration.ofSeconds(5)));
         assertEquals(TransferRecord.Outcome.TIMED_OUT, server.transfers().get(0).outcome());
     }
 

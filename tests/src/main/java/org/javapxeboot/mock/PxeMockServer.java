@@ -190,6 +190,7 @@ public final class PxeMockServer implements AutoCloseable {
         private int maxRetries = 5;
         private Consumer<String> log;
         private java.util.function.LongSupplier clock = TftpServerConfig.SYSTEM_CLOCK;
+        private int maxRecords = org.javapxeboot.mock.record.RecordLog.DEFAULT_CAPACITY;
 
         private Builder() {}
 
@@ -268,6 +269,12 @@ public final class PxeMockServer implements AutoCloseable {
         public Builder maxRetries(int n) { maxRetries = n; return this; }
         /** Receives one line per transfer and DHCP request; default: silent. */
         public Builder log(Consumer<String> sink) { log = sink; return this; }
+        /** Records kept of each kind (TFTP requests, transfers, DHCP requests): the newest; default 10 000. */
+        public Builder maxRecords(int n) {
+            if (n < 1) throw new IllegalArgumentException("maxRecords is " + n + ", must be >= 1");
+            maxRecords = n;
+            return this;
+        }
         /**
          * The TFTP server's clock in nanoseconds (default {@link System#nanoTime}). With a manual clock a window is
          * retransmitted on timeout only when the test moves the clock past it, so a busy machine cannot cause one.
@@ -287,7 +294,7 @@ public final class PxeMockServer implements AutoCloseable {
             TftpServer tftp = null;
             try {
                 tftp = TftpServer.start(new TftpServerConfig(dir, bind, tftpPort, maxTransfers, allowWrites, maxWriteBytes,
-                    maxBlksize, maxWindowsize, timeoutMillis, maxRetries, 4 << 20, faults, log, clock));
+                    maxBlksize, maxWindowsize, timeoutMillis, maxRetries, 4 << 20, faults, log, maxRecords, clock));
                 DhcpServer dhcpServer = null;
                 boolean dhcpOn = dhcp != null ? dhcp : !leases.isEmpty();
                 if (dhcpPort == -1) dhcpOn = false;
@@ -298,7 +305,7 @@ public final class PxeMockServer implements AutoCloseable {
                         : bind.isLoopbackAddress() ? DhcpServerConfig.ReplyMode.SOURCE : DhcpServerConfig.ReplyMode.RFC2131;
                     dhcpServer = DhcpServer.start(new DhcpServerConfig(bind, dhcpPort, dhcpClientPort, leases,
                         serverId != null ? serverId : next, next, bootFile, tftpServerName, configFile, pathPrefix, subnetMask,
-                        router, dns, leaseSeconds, overload, unknownMacNak, mode, faults, log));
+                        router, dns, leaseSeconds, overload, unknownMacNak, mode, faults, log, maxRecords));
                 }
                 return new PxeMockServer(tftp, dhcpServer, dir.toAbsolutePath(), ownsRoot);
             } catch (IOException | RuntimeException e) {

@@ -91,6 +91,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-transfers", paramLabel = "N", defaultValue = "64", description = "Concurrent transfers (default: ${DEFAULT-VALUE}).")
     int maxTransfers;
 
+    @Option(names = "--max-records", paramLabel = "N", defaultValue = "10000",
+        description = "Request records kept in memory of each kind, the newest (default: ${DEFAULT-VALUE}); counters count on.")
+    int maxRecords;
+
     @Option(names = "--max-blksize", paramLabel = "N", defaultValue = "65464", description = "Largest blksize granted (default: ${DEFAULT-VALUE}).")
     int maxBlksize;
 
@@ -171,7 +175,7 @@ final class ServeCommand implements Callable<Integer> {
         PxeMockServer.Builder b = PxeMockServer.builder().bindAddress(bind).tftpPort(tftpPort).dhcpPort(dhcpPort)
             .dhcpClientPort(dhcpClientPort).bootFile(bootFile).configFile(configFile).pathPrefix(pathPrefix)
             .tftpServerName(tftpServerName).subnetMask(subnetMask).router(router).leaseSeconds(leaseTime).overload(overload)
-            .unknownMacNak(unknownMacNak).allowWrites(allowWrite).maxWriteBytes(maxWriteBytes).maxTransfers(maxTransfers)
+            .unknownMacNak(unknownMacNak).allowWrites(allowWrite).maxWriteBytes(maxWriteBytes).maxTransfers(maxTransfers).maxRecords(maxRecords)
             .maxBlksize(maxBlksize).maxWindowsize(maxWindowsize).timeoutMillis(timeoutMs).maxRetries(maxRetries).faults(faults());
         if (root != null) b.tftpRoot(root);
         if (nextServer != null) b.nextServer(nextServer);

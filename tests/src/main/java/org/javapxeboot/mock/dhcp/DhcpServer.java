@@ -17,6 +17,7 @@ import java.util.Map;
 import org.dhcp4java.DHCPOption;
 import org.dhcp4java.DHCPPacket;
 import org.javapxeboot.net.MacAddress;
+import org.javapxeboot.mock.record.RecordLog;
 
 /**
  * A DHCP server for static leases on one UDP socket, one thread. {@link DhcpResponder} decides the
@@ -30,13 +31,14 @@ public final class DhcpServer implements AutoCloseable {
     private final DhcpResponder responder;
     private final DatagramChannel channel;
     private final Thread thread;
-    private final List<DhcpRequestRecord> requests = new ArrayList<>();
+    private final RecordLog<DhcpRequestRecord> requests;
     private long received, repliesSent;
     private volatile boolean closed;
 
     private DhcpServer(DhcpServerConfig config) throws IOException {
         this.config = config;
         this.responder = new DhcpResponder(config);
+        this.requests = new RecordLog<>(config.maxRecords());
         channel = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
         try {
             channel.setOption(StandardSocketOptions.SO_BROADCAST, true);
@@ -66,8 +68,11 @@ public final class DhcpServer implements AutoCloseable {
 
     public DhcpServerConfig config() { return config; }
 
-    /** Every request received, in order, with what was done about it (a copy). */
-    public synchronized List<DhcpRequestRecord> requests() { return List.copyOf(requests); }
+    /** The requests received, in order, with what was done about each (a copy; the newest {@code maxRecords}). */
+    public List<DhcpRequestRecord> requests() { return requests.snapshot(); }
+
+    /** Records dropped to stay within {@code maxRecords}. */
+    public long recordsDropped() { return requests.dropped(); }
 
     public synchronized long received() { return received; }
 

@@ -38,7 +38,7 @@ public record DhcpServerConfig(InetAddress bindAddress, int port, int clientPort
                                Inet4Address serverId, Inet4Address nextServer, String bootFile, String tftpServerName,
                                String configFile, String pathPrefix, Inet4Address subnetMask, Inet4Address router,
                                List<Inet4Address> dnsServers, int leaseSeconds, int overload, boolean unknownMacNak,
-                               ReplyMode replyMode, Faults faults, Consumer<String> log) {
+                               ReplyMode replyMode, Faults faults, Consumer<String> log, int maxRecords) {
 
     /** Where replies are sent. */
     public enum ReplyMode {
@@ -77,7 +77,7 @@ public record DhcpServerConfig(InetAddress bindAddress, int port, int clientPort
     /** Defaults: port 67, client port 68, no leases, mask 255.255.255.0, 1 h leases, no overload, ignore unknown MACs, replies to the source. */
     public static DhcpServerConfig of(InetAddress bindAddress, Inet4Address serverId) {
         return new DhcpServerConfig(bindAddress, 67, 68, Map.of(), serverId, null, null, null, null, null,
-            ipv4("255.255.255.0"), null, List.of(), 3600, 0, false, ReplyMode.SOURCE, Faults.none(), null);
+            ipv4("255.255.255.0"), null, List.of(), 3600, 0, false, ReplyMode.SOURCE, Faults.none(), null, org.javapxeboot.mock.record.RecordLog.DEFAULT_CAPACITY);
     }
 
     static Inet4Address ipv4(String literal) {

@@ -45,13 +45,15 @@ final class ReadTransfer extends Transfer {
         RootResolver.Resolution where = server.resolver().forRead(request.filename());
         if (!where.ok()) return error(link, where.errorCode(), where.error());
         ErrorFault errorFault = f.errorFor(request.filename());
-        try (FileSource source = FileSource.open(where.path(), request.mode().equals("netascii"))) {
+        try (FileSource source = FileSource.open(where.path(), request.mode().equals("netascii"), server.netasciiBudget())) {
             Negotiation.Limits limits = new Negotiation.Limits(config.maxBlksize(), config.maxWindowsize(), config.timeoutMillis() * 1000, config.maxWriteBytes());
             Negotiation n = f.refuseOptions() ? Negotiation.none(limits) : Negotiation.negotiate(request.options(), true, source.size(), limits);
             if (!n.ok()) return error(link, TftpError.OPTION_REFUSED.code(), "Option refused: " + n.error());
             if (errorFault != null && errorFault.afterBlocks() == 0) return error(link, errorFault.code(), errorFault.message());
             negotiated = n.oack();
             return new Sender(link, source, n, errorFault).run();
+        } catch (FileSource.Refused e) {
+            return error(link, TftpError.NOT_DEFINED.code(), e.getMessage());
         } catch (IOException e) {
             if (e instanceof ClosedByInterruptException) throw e;
             return error(link, TftpError.ACCESS_VIOLATION.code(), "Access violation: cannot read file");

@@ -16,6 +16,7 @@ import java.util.Set;
 import org.javapxeboot.mock.fault.DelayLine;
 import org.javapxeboot.mock.fault.FaultCounters;
 import org.javapxeboot.mock.fault.FaultInjector;
+import org.javapxeboot.mock.record.RecordLog;
 import org.javapxeboot.tftp.TftpCodec;
 import org.javapxeboot.tftp.TftpError;
 import org.javapxeboot.tftp.TftpPacket;
@@ -35,8 +36,9 @@ public final class TftpServer implements AutoCloseable {
     private final FaultCounters faultCounters = new FaultCounters();
     private final DelayLine delayLine;
     private final Object lock = new Object();
-    private final List<TftpRequestRecord> requests = new ArrayList<>();
-    private final List<TransferRecord> transfers = new ArrayList<>();
+    private final RecordLog<TftpRequestRecord> requests;
+    private final RecordLog<TransferRecord> transfers;
+    private final java.util.concurrent.Semaphore netasciiBudget = new java.util.concurrent.Semaphore(FileSource.NETASCII_BUDGET);
     private final Set<String> activeKeys = new HashSet<>();
     private final Set<Thread> activeThreads = new HashSet<>();
     private long sequence;
@@ -45,6 +47,8 @@ public final class TftpServer implements AutoCloseable {
     private TftpServer(TftpServerConfig config) throws IOException {
         this.config = config;
         this.resolver = new RootResolver(config.root());
+        this.requests = new RecordLog<>(config.maxRecords());
+        this.transfers = new RecordLog<>(config.maxRecords());
         this.delayLine = config.faults().delayMillis() > 0 || config.faults().jitterMillis() > 0 ? new DelayLine("pxe-mock-tftp-delay") : null;
         listen = DatagramChannel.open(config.bindAddress() instanceof java.net.Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
@@ -79,15 +83,14 @@ public final class TftpServer implements AutoCloseable {
 
     public FaultCounters faultCounters() { return faultCounters; }
 
-    /** Every request received, in arrival order (a copy). */
-    public List<TftpRequestRecord> requests() {
-        synchronized (lock) { return List.copyOf(requests); }
-    }
+    /** The requests received, in arrival order (a copy; the newest {@code maxRecords}). */
+    public List<TftpRequestRecord> requests() { return requests.snapshot(); }
 
-    /** Every finished request, in the order they finished (a copy). */
-    public List<TransferRecord> transfers() {
-        synchronized (lock) { return List.copyOf(transfers); }
-    }
+    /** The finished requests, in the order they finished (a copy; the newest {@code maxRecords}). */
+    public List<TransferRecord> transfers() { return transfers.snapshot(); }
+
+    /** Request and transfer records dropped to stay within {@code maxRecords}. */
+    public long recordsDropped() { return requests.dropped() + transfers.dropped(); }
 
     /**
      * Waits until no transfer is running (a client may return before the server has seen its last
@@ -207,12 +210,15 @@ public final class TftpServer implements AutoCloseable {
 
     RootResolver resolver() { return resolver; }
 
+    /** Bytes of converted netascii text the running transfers may still take (see {@link FileSource}). */
+    java.util.concurrent.Semaphore netasciiBudget() { return netasciiBudget; }
+
     DelayLine delayLine() { return delayLine; }
 
     boolean closed() { return closed; }
 
     void finish(TransferRecord r, long nanos) {
-        synchronized (lock) { transfers.add(r); }
+        transfers.add(r);
         if (r.completed()) stats.transfersCompleted.incrementAndGet();
         else stats.transfersFailed.incrementAndGet();
         if (config.log() != null) {

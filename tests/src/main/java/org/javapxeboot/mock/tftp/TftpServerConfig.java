@@ -26,6 +26,7 @@ import org.javapxeboot.tftp.TftpOptions;
  * @param socketBufferBytes SO_SNDBUF/SO_RCVBUF asked for each transfer socket
  * @param faults            misbehaviour switches
  * @param log               one line per finished transfer (the CLI prints them to stderr); may be null
+ * @param maxRecords        request and transfer records kept (the newest; counters go on counting)
  * @param clock             nanoseconds, as {@link System#nanoTime}: when windows went out, when a timeout is due, how
  *                          long ago a repeated ACK's window left. Tests pass a manual clock, so a retransmission
  *                          happens only when the test moves time on, never because the machine was busy.
@@ -33,12 +34,13 @@ import org.javapxeboot.tftp.TftpOptions;
 public record TftpServerConfig(Path root, InetAddress bindAddress, int port, int maxTransfers, boolean allowWrites,
                                long maxWriteBytes, int maxBlksize, int maxWindowsize, long timeoutMillis,
                                int maxRetries, int socketBufferBytes, Faults faults, Consumer<String> log,
-                               LongSupplier clock) {
+                               int maxRecords, LongSupplier clock) {
     public TftpServerConfig {
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(faults, "faults");
         Objects.requireNonNull(clock, "clock");
+        if (maxRecords < 1) throw new IllegalArgumentException("maxRecords " + maxRecords + " must be >= 1");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("TFTP port " + port + " is outside 0..65535");
         if (maxTransfers < 1) throw new IllegalArgumentException("maxTransfers is " + maxTransfers + ", must be >= 1");
         if (maxBlksize < TftpOptions.MIN_BLKSIZE || maxBlksize > TftpOptions.MAX_BLKSIZE) {
@@ -55,20 +57,22 @@ public record TftpServerConfig(Path root, InetAddress bindAddress, int port, int
 
     public static TftpServerConfig of(Path root, InetAddress bindAddress) {
         return new TftpServerConfig(root, bindAddress, 0, 64, false, 256L << 20, TftpOptions.MAX_BLKSIZE, 256, 1000, 5,
-            4 << 20, Faults.none(), null, SYSTEM_CLOCK);
+            4 << 20, Faults.none(), null, org.javapxeboot.mock.record.RecordLog.DEFAULT_CAPACITY, SYSTEM_CLOCK);
     }
 
-    public TftpServerConfig withPort(int p) { return new TftpServerConfig(root, bindAddress, p, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
-    public TftpServerConfig withMaxTransfers(int n) { return new TftpServerConfig(root, bindAddress, port, n, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
-    public TftpServerConfig withAllowWrites(boolean w) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, w, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
-    public TftpServerConfig withMaxWriteBytes(long n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, n, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
-    public TftpServerConfig withMaxBlksize(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, n, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
-    public TftpServerConfig withMaxWindowsize(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, n, timeoutMillis, maxRetries, socketBufferBytes, faults, log, clock); }
-    public TftpServerConfig withTimeoutMillis(long ms) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, ms, maxRetries, socketBufferBytes, faults, log, clock); }
-    public TftpServerConfig withMaxRetries(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, n, socketBufferBytes, faults, log, clock); }
-    public TftpServerConfig withFaults(Faults f) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, f, log, clock); }
-    public TftpServerConfig withLog(Consumer<String> l) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, l, clock); }
-    public TftpServerConfig withClock(LongSupplier c) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, c); }
+    public TftpServerConfig withPort(int p) { return new TftpServerConfig(root, bindAddress, p, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, maxRecords, clock); }
+    public TftpServerConfig withMaxTransfers(int n) { return new TftpServerConfig(root, bindAddress, port, n, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, maxRecords, clock); }
+    public TftpServerConfig withAllowWrites(boolean w) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, w, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, maxRecords, clock); }
+    public TftpServerConfig withMaxWriteBytes(long n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, n, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, maxRecords, clock); }
+    public TftpServerConfig withMaxBlksize(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, n, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, maxRecords, clock); }
+    public TftpServerConfig withMaxWindowsize(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, n, timeoutMillis, maxRetries, socketBufferBytes, faults, log, maxRecords, clock); }
+    public TftpServerConfig withTimeoutMillis(long ms) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, ms, maxRetries, socketBufferBytes, faults, log, maxRecords, clock); }
+    public TftpServerConfig withMaxRetries(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, n, socketBufferBytes, faults, log, maxRecords, clock); }
+    public TftpServerConfig withFaults(Faults f) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, f, log, maxRecords, clock); }
+    public TftpServerConfig withLog(Consumer<String> l) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, l, maxRecords, clock); }
+    public TftpServerConfig withClock(LongSupplier c) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, maxRecords, c); }
+
+    public TftpServerConfig withMaxRecords(int n) { return new TftpServerConfig(root, bindAddress, port, maxTransfers, allowWrites, maxWriteBytes, maxBlksize, maxWindowsize, timeoutMillis, maxRetries, socketBufferBytes, faults, log, n, clock); }
 
     /** True for the system clock: waits can then sleep until a deadline instead of re-reading the clock. */
     boolean systemClock() { return clock == SYSTEM_CLOCK; }

@@ -112,8 +112,14 @@ class QemuLibvirtdTest {
                     // time until /init): the vCPU stops, so the console goes quiet
                     vm.pause(NAME);
                     assertEquals(DomainState.PAUSED, vm.lookup(NAME).state());
-                    Thread.sleep(500); // what qemu wrote before the pause reaches the pty
+                    // What qemu wrote before the pause may still be on its way to the pty (later on a busy
+                    // machine): wait until the console has been quiet for a second, then watch it for two.
                     int frozen = console.size();
+                    for (int i = 0; i < 60; i++) {
+                        Thread.sleep(1000);
+                        if (console.size() == frozen) break;
+                        frozen = console.size();
+                    }
                     Thread.sleep(2000);
                     assertEquals(frozen, console.size(), "console output while paused:\n" + console.text().substring(frozen));
                     assertFalse(console.text().contains("Run /init as init process"),

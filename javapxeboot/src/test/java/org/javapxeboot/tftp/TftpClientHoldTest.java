@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Blocks beyond a gap are kept, not thrown away: once the server fills the gap, the client acknowledges
  * everything it holds in one cumulative ACK (RFC 7440 section 4), so the server does not send them again.
- * Driven packet by packet by a server that checks each ACK the client sends.
+ * Driven packet by packet by a server that checks each ACK the client sends (repeats of the last ACK, which
+ * the client's timer sends when the script is slow, are allowed and folded).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TftpClientHoldTest {
@@ -62,9 +63,24 @@ class TftpClientHoldTest {
             return a;
         }
 
+        private int last = -1;
+
+        /**
+         * The next ACK must be {@code block}. A repeat of the ACK before it is skipped: the client's own timer
+         * re-sends its last ACK when this script is slow to answer (a busy machine), which RFC 7440 allows.
+         */
         void expect(int block) throws IOException {
             int a = ack();
+            for (int repeats = 0; a >= 0 && a == last && repeats < 100; repeats++) a = ack();
             if (a != block && failure == null) failure = "expected ACK " + block + ", got " + (a < 0 ? "none in 3 s" : "ACK " + a) + "; ACKs so far " + acks;
+            last = a;
+        }
+
+        /** The ACKs with timer repeats folded: what the client said, not how often. */
+        List<Integer> distinctAcks() {
+            List<Integer> folded = new ArrayList<>();
+            for (int a : acks) if (folded.isEmpty() || folded.get(folded.size() - 1) != a) folded.add(a);
+            return folded;
         }
 
         void run() {
@@ -111,7 +127,7 @@ class TftpClientHoldTest {
             t.join(5000);
             assertNull(s.failure, s.failure);
             assertEquals(Files2.sha256(file), Files2.sha256(out.toByteArray()), r.toString());
-            assertEquals(List.of(0, 2, 10, 20, 21), s.acks, "one re-ACK for the gap, then cumulative ACKs only");
+            assertEquals(List.of(0, 2, 10, 20, 21), s.distinctAcks(), "one re-ACK for the gap, then cumulative ACKs only: " + s.acks);
             assertTrue(r.retransmissions() >= 1, r.toString());
         }
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.LongSupplier;
 import org.javapxeboot.dhcp.DhcpLease;
 import org.javapxeboot.dhcp.DhcpMessages;
 import org.javapxeboot.pxelinux.BootEntry;
@@ -48,12 +49,19 @@ public final class BootFlow {
     private final Log log;
     private final Pygrub pygrub;
     private final PrintStream stdout;
+    private final LongSupplier nanoClock;
 
     public BootFlow(Network network, Log log, Pygrub pygrub, PrintStream stdout) {
+        this(network, log, pygrub, stdout, System::nanoTime);
+    }
+
+    /** @param nanoClock the clock the boot's deadline is measured on (as {@link System#nanoTime}); a seam for tests */
+    public BootFlow(Network network, Log log, Pygrub pygrub, PrintStream stdout, LongSupplier nanoClock) {
         this.network = network;
         this.log = log;
         this.pygrub = pygrub;
         this.stdout = stdout;
+        this.nanoClock = nanoClock;
     }
 
     /** The result of {@link #run}: the stanza handed over, or pygrub's exit status after LOCALBOOT. */
@@ -69,6 +77,7 @@ public final class BootFlow {
         boolean fetches = !r.notReally() && !r.listEntries();
         if (fetches && !Files.isDirectory(dir)) throw new BootException("output directory " + dir + " does not exist");
         String who = "guest " + r.mac();
+        BootBudget budget = new BootBudget(nanoClock, r.bootTimeout(), r.maxTotalSize(), r.maxRequests());
         DhcpLease lease = lease(r, who);
         Inet4Address tftpServer = lease.tftpServer();
         if (tftpServer == null) {
@@ -84,12 +93,12 @@ public final class BootFlow {
         ConfigSource cached = path -> {
             Optional<String> text = fetched.get(path);
             if (text == null) {
-                text = fetchText(server, path);
+                text = fetchText(server, path, budget);
                 fetched.put(path, text);
             }
             return text;
         };
-        Found found = findConfig(r, lease, server, prefix, cached, who);
+        Found found = findConfig(r, lease, server, prefix, cached, who, budget);
         String configPath = found.path();
         PxelinuxConfig config;
         BootEntry entry;
@@ -123,22 +132,28 @@ public final class BootFlow {
 
         try (SecureTempFiles files = new SecureTempFiles(dir)) {
             Path kernel = files.create("kernel");
-            fetchFile(server, entry.kernel(), kernel, r.maxFileSize(), false);
+            fetchFile(server, entry.kernel(), kernel, r.maxFileSize(), false, budget);
             Path ramdisk = null;
             if (!entry.initrds().isEmpty()) {
                 ramdisk = files.create("ramdisk");
                 // pxelinux loads several initrds back to back; the kernel unpacks concatenated cpio archives.
                 for (int i = 0; i < entry.initrds().size(); i++) {
-                    fetchFile(server, entry.initrds().get(i), ramdisk, r.maxFileSize(), i > 0);
+                    fetchFile(server, entry.initrds().get(i), ramdisk, r.maxFileSize(), i > 0, budget);
                 }
             }
+            budget.checkTime();
             Stanza s = new Stanza(kernel.toString(), ramdisk == null ? null : ramdisk.toString(), args);
             writeOutput(r, s);
             files.keep();
             return new Outcome(s, entry, 0);
         } catch (IOException e) {
-            throw new BootException(e.getMessage(), e);
+            throw failure(e, budget);
         }
+    }
+
+    /** The limit that was hit, if any (the TFTP client wraps it in its own words), else the failure itself. */
+    private static BootException failure(IOException e, BootBudget budget) {
+        return new BootException(budget.exceeded() != null ? budget.exceeded() : e.getMessage(), e);
     }
 
     private DhcpLease lease(BootRequest r, String who) throws BootException {
@@ -182,7 +197,7 @@ public final class BootFlow {
 
     /** Option 209 first, then pxelinux's search order. "File not found" moves on; anything else is reported. */
     private Found findConfig(BootRequest r, DhcpLease lease, InetSocketAddress server, String prefix,
-                              ConfigSource source, String who) throws BootException {
+                              ConfigSource source, String who, BootBudget budget) throws BootException {
         List<String> candidates = new ArrayList<>();
         if (lease.configFile() != null && !lease.configFile().isEmpty()) {
             String f = lease.configFile();
@@ -196,28 +211,32 @@ public final class BootFlow {
                 if (text.isPresent()) return new Found(c, text.get());
                 log.debug("no " + url(server, c));
             } catch (IOException e) {
-                throw new BootException(e.getMessage(), e);
+                throw failure(e, budget);
             }
         }
         throw new BootException(who + ": no pxelinux config on " + server.getAddress().getHostAddress()
                 + ": tried " + candidates.size() + " names, from " + candidates.get(0) + " to " + candidates.get(candidates.size() - 1));
     }
 
-    private Optional<String> fetchText(InetSocketAddress server, String path) throws IOException {
+    private Optional<String> fetchText(InetSocketAddress server, String path, BootBudget budget) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        budget.request(url(server, path));
         try {
-            network.fetch(server, path, buf, BootRequest.MAX_CONFIG_SIZE);
+            network.fetch(server, path, budget.count(buf), BootRequest.MAX_CONFIG_SIZE, budget.timeLeft());
         } catch (Network.NotFound e) {
             return Optional.empty();
         }
         return Optional.of(buf.toString(StandardCharsets.ISO_8859_1));
     }
 
-    private void fetchFile(InetSocketAddress server, String path, Path target, long max, boolean append) throws IOException {
+    private void fetchFile(InetSocketAddress server, String path, Path target, long max, boolean append, BootBudget budget)
+            throws IOException {
         long t0 = System.nanoTime();
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(target,
-                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING), 1 << 16)) {
-            network.fetch(server, path, out, max);
+        budget.request(url(server, path));
+        // Counted before the buffer, so the cap holds for what the network delivers, byte for byte.
+        try (OutputStream out = budget.count(new java.io.BufferedOutputStream(Files.newOutputStream(target,
+                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING), 1 << 16))) {
+            network.fetch(server, path, out, max, budget.timeLeft());
         } catch (Network.NotFound e) {
             throw new IOException(url(server, path) + ": file not found on the server", e);
         }

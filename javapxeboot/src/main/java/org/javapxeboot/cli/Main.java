@@ -101,7 +101,8 @@ public final class Main {
                 dhcpTarget, o.dhcpClientPort(), o.tftpPort(), o.timeout(), o.uuid() == null ? null : UUID.fromString(o.uuid()),
                 o.maxFileSize(), o.blksize() == null ? 0 : o.blksize(), o.windowsize() == null ? 0 : o.windowsize(),
                 o.spin() == null ? -1 : o.spin(),
-                o.disk(), o.pygrub() == null ? null : Path.of(o.pygrub()), pygrubOptions(o), o.listEntries());
+                o.disk(), o.pygrub() == null ? null : Path.of(o.pygrub()), pygrubOptions(o), o.listEntries(),
+                o.maxTotalSize(), o.bootTimeout(), o.maxRequests());
     }
 
     /** The toolstack's options that pygrub understands, handed on unchanged for LOCALBOOT. */

@@ -225,6 +225,65 @@ class BootFlowTest {
         assertEquals("x", BootFlow.pathPrefix(lease("a/b/pxelinux.0", null, "x")));
     }
 
+    @Test
+    void anInitrdListRepeatingOneFileStopsAtTheTotalSize() throws Exception {
+        write("boot/big", "x".repeat(1000));
+        write("pxelinux.cfg/default", "label a\n kernel boot/linux\n initrd " + String.join(",", java.util.Collections.nCopies(50, "boot/big")) + "\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        BootRequest r = request("-", OutputFormat.SXP, null, null).withLimits(10_000, Duration.ofSeconds(300), 256);
+        BootException e = assertThrows(BootException.class, () -> flow(net).run(r));
+        assertEquals("the boot fetched more than 10000 bytes in total, the limit (--max-total-size)", e.getMessage());
+        assertEquals(10, net.requested.stream().filter("boot/big"::equals).count(), "the 10th initrd crosses the cap; no 11th is asked for");
+        assertEmpty(xen);
+        assertEquals("", stdout.toString());
+    }
+
+    @Test
+    void missingIncludesCountAgainstTheRequestBudget() throws Exception {
+        StringBuilder cfg = new StringBuilder();
+        for (int i = 0; i < 1000; i++) cfg.append("include missing-").append(i).append(".cfg\n");
+        write("pxelinux.cfg/default", cfg + "label a\n kernel boot/linux\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        BootException e = assertThrows(BootException.class, () -> flow(net).run(request("-", OutputFormat.SXP, null, null)));
+        // 11 config names were tried before default was found; request 257 is INCLUDE number 246.
+        assertEquals("tftp://10.0.0.1/pxelinux.cfg/default:246: INCLUDE missing-245.cfg: cannot read missing-245.cfg: "
+                + "the boot made 256 TFTP requests, the limit (--max-requests=256); refusing tftp://10.0.0.1/missing-245.cfg",
+                e.getMessage());
+        assertEquals(256, net.requested.size());
+        assertEmpty(xen);
+        assertEquals("", stdout.toString());
+    }
+
+    @Test
+    void theBootDeadlineEndsATransferMidFileAndEachFetchGetsWhatIsLeft() throws Exception {
+        write("pxelinux.cfg/default", "label a\n kernel boot/linux\n initrd boot/initrd-a\n");
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(5_000_000_000L);
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        // Each config request takes 10 s; the kernel's server then trickles for 300 s more.
+        net.onFetch = path -> now.addAndGet(path.equals("boot/linux") ? 300_000_000_000L : 10_000_000_000L);
+        BootFlow flow = new BootFlow(net, Log.silent(), cmd -> 0, new PrintStream(stdout, true), now::get);
+        BootException e = assertThrows(BootException.class,
+                () -> flow.run(request("-", OutputFormat.SXP, null, null).withLimits(1L << 30, Duration.ofSeconds(300), 256)));
+        assertEquals("the boot did not finish within 300 s (--boot-timeout)", e.getMessage());
+        assertEquals(Duration.ofSeconds(300), net.timeLimits.get(0));
+        assertEquals(Duration.ofSeconds(290), net.timeLimits.get(1), "the network is told what is left of the deadline");
+        assertEquals("boot/linux", net.requested.get(net.requested.size() - 1), "the initrd is never asked for");
+        assertEmpty(xen);
+        assertEquals("", stdout.toString());
+    }
+
+    @Test
+    void noRequestIsMadeOnceTheDeadlineHasPassed() throws Exception {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        net.onFetch = path -> now.addAndGet(61_000_000_000L);
+        BootFlow flow = new BootFlow(net, Log.silent(), cmd -> 0, new PrintStream(stdout, true), now::get);
+        BootException e = assertThrows(BootException.class,
+                () -> flow.run(request("-", OutputFormat.SXP, null, null).withLimits(1L << 30, Duration.ofSeconds(120), 256)));
+        assertEquals("the boot did not finish within 120 s (--boot-timeout)", e.getMessage());
+        assertEquals(2, net.requested.size());
+    }
+
     static void assertEmpty(Path dir) throws Exception {
         try (var s = Files.list(dir)) {
             assertEquals(List.of(), s.toList(), "nothing left behind in " + dir);

@@ -143,8 +143,11 @@ public final class BootFlow {
             }
             budget.checkTime();
             Stanza s = new Stanza(kernel.toString(), ramdisk == null ? null : ramdisk.toString(), args);
-            writeOutput(r, s);
-            files.keep();
+            byte[] bytes = render(r, s);
+            // Opened before the hand-over: opening xend's fifo waits for its reader, and a SIGTERM
+            // meanwhile must still find the files its shutdown hook deletes.
+            OutputStream o = openOutput(r);
+            files.handOver(() -> write(r, o, bytes));
             return new Outcome(s, entry, 0);
         } catch (IOException e) {
             throw failure(e, budget);
@@ -274,6 +277,11 @@ public final class BootFlow {
     }
 
     private void writeOutput(BootRequest r, Stanza s) throws BootException {
+        byte[] bytes = render(r, s);
+        write(r, openOutput(r), bytes);
+    }
+
+    private static byte[] render(BootRequest r, Stanza s) throws BootException {
         byte[] bytes;
         try {
             bytes = r.format().render(s);
@@ -288,19 +296,35 @@ public final class BootFlow {
                 }
             }
         }
-        String out = r.output() == null ? "-" : r.output();
-        if (out.equals("-")) {
-            stdout.write(bytes, 0, bytes.length);
-            stdout.flush();
-            return;
-        }
+        return bytes;
+    }
+
+    private static String outputName(BootRequest r) { return r.output() == null ? "-" : r.output(); }
+
+    /** The stream the stanza goes to: stdout for "-", else the toolstack's file or fifo. */
+    private OutputStream openOutput(BootRequest r) throws BootException {
+        String out = outputName(r);
+        if (out.equals("-")) return stdout;
         // The toolstack made this file (libxl) or fifo (xend) and reads it; never create one ourselves.
-        try (OutputStream o = Files.newOutputStream(Path.of(out), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            o.write(bytes);
+        try {
+            return Files.newOutputStream(Path.of(out), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (NoSuchFileException e) {
             throw new BootException("output " + out + " does not exist (the toolstack creates it; use --output=- for stdout)");
         } catch (IOException e) {
             throw new BootException("cannot write output " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void write(BootRequest r, OutputStream o, byte[] bytes) throws BootException {
+        if (o == stdout) {
+            stdout.write(bytes, 0, bytes.length);
+            stdout.flush();
+            return;
+        }
+        try (o) {
+            o.write(bytes);
+        } catch (IOException e) {
+            throw new BootException("cannot write output " + outputName(r) + ": " + e.getMessage(), e);
         }
     }
 

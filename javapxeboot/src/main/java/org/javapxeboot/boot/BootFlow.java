@@ -26,6 +26,7 @@ import org.javapxeboot.pxelinux.NetworkInfo;
 import org.javapxeboot.pxelinux.PxelinuxConfig;
 import org.javapxeboot.pxelinux.PxelinuxException;
 import org.javapxeboot.pxelinux.PxelinuxParser;
+import org.javapxeboot.pxelinux.ServerPaths;
 import org.javapxeboot.xen.Stanza;
 
 /**
@@ -84,6 +85,7 @@ public final class BootFlow {
             throw new BootException(who + ": the DHCP answer names no TFTP server (neither siaddr nor option 54)");
         }
         InetSocketAddress server = new InetSocketAddress(tftpServer, r.tftpPort());
+        checkDhcpPaths(lease, who);
         String prefix = pathPrefix(lease);
         log.debug("TFTP server " + tftpServer.getHostAddress() + ":" + r.tftpPort() + ", path prefix '" + prefix + "'");
 
@@ -173,6 +175,17 @@ public final class BootFlow {
         } catch (IOException e) {
             throw new BootException(e.getMessage(), e);
         }
+    }
+
+    /** Options 209 and 210 come from whoever answers DHCP first on the guest's bridge: no '..', nothing absolute. */
+    static void checkDhcpPaths(DhcpLease lease, String who) throws BootException {
+        String p = ServerPaths.problem(lease.pathPrefix());
+        if (p != null) throw new BootException(who + ": DHCP option 210 (path prefix) '" + lease.pathPrefix() + "' refused: " + p);
+        String c = ServerPaths.problem(lease.configFile());
+        if (c == null && lease.configFile() != null && !lease.configFile().startsWith("::")) {
+            c = ServerPaths.problem(pathPrefix(lease) + lease.configFile());
+        }
+        if (c != null) throw new BootException(who + ": DHCP option 209 (config file) '" + lease.configFile() + "' refused: " + c);
     }
 
     /**

@@ -218,6 +218,35 @@ class BootFlowTest {
     }
 
     @Test
+    void dhcpPathsThatLeaveTheTreeAreRefusedBeforeAnyRequest() throws Exception {
+        String[][] cases = {
+            {null, "../../etc/x.cfg", "DHCP option 209 (config file) '../../etc/x.cfg' refused: it contains a '..' component"},
+            {null, "/etc/x.cfg", "DHCP option 209 (config file) '/etc/x.cfg' refused: it is an absolute path"},
+            {null, "::/etc/x.cfg", "DHCP option 209 (config file) '::/etc/x.cfg' refused: it is an absolute path"},
+            {"a/.", "./x.cfg", "DHCP option 209 (config file) './x.cfg' refused: it contains a '..' component"},
+            {"../", null, "DHCP option 210 (path prefix) '../' refused: it contains a '..' component"},
+            {"/srv/tftp/", null, "DHCP option 210 (path prefix) '/srv/tftp/' refused: it is an absolute path"},
+            {"boot\\..\\..\\", "x.cfg", "DHCP option 210 (path prefix) 'boot\\..\\..\\' refused: it contains a '..' component"},
+        };
+        for (String[] c : cases) {
+            DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", c[1], c[0]));
+            BootException e = assertThrows(BootException.class, () -> flow(net).run(request("-", OutputFormat.SXP, null, null)));
+            assertTrue(e.getMessage().startsWith("guest aa:00:86:e2:35:72: " + c[2]), e.getMessage());
+            assertEquals(List.of(), net.requested, c[2]);
+        }
+        assertEmpty(xen);
+    }
+
+    @Test
+    void option209WithDoubleColonSkipsThePrefix() throws Exception {
+        write("cfg/my.cfg", "label x\n kernel ::boot/linux\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", "::cfg/my.cfg", "tree/"));
+        BootFlow.Outcome o = flow(net).run(request("-", OutputFormat.SIMPLE, null, null));
+        assertEquals(List.of("cfg/my.cfg", "boot/linux"), net.requested);
+        assertEquals("x", o.entry().label());
+    }
+
+    @Test
     void pathPrefixRules() throws Exception {
         assertEquals("", BootFlow.pathPrefix(lease(null, null, null)));
         assertEquals("", BootFlow.pathPrefix(lease("pxelinux.0", null, null)));

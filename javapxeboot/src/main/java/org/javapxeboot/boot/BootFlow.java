@@ -109,7 +109,7 @@ public final class BootFlow {
             if (r.listEntries()) {
                 // Listing needs no choice: it must work even when the default entry is broken.
                 log.info("config " + url(server, configPath));
-                for (String label : config.labelNames()) stdout.println(label);
+                for (String label : config.labelNames()) stdout.println(Log.escape(label));
                 stdout.flush();
                 return new Outcome(null, null, 0);
             }

@@ -47,7 +47,7 @@ public final class Main {
         try {
             o = BootloaderOptions.parse(argv);
         } catch (UsageException e) {
-            err.println("javapxeboot: " + e.getMessage());
+            err.println("javapxeboot: " + Log.escape(e.getMessage()));
             err.println("Try 'javapxeboot --help'.");
             return 2;
         }
@@ -71,7 +71,7 @@ public final class Main {
         try {
             r = request(o);
         } catch (UsageException e) {
-            err.println("javapxeboot: " + e.getMessage());
+            err.println("javapxeboot: " + Log.escape(e.getMessage()));
             return 2;
         }
         try {

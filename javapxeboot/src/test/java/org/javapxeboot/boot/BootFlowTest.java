@@ -207,6 +207,17 @@ class BootFlowTest {
     }
 
     @Test
+    void listedLabelsAreEscaped() throws Exception {
+        write("pxelinux.cfg/default", "label good\n kernel boot/linux\nlabel evil\u009b2J\u009d0;owned\u009c\u007f\n kernel boot/linux\n");
+        BootRequest r = request("-", OutputFormat.SXP, null, null);
+        r = new BootRequest(r.mac(), null, null, null, "-", r.format(), xen, false, false, null, null, r.dhcpTarget(),
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, -1, null, null, List.of(), true);
+        flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(r);
+        // syslinux splits words at every byte up to 0x20, so C0 controls cannot be in a label; C1 ones can.
+        assertEquals("good\nevil\\x9b2J\\x9d0;owned\\x9c\\x7f\n", stdout.toString(StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
     void missingOutputDirectoryIsReportedBeforeAnyNetworkTraffic() {
         BootRequest r = request("-", OutputFormat.SXP, null, null);
         BootRequest bad = new BootRequest(r.mac(), null, null, null, "-", r.format(), root.resolve("no-such-dir"), false, false,

@@ -258,6 +258,18 @@ class BootFlowTest {
     }
 
     @Test
+    void theDebianNetbootTreeBootsWellWithinTheDefaultLimits() throws Exception {
+        Path debian = Path.of("/usr/lib/debian-installer/images/12/amd64/text");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(debian),
+                "skipped: apt-get install debian-installer-12-netboot-amd64");
+        DirectoryNetwork net = new DirectoryNetwork(debian, lease("pxelinux.0", null, null));
+        BootFlow.Outcome o = flow(net).run(request("-", OutputFormat.SIMPLE0, null, null));
+        assertEquals("install", o.entry().label());
+        assertEquals(Files.size(debian.resolve("debian-installer/amd64/initrd.gz")), Files.size(Path.of(o.stanza().ramdisk())));
+        assertTrue(net.requested.size() < 64, net.requested.size() + " requests: " + net.requested);
+    }
+
+    @Test
     void pathPrefixRules() throws Exception {
         assertEquals("", BootFlow.pathPrefix(lease(null, null, null)));
         assertEquals("", BootFlow.pathPrefix(lease("pxelinux.0", null, null)));

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.LongSupplier;
 import org.javapxeboot.dhcp.DhcpLease;
 import org.javapxeboot.dhcp.DhcpMessages;
 import org.javapxeboot.pxelinux.BootEntry;
@@ -25,6 +26,7 @@ import org.javapxeboot.pxelinux.NetworkInfo;
 import org.javapxeboot.pxelinux.PxelinuxConfig;
 import org.javapxeboot.pxelinux.PxelinuxException;
 import org.javapxeboot.pxelinux.PxelinuxParser;
+import org.javapxeboot.pxelinux.ServerPaths;
 import org.javapxeboot.xen.Stanza;
 
 /**
@@ -48,12 +50,19 @@ public final class BootFlow {
     private final Log log;
     private final Pygrub pygrub;
     private final PrintStream stdout;
+    private final LongSupplier nanoClock;
 
     public BootFlow(Network network, Log log, Pygrub pygrub, PrintStream stdout) {
+        this(network, log, pygrub, stdout, System::nanoTime);
+    }
+
+    /** @param nanoClock the clock the boot's deadline is measured on (as {@link System#nanoTime}); a seam for tests */
+    public BootFlow(Network network, Log log, Pygrub pygrub, PrintStream stdout, LongSupplier nanoClock) {
         this.network = network;
         this.log = log;
         this.pygrub = pygrub;
         this.stdout = stdout;
+        this.nanoClock = nanoClock;
     }
 
     /** The result of {@link #run}: the stanza handed over, or pygrub's exit status after LOCALBOOT. */
@@ -69,12 +78,14 @@ public final class BootFlow {
         boolean fetches = !r.notReally() && !r.listEntries();
         if (fetches && !Files.isDirectory(dir)) throw new BootException("output directory " + dir + " does not exist");
         String who = "guest " + r.mac();
+        BootBudget budget = new BootBudget(nanoClock, r.bootTimeout(), r.maxTotalSize(), r.maxRequests());
         DhcpLease lease = lease(r, who);
         Inet4Address tftpServer = lease.tftpServer();
         if (tftpServer == null) {
             throw new BootException(who + ": the DHCP answer names no TFTP server (neither siaddr nor option 54)");
         }
         InetSocketAddress server = new InetSocketAddress(tftpServer, r.tftpPort());
+        checkDhcpPaths(lease, who);
         String prefix = pathPrefix(lease);
         log.debug("TFTP server " + tftpServer.getHostAddress() + ":" + r.tftpPort() + ", path prefix '" + prefix + "'");
 
@@ -84,12 +95,12 @@ public final class BootFlow {
         ConfigSource cached = path -> {
             Optional<String> text = fetched.get(path);
             if (text == null) {
-                text = fetchText(server, path);
+                text = fetchText(server, path, budget);
                 fetched.put(path, text);
             }
             return text;
         };
-        Found found = findConfig(r, lease, server, prefix, cached, who);
+        Found found = findConfig(r, lease, server, prefix, cached, who, budget);
         String configPath = found.path();
         PxelinuxConfig config;
         BootEntry entry;
@@ -98,7 +109,7 @@ public final class BootFlow {
             if (r.listEntries()) {
                 // Listing needs no choice: it must work even when the default entry is broken.
                 log.info("config " + url(server, configPath));
-                for (String label : config.labelNames()) stdout.println(label);
+                for (String label : config.labelNames()) stdout.println(Log.escape(label));
                 stdout.flush();
                 return new Outcome(null, null, 0);
             }
@@ -123,22 +134,31 @@ public final class BootFlow {
 
         try (SecureTempFiles files = new SecureTempFiles(dir)) {
             Path kernel = files.create("kernel");
-            fetchFile(server, entry.kernel(), kernel, r.maxFileSize(), false);
+            fetchFile(server, entry.kernel(), kernel, r.maxFileSize(), false, budget);
             Path ramdisk = null;
             if (!entry.initrds().isEmpty()) {
                 ramdisk = files.create("ramdisk");
                 // pxelinux loads several initrds back to back; the kernel unpacks concatenated cpio archives.
                 for (int i = 0; i < entry.initrds().size(); i++) {
-                    fetchFile(server, entry.initrds().get(i), ramdisk, r.maxFileSize(), i > 0);
+                    fetchFile(server, entry.initrds().get(i), ramdisk, r.maxFileSize(), i > 0, budget);
                 }
             }
+            budget.checkTime();
             Stanza s = new Stanza(kernel.toString(), ramdisk == null ? null : ramdisk.toString(), args);
-            writeOutput(r, s);
-            files.keep();
+            byte[] bytes = render(r, s);
+            // Opened before the hand-over: opening xend's fifo waits for its reader, and a SIGTERM
+            // meanwhile must still find the files its shutdown hook deletes.
+            OutputStream o = openOutput(r);
+            files.handOver(() -> write(r, o, bytes));
             return new Outcome(s, entry, 0);
         } catch (IOException e) {
-            throw new BootException(e.getMessage(), e);
+            throw failure(e, budget);
         }
+    }
+
+    /** The limit that was hit, if any (the TFTP client wraps it in its own words), else the failure itself. */
+    private static BootException failure(IOException e, BootBudget budget) {
+        return new BootException(budget.exceeded() != null ? budget.exceeded() : e.getMessage(), e);
     }
 
     private DhcpLease lease(BootRequest r, String who) throws BootException {
@@ -155,6 +175,17 @@ public final class BootFlow {
         } catch (IOException e) {
             throw new BootException(e.getMessage(), e);
         }
+    }
+
+    /** Options 209 and 210 come from whoever answers DHCP first on the guest's bridge: no '..', nothing absolute. */
+    static void checkDhcpPaths(DhcpLease lease, String who) throws BootException {
+        String p = ServerPaths.problem(lease.pathPrefix());
+        if (p != null) throw new BootException(who + ": DHCP option 210 (path prefix) '" + lease.pathPrefix() + "' refused: " + p);
+        String c = ServerPaths.problem(lease.configFile());
+        if (c == null && lease.configFile() != null && !lease.configFile().startsWith("::")) {
+            c = ServerPaths.problem(pathPrefix(lease) + lease.configFile());
+        }
+        if (c != null) throw new BootException(who + ": DHCP option 209 (config file) '" + lease.configFile() + "' refused: " + c);
     }
 
     /**
@@ -182,7 +213,7 @@ public final class BootFlow {
 
     /** Option 209 first, then pxelinux's search order. "File not found" moves on; anything else is reported. */
     private Found findConfig(BootRequest r, DhcpLease lease, InetSocketAddress server, String prefix,
-                              ConfigSource source, String who) throws BootException {
+                              ConfigSource source, String who, BootBudget budget) throws BootException {
         List<String> candidates = new ArrayList<>();
         if (lease.configFile() != null && !lease.configFile().isEmpty()) {
             String f = lease.configFile();
@@ -196,28 +227,32 @@ public final class BootFlow {
                 if (text.isPresent()) return new Found(c, text.get());
                 log.debug("no " + url(server, c));
             } catch (IOException e) {
-                throw new BootException(e.getMessage(), e);
+                throw failure(e, budget);
             }
         }
         throw new BootException(who + ": no pxelinux config on " + server.getAddress().getHostAddress()
                 + ": tried " + candidates.size() + " names, from " + candidates.get(0) + " to " + candidates.get(candidates.size() - 1));
     }
 
-    private Optional<String> fetchText(InetSocketAddress server, String path) throws IOException {
+    private Optional<String> fetchText(InetSocketAddress server, String path, BootBudget budget) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        budget.request(url(server, path));
         try {
-            network.fetch(server, path, buf, BootRequest.MAX_CONFIG_SIZE);
+            network.fetch(server, path, budget.count(buf), BootRequest.MAX_CONFIG_SIZE, budget.timeLeft());
         } catch (Network.NotFound e) {
             return Optional.empty();
         }
         return Optional.of(buf.toString(StandardCharsets.ISO_8859_1));
     }
 
-    private void fetchFile(InetSocketAddress server, String path, Path target, long max, boolean append) throws IOException {
+    private void fetchFile(InetSocketAddress server, String path, Path target, long max, boolean append, BootBudget budget)
+            throws IOException {
         long t0 = System.nanoTime();
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(target,
-                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING), 1 << 16)) {
-            network.fetch(server, path, out, max);
+        budget.request(url(server, path));
+        // Counted before the buffer, so the cap holds for what the network delivers, byte for byte.
+        try (OutputStream out = budget.count(new java.io.BufferedOutputStream(Files.newOutputStream(target,
+                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING), 1 << 16))) {
+            network.fetch(server, path, out, max, budget.timeLeft());
         } catch (Network.NotFound e) {
             throw new IOException(url(server, path) + ": file not found on the server", e);
         }
@@ -255,6 +290,11 @@ public final class BootFlow {
     }
 
     private void writeOutput(BootRequest r, Stanza s) throws BootException {
+        byte[] bytes = render(r, s);
+        write(r, openOutput(r), bytes);
+    }
+
+    private static byte[] render(BootRequest r, Stanza s) throws BootException {
         byte[] bytes;
         try {
             bytes = r.format().render(s);
@@ -269,19 +309,35 @@ public final class BootFlow {
                 }
             }
         }
-        String out = r.output() == null ? "-" : r.output();
-        if (out.equals("-")) {
-            stdout.write(bytes, 0, bytes.length);
-            stdout.flush();
-            return;
-        }
+        return bytes;
+    }
+
+    private static String outputName(BootRequest r) { return r.output() == null ? "-" : r.output(); }
+
+    /** The stream the stanza goes to: stdout for "-", else the toolstack's file or fifo. */
+    private OutputStream openOutput(BootRequest r) throws BootException {
+        String out = outputName(r);
+        if (out.equals("-")) return stdout;
         // The toolstack made this file (libxl) or fifo (xend) and reads it; never create one ourselves.
-        try (OutputStream o = Files.newOutputStream(Path.of(out), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            o.write(bytes);
+        try {
+            return Files.newOutputStream(Path.of(out), StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (NoSuchFileException e) {
             throw new BootException("output " + out + " does not exist (the toolstack creates it; use --output=- for stdout)");
         } catch (IOException e) {
             throw new BootException("cannot write output " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void write(BootRequest r, OutputStream o, byte[] bytes) throws BootException {
+        if (o == stdout) {
+            stdout.write(bytes, 0, bytes.length);
+            stdout.flush();
+            return;
+        }
+        try (o) {
+            o.write(bytes);
+        } catch (IOException e) {
+            throw new BootException("cannot write output " + outputName(r) + ": " + e.getMessage(), e);
         }
     }
 

@@ -37,6 +37,9 @@ import org.javapxeboot.xen.OutputFormat;
  * @param pygrub         pygrub to hand LOCALBOOT to, or null to search the usual places
  * @param passThrough    the toolstack options to hand on to pygrub (--runas, -q, --output...)
  * @param listEntries    -l: print the config's labels instead of booting
+ * @param maxTotalSize   cap on the bytes fetched in one boot (configs, kernel and initrds together)
+ * @param bootTimeout    the whole boot, DHCP included, must finish within this (LOCALBOOT's pygrub excepted)
+ * @param maxRequests    cap on the TFTP requests of one boot (config names tried, INCLUDEs found or not, files)
  */
 public record BootRequest(
         MacAddress mac, String interfaceName, String entry, String extraArgs,
@@ -44,10 +47,37 @@ public record BootRequest(
         boolean noDhcp, Inet4Address server, Inet4Address clientIp,
         InetSocketAddress dhcpTarget, int dhcpClientPort, int tftpPort, Duration dhcpTimeout, UUID uuid,
         long maxFileSize, int blksize, int windowsize, int spinMicros,
-        String disk, Path pygrub, List<String> passThrough, boolean listEntries) {
+        String disk, Path pygrub, List<String> passThrough, boolean listEntries,
+        long maxTotalSize, Duration bootTimeout, int maxRequests) {
+
+    /** A request with the default boot limits. */
+    public BootRequest(
+            MacAddress mac, String interfaceName, String entry, String extraArgs,
+            String output, OutputFormat format, Path outputDirectory, boolean notReally,
+            boolean noDhcp, Inet4Address server, Inet4Address clientIp,
+            InetSocketAddress dhcpTarget, int dhcpClientPort, int tftpPort, Duration dhcpTimeout, UUID uuid,
+            long maxFileSize, int blksize, int windowsize, int spinMicros,
+            String disk, Path pygrub, List<String> passThrough, boolean listEntries) {
+        this(mac, interfaceName, entry, extraArgs, output, format, outputDirectory, notReally, noDhcp, server, clientIp,
+                dhcpTarget, dhcpClientPort, tftpPort, dhcpTimeout, uuid, maxFileSize, blksize, windowsize, spinMicros,
+                disk, pygrub, passThrough, listEntries, DEFAULT_MAX_TOTAL_SIZE, DEFAULT_BOOT_TIMEOUT, DEFAULT_MAX_REQUESTS);
+    }
+
+    /** This request with other boot limits. */
+    public BootRequest withLimits(long maxTotalSize, Duration bootTimeout, int maxRequests) {
+        return new BootRequest(mac, interfaceName, entry, extraArgs, output, format, outputDirectory, notReally, noDhcp,
+                server, clientIp, dhcpTarget, dhcpClientPort, tftpPort, dhcpTimeout, uuid, maxFileSize, blksize, windowsize,
+                spinMicros, disk, pygrub, passThrough, listEntries, maxTotalSize, bootTimeout, maxRequests);
+    }
 
     public static final Path DEFAULT_OUTPUT_DIRECTORY = Path.of("/var/lib/xen");
     public static final long DEFAULT_MAX_FILE_SIZE = 512L << 20;
+    /** A kernel and an installer initrd are tens of MiB; 2 GiB leaves room for live images and no more. */
+    public static final long DEFAULT_MAX_TOTAL_SIZE = 2L << 30;
+    /** The Debian netboot tree boots in seconds; a boot still fetching after 5 minutes is stuck or attacked. */
+    public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(300);
+    /** The Debian netboot tree needs about 25 (11 config names, a dozen INCLUDEs, kernel, initrd). */
+    public static final int DEFAULT_MAX_REQUESTS = 256;
     /** Configs are small text files; a cap keeps a hostile server from filling memory. */
     public static final long MAX_CONFIG_SIZE = 4L << 20;
     /** libxl's bootloader reader drops any output line of 8192 bytes or more without a word. */

@@ -3,6 +3,7 @@ package org.javapxeboot.boot;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import org.javapxeboot.dhcp.DhcpClient;
 import org.javapxeboot.dhcp.DhcpLease;
 import org.javapxeboot.tftp.TftpClient;
@@ -28,16 +29,24 @@ public final class ProtocolNetwork implements Network {
                 .withBind(new InetSocketAddress(r.dhcpClientPort()))
                 .withTarget(r.dhcpTarget())
                 .withInterface(r.interfaceName())
-                .withTotalTimeout(r.dhcpTimeout())
+                // --boot-timeout covers DHCP too: a shorter one cuts DHCP's --timeout.
+                .withTotalTimeout(r.bootTimeout().compareTo(r.dhcpTimeout()) < 0 ? r.bootTimeout() : r.dhcpTimeout())
                 .withUuid(r.uuid())
                 .withLog(log::debug);
         return new DhcpClient(s).obtain();
     }
 
     @Override
-    public void fetch(InetSocketAddress server, String path, OutputStream out, long maxBytes) throws IOException {
+    public void fetch(InetSocketAddress server, String path, OutputStream out, long maxBytes, Duration timeLimit)
+            throws IOException {
+        // A server that stalls sends nothing for the boot's budget to count: the transfer's own total
+        // timeout must end at the boot's deadline.
+        TftpClient client = tftp;
+        if (timeLimit.compareTo(tftp.settings().totalTimeout()) < 0) {
+            client = new TftpClient(tftp.settings().withTotalTimeout(timeLimit.isZero() ? Duration.ofNanos(1) : timeLimit));
+        }
         try {
-            tftp.fetch(server, path, out, maxBytes);
+            client.fetch(server, path, out, maxBytes);
         } catch (TftpException e) {
             if (e.isFileNotFound()) throw new NotFound(e.getMessage());
             throw e;

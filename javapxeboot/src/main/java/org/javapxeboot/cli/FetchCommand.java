@@ -1,5 +1,6 @@
 package org.javapxeboot.cli;
 
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -8,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.javapxeboot.boot.Log;
 import org.javapxeboot.tftp.TftpClient;
 import org.javapxeboot.tftp.TftpException;
 import org.javapxeboot.tftp.TransferResult;
@@ -92,7 +94,7 @@ public final class FetchCommand {
             if (url == null) throw new IllegalArgumentException("no tftp:// URL given");
             if (output == null) throw new IllegalArgumentException("no output given (-o FILE, or -o - for stdout)");
         } catch (IllegalArgumentException e) {
-            err.println("javapxeboot fetch: " + e.getMessage());
+            err.println("javapxeboot fetch: " + Log.escape(e.getMessage()));
             err.print(USAGE);
             return 2;
         }
@@ -101,14 +103,14 @@ public final class FetchCommand {
         try {
             t = Target.parse(url);
         } catch (IllegalArgumentException e) {
-            err.println("javapxeboot fetch: " + e.getMessage());
+            err.println("javapxeboot fetch: " + Log.escape(e.getMessage()));
             return 2;
         }
         InetSocketAddress server;
         try {
             server = new InetSocketAddress(InetAddress.getByName(t.host), t.port);
         } catch (UnknownHostException e) {
-            err.println("javapxeboot fetch: " + url + ": unknown host " + t.host);
+            err.println("javapxeboot fetch: " + Log.escape(url + ": unknown host " + t.host));
             return 1;
         }
 
@@ -116,7 +118,7 @@ public final class FetchCommand {
         TftpClient.Progress progress = showProgress ? new ProgressLine(err) : null;
         // An anonymous class, not a lambda: the first lambda bootstraps invokedynamic at start-up.
         java.util.function.Consumer<String> log = quiet ? null : new java.util.function.Consumer<String>() {
-            @Override public void accept(String m) { err.println("javapxeboot fetch: " + m); }
+            @Override public void accept(String m) { err.println("javapxeboot fetch: " + Log.escape(m)); }
         };
         TftpClient client = new TftpClient(s.withLog(log));
         try {
@@ -130,11 +132,11 @@ public final class FetchCommand {
                 r = client.fetch(server, t.path, Path.of(output), maxSize, progress);
             }
             if (showProgress) err.print("\r\033[K");
-            if (!quiet) err.println(summary(r));
+            if (!quiet) err.println(Log.escape(summary(r)));
             return 0;
         } catch (TftpException e) {
             if (showProgress) err.print("\r\033[K");
-            err.println("javapxeboot fetch: " + e.getMessage());
+            err.println("javapxeboot fetch: " + Log.escape(e.getMessage()));
             return 1;
         }
     }

@@ -47,7 +47,7 @@ public final class Main {
         try {
             o = BootloaderOptions.parse(argv);
         } catch (UsageException e) {
-            err.println("javapxeboot: " + e.getMessage());
+            err.println("javapxeboot: " + Log.escape(e.getMessage()));
             err.println("Try 'javapxeboot --help'.");
             return 2;
         }
@@ -71,7 +71,7 @@ public final class Main {
         try {
             r = request(o);
         } catch (UsageException e) {
-            err.println("javapxeboot: " + e.getMessage());
+            err.println("javapxeboot: " + Log.escape(e.getMessage()));
             return 2;
         }
         try {
@@ -101,7 +101,8 @@ public final class Main {
                 dhcpTarget, o.dhcpClientPort(), o.tftpPort(), o.timeout(), o.uuid() == null ? null : UUID.fromString(o.uuid()),
                 o.maxFileSize(), o.blksize() == null ? 0 : o.blksize(), o.windowsize() == null ? 0 : o.windowsize(),
                 o.spin() == null ? -1 : o.spin(),
-                o.disk(), o.pygrub() == null ? null : Path.of(o.pygrub()), pygrubOptions(o), o.listEntries());
+                o.disk(), o.pygrub() == null ? null : Path.of(o.pygrub()), pygrubOptions(o), o.listEntries(),
+                o.maxTotalSize(), o.bootTimeout(), o.maxRequests());
     }
 
     /** The toolstack's options that pygrub understands, handed on unchanged for LOCALBOOT. */

@@ -309,6 +309,10 @@ public final class PxelinuxParser {
             warnings.add(loc + ": INCLUDE without a file name is ignored");
             return Optional.empty();
         }
+        // The prefix is concatenated, not joined: "a/." + "./x" makes a '..' of two harmless halves.
+        String problem = ServerPaths.problem(name);
+        if (problem == null) problem = ServerPaths.problem(path);
+        if (problem != null) throw loc.error("INCLUDE " + name + ": refused: " + problem);
         if (includeStack.size() > MAX_INCLUDE_DEPTH) {
             throw loc.error("INCLUDE " + name + ": includes nested deeper than " + MAX_INCLUDE_DEPTH + " levels");
         }

@@ -34,6 +34,9 @@ public final class BootloaderOptions {
     public static final int DEFAULT_TFTP_PORT = 69;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     public static final long DEFAULT_MAX_FILE_SIZE = 512L * 1024 * 1024;
+    public static final long DEFAULT_MAX_TOTAL_SIZE = 2L * 1024 * 1024 * 1024;
+    public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofSeconds(300);
+    public static final int DEFAULT_MAX_REQUESTS = 256;
 
     /** Option name (without dashes) → whether it takes a value. Short flags map to their long names. */
     private static final Map<String, Boolean> OPTIONS = new LinkedHashMap<>();
@@ -47,7 +50,8 @@ public final class BootloaderOptions {
         }
         for (String opt : List.of("output", "output-format", "output-directory", "entry", "label", "kernel", "ramdisk",
                 "args", "interface", "runas", "mac", "server", "ip", "dhcp-server", "dhcp-port", "tftp-port", "timeout",
-                "uuid", "max-file-size", "blksize", "windowsize", "spin", "pygrub")) {
+                "uuid", "max-file-size", "max-total-size", "boot-timeout", "max-requests", "blksize", "windowsize", "spin",
+                "pygrub")) {
             OPTIONS.put(opt, true);
         }
     }
@@ -80,6 +84,9 @@ public final class BootloaderOptions {
     private Duration timeout = DEFAULT_TIMEOUT;
     private String uuid;
     private long maxFileSize = DEFAULT_MAX_FILE_SIZE;
+    private long maxTotalSize = DEFAULT_MAX_TOTAL_SIZE;
+    private Duration bootTimeout = DEFAULT_BOOT_TIMEOUT;
+    private int maxRequests = DEFAULT_MAX_REQUESTS;
     private Integer blksize;
     private Integer windowsize;
     private Integer spin;
@@ -226,7 +233,8 @@ public final class BootloaderOptions {
             }
             case "dhcp-port": dhcpClientPort = parseInt(v, "--dhcp-port", 0, 65535); break;
             case "tftp-port": tftpPort = parseInt(v, "--tftp-port", 1, 65535); break;
-            case "timeout": timeout = parseSeconds(v); break;
+            case "timeout": timeout = parseSeconds(v, "--timeout"); break;
+            case "boot-timeout": bootTimeout = parseSeconds(v, "--boot-timeout"); break;
             case "uuid":
                 try {
                     uuid = ConfigSearch.normalizeUuid(v);
@@ -234,7 +242,9 @@ public final class BootloaderOptions {
                     throw new UsageException("--uuid: " + e.getMessage());
                 }
                 break;
-            case "max-file-size": maxFileSize = parseSize(v); break;
+            case "max-file-size": maxFileSize = parseSize(v, "--max-file-size"); break;
+            case "max-total-size": maxTotalSize = parseSize(v, "--max-total-size"); break;
+            case "max-requests": maxRequests = parseInt(v, "--max-requests", 1, 100_000); break;
             // RFC 2348: blksize 8..65464; RFC 7440: windowsize 1..65535.
             case "blksize": blksize = parseInt(v, "--blksize", 8, 65464); break;
             case "windowsize": windowsize = parseInt(v, "--windowsize", 1, 65535); break;
@@ -280,7 +290,7 @@ public final class BootloaderOptions {
         throw new UsageException(opt + ": '" + v + "' is not a whole number from " + min + " to " + max);
     }
 
-    private static Duration parseSeconds(String v) throws UsageException {
+    private static Duration parseSeconds(String v, String opt) throws UsageException {
         try {
             BigDecimal s = new BigDecimal(v.trim());
             if (s.signum() > 0 && s.compareTo(BigDecimal.valueOf(86400)) <= 0) {
@@ -289,11 +299,11 @@ public final class BootloaderOptions {
         } catch (NumberFormatException e) {
             // fall through
         }
-        throw new UsageException("--timeout: '" + v + "' is not a number of seconds above 0 (at most 86400)");
+        throw new UsageException(opt + ": '" + v + "' is not a number of seconds above 0 (at most 86400)");
     }
 
     /** Bytes, optionally with a binary suffix: K/KiB, M/MiB, G/GiB. */
-    private static long parseSize(String v) throws UsageException {
+    private static long parseSize(String v, String opt) throws UsageException {
         String s = v.trim();
         String upper = s.toUpperCase(Locale.ROOT);
         long unit = 1;
@@ -311,7 +321,7 @@ public final class BootloaderOptions {
         } catch (NumberFormatException e) {
             // fall through
         }
-        throw new UsageException("--max-file-size: '" + v + "' is not a size in bytes (e.g. 536870912 or 512M)");
+        throw new UsageException(opt + ": '" + v + "' is not a size in bytes (e.g. 536870912 or 512M)");
     }
 
     // --- what was asked for -------------------------------------------------------------------------
@@ -367,6 +377,12 @@ public final class BootloaderOptions {
     /** {@code --uuid}, lower-case dashed; null if not given. */
     public String uuid() { return uuid; }
     public long maxFileSize() { return maxFileSize; }
+    /** {@code --max-total-size}: bytes fetched in one boot, all files together. */
+    public long maxTotalSize() { return maxTotalSize; }
+    /** {@code --boot-timeout}: the whole boot, DHCP included. */
+    public Duration bootTimeout() { return bootTimeout; }
+    /** {@code --max-requests}: TFTP requests in one boot. */
+    public int maxRequests() { return maxRequests; }
     /** {@code --blksize}; null: the TFTP client's default. */
     public Integer blksize() { return blksize; }
     /** {@code --windowsize}; null: the TFTP client's default. */
@@ -412,6 +428,8 @@ public final class BootloaderOptions {
                 "  --dhcp-server=HOST[:PORT] where DHCP requests go (default " + DEFAULT_DHCP_SERVER + ":" + DEFAULT_DHCP_SERVER_PORT + ")",
                 "  --dhcp-port=N             local DHCP client port (default " + DEFAULT_DHCP_CLIENT_PORT + "; 0 = any)",
                 "  --timeout=SECONDS         total DHCP timeout (default " + DEFAULT_TIMEOUT.getSeconds() + ")",
+                "  --boot-timeout=SECONDS    the whole boot, DHCP included, must finish within this (default "
+                        + DEFAULT_BOOT_TIMEOUT.getSeconds() + ")",
                 "  --no-dhcp                 skip DHCP; needs --server",
                 "  --server=IP               TFTP server when DHCP is skipped",
                 "  --ip=IP                   client address when DHCP is skipped (for IPAPPEND and the IP config names)",
@@ -421,6 +439,10 @@ public final class BootloaderOptions {
                 "  --spin=US                 poll an empty TFTP socket US microseconds before sleeping (0..10000;",
                 "                            default 100 with more than one CPU, else 0; 0 = never busy-wait)",
                 "  --max-file-size=BYTES     refuse larger files (default 512M; K, M, G suffixes)",
+                "  --max-total-size=BYTES    refuse to fetch more than BYTES in one boot, configs, kernel and",
+                "                            initrds together (default 2G; K, M, G suffixes)",
+                "  --max-requests=N          refuse more than N TFTP requests in one boot: config names tried,",
+                "                            INCLUDEs found or not, kernel, initrds (default " + DEFAULT_MAX_REQUESTS + ")",
                 "",
                 "  -h, --help                this text",
                 "  --version                 the version (with -v also where the UDP offload library was loaded from)",

@@ -207,6 +207,17 @@ class BootFlowTest {
     }
 
     @Test
+    void listedLabelsAreEscaped() throws Exception {
+        write("pxelinux.cfg/default", "label good\n kernel boot/linux\nlabel evil\u009b2J\u009d0;owned\u009c\u007f\n kernel boot/linux\n");
+        BootRequest r = request("-", OutputFormat.SXP, null, null);
+        r = new BootRequest(r.mac(), null, null, null, "-", r.format(), xen, false, false, null, null, r.dhcpTarget(),
+                68, 69, r.dhcpTimeout(), null, r.maxFileSize(), 0, 0, -1, null, null, List.of(), true);
+        flow(new DirectoryNetwork(root, lease("pxelinux.0", null, null))).run(r);
+        // syslinux splits words at every byte up to 0x20, so C0 controls cannot be in a label; C1 ones can.
+        assertEquals("good\nevil\\x9b2J\\x9d0;owned\\x9c\\x7f\n", stdout.toString(StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
     void missingOutputDirectoryIsReportedBeforeAnyNetworkTraffic() {
         BootRequest r = request("-", OutputFormat.SXP, null, null);
         BootRequest bad = new BootRequest(r.mac(), null, null, null, "-", r.format(), root.resolve("no-such-dir"), false, false,
@@ -218,11 +229,111 @@ class BootFlowTest {
     }
 
     @Test
+    void dhcpPathsThatLeaveTheTreeAreRefusedBeforeAnyRequest() throws Exception {
+        String[][] cases = {
+            {null, "../../etc/x.cfg", "DHCP option 209 (config file) '../../etc/x.cfg' refused: it contains a '..' component"},
+            {null, "/etc/x.cfg", "DHCP option 209 (config file) '/etc/x.cfg' refused: it is an absolute path"},
+            {null, "::/etc/x.cfg", "DHCP option 209 (config file) '::/etc/x.cfg' refused: it is an absolute path"},
+            {"a/.", "./x.cfg", "DHCP option 209 (config file) './x.cfg' refused: it contains a '..' component"},
+            {"../", null, "DHCP option 210 (path prefix) '../' refused: it contains a '..' component"},
+            {"/srv/tftp/", null, "DHCP option 210 (path prefix) '/srv/tftp/' refused: it is an absolute path"},
+            {"boot\\..\\..\\", "x.cfg", "DHCP option 210 (path prefix) 'boot\\..\\..\\' refused: it contains a '..' component"},
+        };
+        for (String[] c : cases) {
+            DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", c[1], c[0]));
+            BootException e = assertThrows(BootException.class, () -> flow(net).run(request("-", OutputFormat.SXP, null, null)));
+            assertTrue(e.getMessage().startsWith("guest aa:00:86:e2:35:72: " + c[2]), e.getMessage());
+            assertEquals(List.of(), net.requested, c[2]);
+        }
+        assertEmpty(xen);
+    }
+
+    @Test
+    void option209WithDoubleColonSkipsThePrefix() throws Exception {
+        write("cfg/my.cfg", "label x\n kernel ::boot/linux\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", "::cfg/my.cfg", "tree/"));
+        BootFlow.Outcome o = flow(net).run(request("-", OutputFormat.SIMPLE, null, null));
+        assertEquals(List.of("cfg/my.cfg", "boot/linux"), net.requested);
+        assertEquals("x", o.entry().label());
+    }
+
+    @Test
+    void theDebianNetbootTreeBootsWellWithinTheDefaultLimits() throws Exception {
+        Path debian = Path.of("/usr/lib/debian-installer/images/12/amd64/text");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(debian),
+                "skipped: apt-get install debian-installer-12-netboot-amd64");
+        DirectoryNetwork net = new DirectoryNetwork(debian, lease("pxelinux.0", null, null));
+        BootFlow.Outcome o = flow(net).run(request("-", OutputFormat.SIMPLE0, null, null));
+        assertEquals("install", o.entry().label());
+        assertEquals(Files.size(debian.resolve("debian-installer/amd64/initrd.gz")), Files.size(Path.of(o.stanza().ramdisk())));
+        assertTrue(net.requested.size() < 64, net.requested.size() + " requests: " + net.requested);
+    }
+
+    @Test
     void pathPrefixRules() throws Exception {
         assertEquals("", BootFlow.pathPrefix(lease(null, null, null)));
         assertEquals("", BootFlow.pathPrefix(lease("pxelinux.0", null, null)));
         assertEquals("a/b/", BootFlow.pathPrefix(lease("a/b/pxelinux.0", null, null)));
         assertEquals("x", BootFlow.pathPrefix(lease("a/b/pxelinux.0", null, "x")));
+    }
+
+    @Test
+    void anInitrdListRepeatingOneFileStopsAtTheTotalSize() throws Exception {
+        write("boot/big", "x".repeat(1000));
+        write("pxelinux.cfg/default", "label a\n kernel boot/linux\n initrd " + String.join(",", java.util.Collections.nCopies(50, "boot/big")) + "\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        BootRequest r = request("-", OutputFormat.SXP, null, null).withLimits(10_000, Duration.ofSeconds(300), 256);
+        BootException e = assertThrows(BootException.class, () -> flow(net).run(r));
+        assertEquals("the boot fetched more than 10000 bytes in total, the limit (--max-total-size)", e.getMessage());
+        assertEquals(10, net.requested.stream().filter("boot/big"::equals).count(), "the 10th initrd crosses the cap; no 11th is asked for");
+        assertEmpty(xen);
+        assertEquals("", stdout.toString());
+    }
+
+    @Test
+    void missingIncludesCountAgainstTheRequestBudget() throws Exception {
+        StringBuilder cfg = new StringBuilder();
+        for (int i = 0; i < 1000; i++) cfg.append("include missing-").append(i).append(".cfg\n");
+        write("pxelinux.cfg/default", cfg + "label a\n kernel boot/linux\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        BootException e = assertThrows(BootException.class, () -> flow(net).run(request("-", OutputFormat.SXP, null, null)));
+        // 11 config names were tried before default was found; request 257 is INCLUDE number 246.
+        assertEquals("tftp://10.0.0.1/pxelinux.cfg/default:246: INCLUDE missing-245.cfg: cannot read missing-245.cfg: "
+                + "the boot made 256 TFTP requests, the limit (--max-requests=256); refusing tftp://10.0.0.1/missing-245.cfg",
+                e.getMessage());
+        assertEquals(256, net.requested.size());
+        assertEmpty(xen);
+        assertEquals("", stdout.toString());
+    }
+
+    @Test
+    void theBootDeadlineEndsATransferMidFileAndEachFetchGetsWhatIsLeft() throws Exception {
+        write("pxelinux.cfg/default", "label a\n kernel boot/linux\n initrd boot/initrd-a\n");
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(5_000_000_000L);
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        // Each config request takes 10 s; the kernel's server then trickles for 300 s more.
+        net.onFetch = path -> now.addAndGet(path.equals("boot/linux") ? 300_000_000_000L : 10_000_000_000L);
+        BootFlow flow = new BootFlow(net, Log.silent(), cmd -> 0, new PrintStream(stdout, true), now::get);
+        BootException e = assertThrows(BootException.class,
+                () -> flow.run(request("-", OutputFormat.SXP, null, null).withLimits(1L << 30, Duration.ofSeconds(300), 256)));
+        assertEquals("the boot did not finish within 300 s (--boot-timeout)", e.getMessage());
+        assertEquals(Duration.ofSeconds(300), net.timeLimits.get(0));
+        assertEquals(Duration.ofSeconds(290), net.timeLimits.get(1), "the network is told what is left of the deadline");
+        assertEquals("boot/linux", net.requested.get(net.requested.size() - 1), "the initrd is never asked for");
+        assertEmpty(xen);
+        assertEquals("", stdout.toString());
+    }
+
+    @Test
+    void noRequestIsMadeOnceTheDeadlineHasPassed() throws Exception {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        net.onFetch = path -> now.addAndGet(61_000_000_000L);
+        BootFlow flow = new BootFlow(net, Log.silent(), cmd -> 0, new PrintStream(stdout, true), now::get);
+        BootException e = assertThrows(BootException.class,
+                () -> flow.run(request("-", OutputFormat.SXP, null, null).withLimits(1L << 30, Duration.ofSeconds(120), 256)));
+        assertEquals("the boot did not finish within 120 s (--boot-timeout)", e.getMessage());
+        assertEquals(2, net.requested.size());
     }
 
     static void assertEmpty(Path dir) throws Exception {

@@ -21,6 +21,10 @@ final class DirectoryNetwork implements Network {
     final List<String> requested = new ArrayList<>();
     String failPath;
     long failAfter;
+    /** Runs before each fetch with the path: tests move their clock here ("this file took 100 s"). */
+    java.util.function.Consumer<String> onFetch = p -> {};
+    /** The time limit each fetch was given. */
+    final List<java.time.Duration> timeLimits = new ArrayList<>();
 
     DirectoryNetwork(Path root, DhcpLease lease) {
         this.root = root;
@@ -32,8 +36,11 @@ final class DirectoryNetwork implements Network {
         return lease;
     }
 
-    @Override public void fetch(InetSocketAddress server, String path, OutputStream out, long maxBytes) throws IOException {
+    @Override public void fetch(InetSocketAddress server, String path, OutputStream out, long maxBytes,
+                                java.time.Duration timeLimit) throws IOException {
         requested.add(path);
+        timeLimits.add(timeLimit);
+        onFetch.accept(path);
         Path p = root.resolve(path).normalize();
         if (!p.startsWith(root)) throw new IOException("access violation: " + path);
         long n = 0;

@@ -115,7 +115,9 @@ class FetchCommandTest {
         final java.net.DatagramSocket listen;
         final Thread thread;
 
-        OneFileServer(Map<String, byte[]> files) throws IOException {
+        OneFileServer(Map<String, byte[]> files) throws IOException { this(files, "File not found"); }
+
+        OneFileServer(Map<String, byte[]> files, String notFound) throws IOException {
             listen = new java.net.DatagramSocket(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
             thread = new Thread(() -> {
                 byte[] buf = new byte[600];
@@ -128,7 +130,7 @@ class FetchCommandTest {
                                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0))) {
                             byte[] f = files.get(r.filename());
                             if (f == null) {
-                                byte[] e = TftpCodec.encode(new TftpPacket.Error(1, "File not found"));
+                                byte[] e = TftpCodec.encode(new TftpPacket.Error(1, notFound));
                                 s.send(new java.net.DatagramPacket(e, e.length, p.getSocketAddress()));
                                 continue;
                             }
@@ -154,6 +156,18 @@ class FetchCommandTest {
         String url(String path) { return "tftp://127.0.0.1:" + listen.getLocalPort() + "/" + path; }
 
         @Override public void close() { listen.close(); }
+    }
+
+    @Test void aHostileErrorMessageReachesTheTerminalEscapedOnOneLine(@TempDir Path dir) throws IOException {
+        String hostile = "gone\u001b[2J\u001b]0;owned\u0007\r\njavapxeboot fetch: all fine\u009b31m";
+        String url;
+        try (OneFileServer s = new OneFileServer(Map.of(), hostile)) {
+            url = s.url("k");
+            assertEquals(1, run("-q", url, "-o", dir.resolve("k").toString()));
+        }
+        assertEquals("javapxeboot fetch: " + url
+                + ": server error 1 (gone\\e[2J\\e]0;owned\\x07\\r\\njavapxeboot fetch: all fine\\x9b31m)\n", err());
+        assertTrue(Files.notExists(dir.resolve("k")));
     }
 
     @Test void fetchesToAFileAndSummarises(@TempDir Path dir) throws IOException {

@@ -263,6 +263,37 @@ class PxelinuxParserTest {
         }
 
         @Test
+        void includesThatLeaveTheTreeAreRefusedWithTheLineAndNothingIsRead() {
+            MapSource src = new MapSource().put(MAIN, "label a", "kernel k", "include ../../etc/passwd")
+                    .put("etc/x.cfg", "label b", "kernel k");
+            PxelinuxException e = assertThrows(PxelinuxException.class, () -> PxelinuxParser.parse(MAIN, "", src));
+            assertEquals(MAIN + ":3: INCLUDE ../../etc/passwd: refused: it contains a '..' component", e.getMessage());
+            assertEquals(List.of(MAIN), src.reads);
+            for (String bad : List.of("/etc/x.cfg", "::/etc/x.cfg", "\\etc\\x.cfg", "menu\\..\\..\\x.cfg", "::a/../../x.cfg")) {
+                MapSource s2 = new MapSource().put(MAIN, "menu include " + bad + " Tag");
+                PxelinuxException e2 = assertThrows(PxelinuxException.class, () -> PxelinuxParser.parse(MAIN, "", s2), bad);
+                assertTrue(e2.getMessage().startsWith(MAIN + ":1: INCLUDE " + bad + ": refused: "), e2.getMessage());
+                assertEquals(List.of(MAIN), s2.reads, bad);
+            }
+        }
+
+        @Test
+        void aPrefixAndAnIncludeThatMakeADotDotTogetherAreRefused() {
+            MapSource src = new MapSource().put("x/.pxelinux.cfg", "include ./x.cfg");
+            PxelinuxException e = assertThrows(PxelinuxException.class, () -> PxelinuxParser.parse("x/.pxelinux.cfg", "x/.", src));
+            assertEquals("x/.pxelinux.cfg:1: INCLUDE ./x.cfg: refused: it contains a '..' component", e.getMessage());
+        }
+
+        @Test
+        void dotsThatAreNoDotDotAndDoubleColonIncludesStillWork() throws Exception {
+            src.put("boot/a..b/c.cfg", "include ::top/d.cfg");
+            src.put("top/d.cfg", "label a", "kernel ./vmlinuz..1");
+            BootEntry e = bootWithPrefix("boot/", "include a..b/c.cfg");
+            assertEquals("boot/./vmlinuz..1", e.kernel());
+            assertTrue(src.reads.contains("top/d.cfg"), src.reads.toString());
+        }
+
+        @Test
         void dotDotKernelIsRefused() {
             PxelinuxException e = error("label a", "kernel ../../etc/shadow");
             assertEquals(MAIN + ":2: refusing kernel path '../../etc/shadow': it contains a '..' segment", e.getMessage());

@@ -168,6 +168,21 @@ class BootloaderOptionsTest {
     }
 
     @Test
+    void bootLimitsHaveNarrowDefaultsAndTakeTheSizeAndSecondsSyntax() throws Exception {
+        BootloaderOptions d = parse();
+        assertEquals(2L << 30, d.maxTotalSize());
+        assertEquals(java.time.Duration.ofSeconds(300), d.bootTimeout());
+        assertEquals(256, d.maxRequests());
+        BootloaderOptions o = parse("--max-total-size=3G", "--boot-timeout=90.5", "--max-requests", "64");
+        assertEquals(3L << 30, o.maxTotalSize());
+        assertEquals(java.time.Duration.ofMillis(90_500), o.bootTimeout());
+        assertEquals(64, o.maxRequests());
+        assertTrue(usage("--max-total-size=lots").getMessage().startsWith("--max-total-size: 'lots' is not a size"));
+        assertTrue(usage("--boot-timeout=0").getMessage().startsWith("--boot-timeout: '0' is not a number of seconds"));
+        assertEquals("--max-requests: '0' is not a whole number from 1 to 100000", usage("--max-requests=0").getMessage());
+    }
+
+    @Test
     void unknownOptionsWarnAndDoNotEatTheNextWord() throws Exception {
         BootloaderOptions o = parse("--foo", "/dev/xvda", "--bar=baz", "-x", "--quiet=yes");
         assertEquals("/dev/xvda", o.disk());
@@ -240,10 +255,10 @@ class BootloaderOptionsTest {
         for (String opt : List.of("--mac", "--entry", "--label", "--args", "--uuid", "--output", "--output-format",
                 "--output-directory", "--not-really", "--list-entries", "--quiet", "--verbose", "--interface", "--dhcp-server",
                 "--dhcp-port", "--timeout", "--no-dhcp", "--server", "--ip", "--tftp-port", "--blksize", "--windowsize",
-                "--spin", "--max-file-size", "--help", "--version", "--kernel", "--ramdisk", "--runas", "--isconfig")) {
+                "--spin", "--max-file-size", "--max-total-size", "--boot-timeout", "--max-requests", "--help", "--version", "--kernel", "--ramdisk", "--runas", "--isconfig")) {
             assertTrue(h.contains(opt), opt + " missing from the help text");
         }
-        for (String def : List.of("/var/lib/xen", "255.255.255.255:67", "default 68", "default 30", "default 69", "512M", "sxp (default)")) {
+        for (String def : List.of("/var/lib/xen", "255.255.255.255:67", "default 68", "default 30", "default 69", "512M", "default 2G", "default 300", "default 256", "sxp (default)")) {
             assertTrue(h.contains(def), def + " missing from the help text");
         }
     }

@@ -8,7 +8,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import javax.net.ssl.SSLContext;
-import javax.security.auth.Subject;
 import javax.security.auth.login.LoginException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -36,8 +35,9 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--keytab", paramLabel = "FILE", description = "Keytab with the service key (default: ${DEFAULT-VALUE}).")
     Path keytab = Path.of("/etc/krb5.keytab");
 
-    @Option(names = "--principal", paramLabel = "PRINC", description = "Service principal, e.g. HTTP/host@REALM; * = any key in the keytab (default: ${DEFAULT-VALUE}).")
-    String principal = "*";
+    @Option(names = "--principal", paramLabel = "PRINC", description = "Service principal, e.g. HTTP/host@REALM (default: HTTP/<this host's canonical name> in the default realm, "
+            + "the name SPNEGO clients ask for). '*' accepts any key in the keytab, i.e. any service's ticket: only when given explicitly, with a warning.")
+    String principal;
 
     @Option(names = "--k5login", paramLabel = "FILE", description = "Administrators allowed, one principal per line (default: ${DEFAULT-VALUE}).")
     Path k5login = Path.of("/root/.k5login");
@@ -135,16 +135,10 @@ public final class XmandMain implements Callable<Integer> {
         try (Audit audit = new Audit(Audit.openLog(log), Syslog.open(syslog), Clock.systemUTC(), name)) {
             Kerberos.Acceptor acceptor = null;
             if (!insecureNoAuth) {
-                String problem = Kerberos.checkKeytab(keytab, principal);
-                if (problem != null) {
-                    System.err.println("xmand: " + problem);
-                    return 1;
-                }
                 try {
-                    Subject s = Kerberos.login(keytab, principal, false);
-                    acceptor = new Kerberos.Acceptor(s);
-                } catch (LoginException e) {
-                    System.err.println("xmand: cannot use keytab " + keytab + " for " + principal + ": " + e.getMessage());
+                    acceptor = acceptor(localName(), audit);
+                } catch (IOException e) {
+                    System.err.println("xmand: " + e.getMessage());
                     return 1;
                 }
             }
@@ -178,6 +172,34 @@ public final class XmandMain implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
+        }
+    }
+
+    /**
+     * The service principal xmand accepts tickets for: --principal, else HTTP/ + the canonical host
+     * name (what curl --negotiate and rxm ask the KDC for), in the default realm. '*' binds to every
+     * key in the keytab, so a ticket for any service sharing the keytab (host/, nfs/...) would be
+     * accepted: allowed only when asked for by name.
+     */
+    static String servicePrincipal(String flag, String canonicalHostName) {
+        return flag != null ? flag : "HTTP/" + canonicalHostName;
+    }
+
+    /** Logs in from the keytab as the service principal; the error names the keytab and the principal. */
+    Kerberos.Acceptor acceptor(String canonicalHostName, Audit audit) throws IOException {
+        String service = servicePrincipal(principal, canonicalHostName);
+        if (service.equals("*")) {
+            String w = "WARNING: --principal '*': every key in " + keytab + " is accepted, so a ticket for ANY service in it "
+                    + "(host/, nfs/, ...) authenticates; give the HTTP/ principal instead";
+            System.err.println("xmand: " + w);
+            if (audit != null) audit.note(w);
+        }
+        String problem = Kerberos.checkKeytab(keytab, service);
+        if (problem != null) throw new IOException(problem + (principal == null ? " (the default --principal; give --principal HTTP/NAME@REALM)" : ""));
+        try {
+            return new Kerberos.Acceptor(Kerberos.login(keytab, service, false));
+        } catch (LoginException e) {
+            throw new IOException("cannot use keytab " + keytab + " for " + service + ": " + e.getMessage(), e);
         }
     }
 

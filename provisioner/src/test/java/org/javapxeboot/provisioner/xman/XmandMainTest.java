@@ -43,6 +43,48 @@ class XmandMainTest {
                 Kerberos.checkKeytab(kdc.keytab("admin"), kdc.principal("HTTP/localhost")));
     }
 
+    /**
+     * Without --principal xmand is bound to HTTP/<canonical host name>: from a keytab that also
+     * holds host/localhost, a ticket for host/localhost is refused (with the old default '*' it
+     * authenticated). '*' still works when given by name, and says so.
+     */
+    @Test
+    void defaultPrincipalIsHttpSlashHostNotAnyKey() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(MitKdc.available(), "MIT krb5-kdc is not installed");
+        MitKdc kdc = MitKdc.shared();
+        assertEquals("HTTP/h1.example.org", XmandMain.servicePrincipal(null, "h1.example.org"));
+        Kerberos.Initiator client = new Kerberos.Initiator(Kerberos.login(kdc.keytab("admin"), kdc.principal("admin"), true));
+
+        XmandMain defaults = new XmandMain();
+        new picocli.CommandLine(defaults).parseArgs("--keytab", kdc.sharedKeytab().toString());
+        Kerberos.Acceptor bound = defaults.acceptor("localhost", null);
+        assertEquals(kdc.principal("admin"), bound.accept(client.start(kdc.principal("HTTP/localhost")).token).principal());
+        org.ietf.jgss.GSSException wrongService = assertThrows(org.ietf.jgss.GSSException.class,
+                () -> bound.accept(client.start(kdc.principal("host/localhost")).token));
+        assertTrue(Kerberos.describe(wrongService).length() > 0);
+
+        XmandMain any = new XmandMain();
+        new picocli.CommandLine(any).parseArgs("--keytab", kdc.sharedKeytab().toString(), "--principal", "*");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream saved = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        Kerberos.Acceptor star;
+        try {
+            star = any.acceptor("localhost", null);
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals(kdc.principal("admin"), star.accept(client.start(kdc.principal("host/localhost")).token).principal());
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("WARNING: --principal '*': every key in " + kdc.sharedKeytab()), err.toString(StandardCharsets.UTF_8));
+
+        // A keytab without the default principal's key: the error names both, and the flag to give.
+        XmandMain elsewhere = new XmandMain();
+        new picocli.CommandLine(elsewhere).parseArgs("--keytab", kdc.sharedKeytab().toString());
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> elsewhere.acceptor("h9.example.org", null));
+        assertEquals("keytab " + kdc.sharedKeytab() + " has no key for HTTP/h9.example.org@XMAN.TEST (the default --principal; give --principal HTTP/NAME@REALM)",
+                e.getMessage());
+    }
+
     @Test
     void rxmUsageErrorsExitTwo() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -23,7 +23,6 @@ public final class Protocol {
 
     /** Domain names xmand accepts: what libvirt tools and hostnames use; no shell or XML metacharacters. */
     private static final Pattern DOMAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
-    private static final Pattern URI_SAFE = Pattern.compile("[A-Za-z0-9+.-]+:[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,1024}");
 
     private Protocol() {}
 
@@ -93,13 +92,6 @@ public final class Protocol {
                     + " is not allowed: use 1-64 of A-Z a-z 0-9 . _ + - starting with a letter or digit");
         }
         return name;
-    }
-
-    public static String checkUri(String uri) throws ProtocolException {
-        if (uri == null || !URI_SAFE.matcher(uri).matches()) {
-            throw new ProtocolException(400, "INVALID_ARGUMENT", "destination " + printable(uri) + " is not a libvirt URI");
-        }
-        return uri;
     }
 
     /** A value quoted for messages and logs: control characters escaped, long values cut. */

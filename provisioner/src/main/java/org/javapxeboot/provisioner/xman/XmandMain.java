@@ -149,7 +149,8 @@ public final class XmandMain implements Callable<Integer> {
                 tls = Tls.serverContext(Tls.loadOrCreate(tlsKeystore, pw, names), pw);
             }
             try (VmControl vm = new LibvirtVmControl(connect)) {
-                XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog),
+                XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog,
+                        connect.startsWith("test:")),
                         vm, acceptor, new K5Login(k5login), audit);
                 server.start();
                 System.err.println("xmand: listening on " + XmandServer.addr(server.address()) + (tls != null

@@ -56,10 +56,10 @@ public final class RxmMain implements Callable<Integer> {
     @Option(names = "--cacert", paramLabel = "FILE", split = ",", description = "PEM certificate(s) of the daemons (default: $XMAN_CACERT (comma-separated), else ~/.xman/ca.pem, else the JDK's CAs).")
     List<Path> cacert;
 
-    @Option(names = "--no-tls", description = "Plain HTTP, for daemons run with --no-tls.")
+    @Option(names = "--no-tls", description = "Plain HTTP, for daemons run with --no-tls; loopback hosts only.")
     boolean noTls;
 
-    @Option(names = "--insecure-no-auth", description = "Send no Kerberos token (daemons run with --insecure-no-auth).")
+    @Option(names = "--insecure-no-auth", description = "Send no Kerberos token (daemons run with --insecure-no-auth); loopback hosts only.")
     boolean noAuth;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "Per-host connect and answer timeout (default: ${DEFAULT-VALUE}).")
@@ -119,6 +119,11 @@ public final class RxmMain implements Callable<Integer> {
                 }
             }
             if (targets.size() > 1 && (op.mutates || op.needsDomain)) throw new Usage(op.wire + " runs on one host at a time; give one -H");
+            if (noTls || noAuth) {
+                for (XmanClient.Target t : targets) {
+                    if (!Loopback.only(t.host())) throw new Usage(Loopback.refusal("rxm", XmandMain.insecureFlags(noTls, noAuth), "host " + t).substring(5));
+                }
+            }
             req = request(op);
         } catch (Usage e) {
             err.println("rxm: " + e.getMessage());
@@ -142,6 +147,10 @@ public final class RxmMain implements Callable<Integer> {
                 dest = XmanClient.Target.parse((String) req.get("destination"));
             } catch (IllegalArgumentException e) {
                 err.println("rxm: migrate: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+            if ((noTls || noAuth) && !Loopback.only(dest.host())) {
+                err.println(Loopback.refusal("rxm", XmandMain.insecureFlags(noTls, noAuth), "migrate destination " + dest));
                 return EXIT_USAGE;
             }
             try {

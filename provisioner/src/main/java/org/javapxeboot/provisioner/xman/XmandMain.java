@@ -63,10 +63,10 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--tls-names", split = ",", paramLabel = "NAME", description = "Subject alternative names of a created certificate (default: localhost,127.0.0.1,::1,this host's name).")
     List<String> tlsNames;
 
-    @Option(names = "--no-tls", description = "Plain HTTP: requests and answers travel in clear text. Loopback testing only.")
+    @Option(names = "--no-tls", description = "Plain HTTP: requests and answers travel in clear text. Loopback testing only: refused unless --listen is a loopback address.")
     boolean noTls;
 
-    @Option(names = "--insecure-no-auth", description = "Accept every request without Kerberos. NEVER on a real host; loopback testing only.")
+    @Option(names = "--insecure-no-auth", description = "Accept every request without Kerberos. NEVER on a real host; loopback testing only: refused unless --listen is a loopback address.")
     boolean insecureNoAuth;
 
     @Option(names = "--max-request-bytes", description = "Largest request body (default: ${DEFAULT-VALUE}).")
@@ -123,6 +123,10 @@ public final class XmandMain implements Callable<Integer> {
             addr = parseListen(listen);
         } catch (IllegalArgumentException e) {
             System.err.println("xmand: --listen " + listen + ": " + e.getMessage());
+            return 2;
+        }
+        if ((noTls || insecureNoAuth) && !Loopback.only(addr)) {
+            System.err.println(Loopback.refusal("xmand", insecureFlags(noTls, insecureNoAuth), "--listen " + listen));
             return 2;
         }
         Kerberos.useKrb5ConfigEnv();
@@ -202,6 +206,10 @@ public final class XmandMain implements Callable<Integer> {
         } catch (LoginException e) {
             throw new IOException("cannot use keytab " + keytab + " for " + service + ": " + e.getMessage(), e);
         }
+    }
+
+    static String insecureFlags(boolean noTls, boolean noAuth) {
+        return noTls && noAuth ? "--no-tls and --insecure-no-auth" : noTls ? "--no-tls" : "--insecure-no-auth";
     }
 
     static InetSocketAddress parseListen(String s) {

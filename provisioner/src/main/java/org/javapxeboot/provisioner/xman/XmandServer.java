@@ -71,6 +71,9 @@ public final class XmandServer implements AutoCloseable {
 
     public XmandServer(Settings settings, VmControl vm, Kerberos.Acceptor acceptor, K5Login k5login, Audit audit) throws IOException {
         if (acceptor == null && !settings.insecureNoAuth()) throw new IllegalArgumentException("no Kerberos acceptor and authentication not disabled");
+        if ((settings.insecureNoAuth() || settings.tls() == null) && !Loopback.only(settings.listen())) {
+            throw new IllegalArgumentException(Loopback.refusal("xmand", XmandMain.insecureFlags(settings.tls() == null, settings.insecureNoAuth()), addr(settings.listen())));
+        }
         this.settings = settings;
         this.vm = vm;
         this.acceptor = acceptor;

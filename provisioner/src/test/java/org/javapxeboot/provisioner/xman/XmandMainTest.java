@@ -85,6 +85,39 @@ class XmandMainTest {
                 e.getMessage());
     }
 
+    /** --no-tls and --insecure-no-auth only on loopback: xmand, its server class and rxm refuse them elsewhere, before any socket. */
+    @Test
+    void insecureFlagsAreRefusedOffLoopback(@TempDir Path dir) throws Exception {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(2, XmandMain.run("--no-tls", "--insecure-no-auth", "--listen", "0.0.0.0:0", "--syslog", "off", "--log", dir.resolve("l").toString()));
+            assertEquals(2, XmandMain.run("--no-tls", "--listen", "[::]:0", "--syslog", "off", "--log", dir.resolve("l").toString()));
+            assertEquals(2, XmandMain.run("--insecure-no-auth", "--listen", ":0", "--syslog", "off", "--log", dir.resolve("l").toString()));
+        } finally {
+            System.setErr(saved);
+        }
+        String s = err.toString(StandardCharsets.UTF_8);
+        assertTrue(s.contains("xmand: --no-tls and --insecure-no-auth refused for --listen 0.0.0.0:0: it is not a loopback address (127.0.0.1, ::1, localhost)"), s);
+        assertTrue(s.contains("xmand: --no-tls refused for --listen [::]:0"), s);
+        assertTrue(s.contains("xmand: --insecure-no-auth refused for --listen :0"), s);
+        assertTrue(!Files.exists(dir.resolve("l")), "nothing was started, not even the log");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new XmandServer(new XmandServer.Settings(
+                new InetSocketAddress("0.0.0.0", 0), "h0", 4096, 2, 4, null, true, null), null, null, null, null));
+        assertTrue(e.getMessage().startsWith("xmand: --no-tls and --insecure-no-auth refused for 0.0.0.0:0"), e.getMessage());
+
+        ByteArrayOutputStream rerr = new ByteArrayOutputStream();
+        PrintStream re = new PrintStream(rerr, true, StandardCharsets.UTF_8);
+        PrintStream ro = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertEquals(2, RxmMain.run(ro, re, "--no-tls", "--insecure-no-auth", "-H", "0.0.0.0:1", "list"));
+        assertEquals(2, RxmMain.run(ro, re, "--insecure-no-auth", "-H", "localhost:1,0.0.0.0:1", "list"));
+        String r = rerr.toString(StandardCharsets.UTF_8);
+        assertTrue(r.contains("rxm: --no-tls and --insecure-no-auth refused for host 0.0.0.0:1: it is not a loopback address"), r);
+        assertTrue(r.contains("rxm: --insecure-no-auth refused for host 0.0.0.0:1"), r);
+    }
+
     @Test
     void rxmUsageErrorsExitTwo() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -25,6 +25,8 @@ import java.util.concurrent.CountDownLatch;
         description = "Remote VM control over libvirt: HTTPS + Kerberos (SPNEGO), authorised by .k5login, audited to syslog.")
 public final class XmandMain implements Callable<Integer> {
     public static final int DEFAULT_PORT = 8740;
+    /** Request headers at most, and their total size: a Negotiate token is a few KiB. */
+    static final int MAX_REQUEST_HEADERS = 64, MAX_REQUEST_HEADER_BYTES = 64 * 1024;
 
     @Option(names = "--listen", paramLabel = "ADDR:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String listen = "127.0.0.1:" + DEFAULT_PORT;
@@ -104,8 +106,10 @@ public final class XmandMain implements Callable<Integer> {
         System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(idleSeconds));
         System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(requestSeconds));
         System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(Math.max(requestSeconds, 30)));
-        System.setProperty("sun.net.httpserver.maxReqHeaders", "64");
-        System.setProperty("sun.net.httpserver.maxReqHeadersSize", "65536");
+        // The names JDK 17's sun.net.httpserver.ServerConfig reads (its defaults: 200 headers, 380 KiB).
+        // Size counts each header's name and value plus 32 bytes; past it the JDK drops the connection.
+        System.setProperty("sun.net.httpserver.maxReqHeaders", Integer.toString(MAX_REQUEST_HEADERS));
+        System.setProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(MAX_REQUEST_HEADER_BYTES));
         // Nagle would hold the small Negotiate-carrying answers back (DESIGN.md, library notes).
         System.setProperty("sun.net.httpserver.nodelay", "true");
         System.setProperty("sun.net.httpserver.clockTick", "1000");

@@ -59,7 +59,8 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS#12 keystore; created self-signed at first start, certificate in FILE.crt (default: ${DEFAULT-VALUE}).")
     Path tlsKeystore = Path.of("/var/lib/xmand/xmand.p12");
 
-    @Option(names = "--tls-password", paramLabel = "PW", description = "Keystore password (default: $XMAND_TLS_PASSWORD, else 'xmand-tls'; protect the file by its mode).")
+    @Option(names = "--tls-password", paramLabel = "PW", description = "Keystore password (default: $XMAND_TLS_PASSWORD, else 'xmand-tls'). The built-in or an empty password is refused "
+            + "when the keystore is readable by group or others; a created keystore is mode 0600.")
     String tlsPassword;
 
     @Option(names = "--tls-names", split = ",", paramLabel = "NAME", description = "Subject alternative names of a created certificate (default: localhost,127.0.0.1,::1,this host's name).")
@@ -152,7 +153,7 @@ public final class XmandMain implements Callable<Integer> {
             }
             SSLContext tls = null;
             if (!noTls) {
-                char[] pw = (tlsPassword != null ? tlsPassword : System.getenv().getOrDefault("XMAND_TLS_PASSWORD", "xmand-tls")).toCharArray();
+                char[] pw = (tlsPassword != null ? tlsPassword : System.getenv().getOrDefault("XMAND_TLS_PASSWORD", Tls.DEFAULT_PASSWORD)).toCharArray();
                 List<String> names = tlsNames != null ? tlsNames : new ArrayList<>(List.of("localhost", "127.0.0.1", "::1", name));
                 tls = Tls.serverContext(Tls.loadOrCreate(tlsKeystore, pw, names), pw);
             }

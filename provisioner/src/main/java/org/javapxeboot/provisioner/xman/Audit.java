@@ -64,7 +64,7 @@ public final class Audit implements AutoCloseable {
             } catch (IOException e) {
                 // Say it once per outage in the daemon log; the log file still has every line.
                 synchronized (this) {
-                    if (!syslogFailed) log.println(DateTimeFormatter.ISO_INSTANT.format(now) + " WARNING syslog: " + e.getMessage());
+                    if (!syslogFailed) log.println(DateTimeFormatter.ISO_INSTANT.format(now) + " WARNING syslog: " + Escape.line(e.getMessage()));
                     syslogFailed = true;
                 }
             }
@@ -73,17 +73,17 @@ public final class Audit implements AutoCloseable {
 
     /** A daemon message (start, stop, configuration) in the log only. */
     public synchronized void note(String message) {
-        log.println(DateTimeFormatter.ISO_INSTANT.format(clock.instant()) + " " + message);
+        log.println(DateTimeFormatter.ISO_INSTANT.format(clock.instant()) + " " + Escape.line(message));
     }
 
     static String quoteIfNeeded(String v) {
         boolean plain = !v.isEmpty();
-        for (char c : v.toCharArray()) if (c <= ' ' || c == '"' || c == '\\' || c == '=' || c == 0x7f) { plain = false; break; }
+        for (char c : v.toCharArray()) if (c <= ' ' || c == '"' || c == '\\' || c == '=' || Escape.control(c)) { plain = false; break; }
         if (plain) return v;
         StringBuilder sb = new StringBuilder("\"");
         for (char c : v.toCharArray()) {
             if (c == '"' || c == '\\') sb.append('\\').append(c);
-            else if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
+            else if (Escape.control(c)) sb.append(String.format("\\x%02x", (int) c));
             else sb.append(c);
         }
         return sb.append('"').toString();

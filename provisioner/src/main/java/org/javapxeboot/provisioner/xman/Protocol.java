@@ -100,7 +100,7 @@ public final class Protocol {
         StringBuilder sb = new StringBuilder("'");
         for (int i = 0; i < s.length() && i < 80; i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
+            if (Escape.control(c)) sb.append(String.format("\\x%02x", (int) c));
             else sb.append(c);
         }
         if (s.length() > 80) sb.append("...");

@@ -126,17 +126,17 @@ public final class RxmMain implements Callable<Integer> {
             }
             req = request(op);
         } catch (Usage e) {
-            err.println("rxm: " + e.getMessage());
+            err.println("rxm: " + Escape.line(e.getMessage()));
             return EXIT_USAGE;
         }
         XmanClient client;
         try {
             client = client();
         } catch (LoginException e) {
-            err.println("rxm: no usable Kerberos credentials (" + (keytab != null ? "keytab " + keytab : "ticket cache; run kinit") + "): " + e.getMessage());
+            err.println(Escape.line("rxm: no usable Kerberos credentials (" + (keytab != null ? "keytab " + keytab : "ticket cache; run kinit") + "): " + e.getMessage()));
             return EXIT_AUTH;
         } catch (IOException | GeneralSecurityException e) {
-            err.println("rxm: " + e.getMessage());
+            err.println("rxm: " + Escape.line(e.getMessage()));
             return EXIT_USAGE;
         }
         if (op == Op.MIGRATE && !((String) req.get("destination")).contains(":/")) {
@@ -146,7 +146,7 @@ public final class RxmMain implements Callable<Integer> {
             try {
                 dest = XmanClient.Target.parse((String) req.get("destination"));
             } catch (IllegalArgumentException e) {
-                err.println("rxm: migrate: " + e.getMessage());
+                err.println("rxm: migrate: " + Escape.line(e.getMessage()));
                 return EXIT_USAGE;
             }
             if ((noTls || noAuth) && !Loopback.only(dest.host())) {
@@ -158,7 +158,7 @@ public final class RxmMain implements Callable<Integer> {
                 String uri = String.valueOf(((Map<?, ?>) info).get("uri"));
                 req.put("destination", remoteUri(uri, dest.host()));
             } catch (XmanClient.Failure f) {
-                err.println("rxm: migrate: destination " + dest + ": " + f.getMessage());
+                err.println(Escape.line("rxm: migrate: destination " + dest + ": " + f.getMessage()));
                 return f.category.exitCode;
             }
         }
@@ -201,7 +201,7 @@ public final class RxmMain implements Callable<Integer> {
                 } else {
                     String what = op.wire + (req.get("domain") != null ? " " + req.get("domain") : "");
                     // libvirt's messages already start with "op domain:"; do not say it twice.
-                    err.println("rxm: " + t + ": " + (f.getMessage().startsWith(what) ? "" : what + ": ") + f.getMessage());
+                    err.println(Escape.line("rxm: " + t + ": " + (f.getMessage().startsWith(what) ? "" : what + ": ") + f.getMessage()));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -216,7 +216,7 @@ public final class RxmMain implements Callable<Integer> {
                 print(op, results, targets.size() > 1 || op == Op.LIST);
             } catch (RuntimeException e) {
                 // A daemon answered ok with a shape this rxm does not know (another version?).
-                err.println("rxm: unexpected answer to " + op.wire + " (" + e + "); rxm --json shows it as sent");
+                err.println(Escape.line("rxm: unexpected answer to " + op.wire + " (" + e + "); rxm --json shows it as sent"));
                 exit = Math.max(exit, EXIT_FAILED);
             }
         }
@@ -331,7 +331,7 @@ public final class RxmMain implements Callable<Integer> {
                 Object any = results.values().iterator().next();
                 for (Object o : (List<Object>) any) {
                     Map<String, Object> m = (Map<String, Object>) o;
-                    rows.add(new String[] {"", str(m.get("op")) + (str(m.get("usage")).isEmpty() ? "" : " " + m.get("usage")), str(m.get("help"))});
+                    rows.add(new String[] {"", str(m.get("op")) + (str(m.get("usage")).isEmpty() ? "" : " " + str(m.get("usage"))), str(m.get("help"))});
                 }
                 table(rows, false);
                 break;
@@ -340,20 +340,26 @@ public final class RxmMain implements Callable<Integer> {
                 for (Map.Entry<XmanClient.Target, Object> e : results.entrySet()) {
                     String prefix = hostColumn ? e.getKey() + ": " : "";
                     Object r = e.getValue();
-                    if (r instanceof String) out.print(prefix.isEmpty() ? r + (((String) r).endsWith("\n") ? "" : "\n") : prefix + r + "\n");
-                    else if (r instanceof List) for (Object line : (List<Object>) r) out.println(prefix + line);
+                    // Everything the daemon sent is escaped before it reaches the terminal (Escape).
+                    if (r instanceof String) {
+                        String text = Escape.text((String) r);
+                        out.print(prefix.isEmpty() ? text + (text.endsWith("\n") ? "" : "\n") : prefix + text + "\n");
+                    } else if (r instanceof List) for (Object line : (List<Object>) r) out.println(prefix + Escape.line(String.valueOf(line)));
                     else if (r instanceof Map && op == Op.INFO) {
-                        for (Map.Entry<String, Object> kv : ((Map<String, Object>) r).entrySet()) out.println(prefix + String.format("%-18s: %s", kv.getKey(), kv.getValue()));
+                        for (Map.Entry<String, Object> kv : ((Map<String, Object>) r).entrySet()) {
+                            out.println(prefix + Escape.line(String.format("%-18s: %s", kv.getKey(), kv.getValue())));
+                        }
                     } else if (r instanceof Map) {
                         Map<String, Object> d = (Map<String, Object>) r;
-                        out.println(prefix + d.get("name") + ": " + d.get("state") + ", " + ((Long) d.get("memoryKiB")) / 1024 + " MiB, "
+                        out.println(prefix + Escape.line(d.get("name") + ": " + d.get("state")) + ", " + ((Long) d.get("memoryKiB")) / 1024 + " MiB, "
                                 + d.get("vcpus") + " VCPU" + (((Long) d.get("vcpus")) == 1 ? "" : "s"));
                     } else out.println(prefix + op.wire + ": ok");
                 }
         }
     }
 
-    private static String str(Object o) { return o == null ? "" : o.toString(); }
+    /** A table cell or a value from the daemon, control characters escaped. */
+    private static String str(Object o) { return o == null ? "" : Escape.line(o.toString()); }
 
     private void table(List<String[]> rows, boolean hostColumn) {
         int cols = rows.get(0).length;

@@ -47,13 +47,14 @@ public final class Syslog {
                 // Section 6.3.3: '"', '\' and ']' are escaped in PARAM-VALUE.
                 for (char c : e.getValue().toCharArray()) {
                     if (c == '"' || c == '\\' || c == ']') sb.append('\\');
-                    sb.append(c < 0x20 ? '?' : c);
+                    if (Escape.control(c)) sb.append(String.format("\\x%02x", (int) c));
+                    else sb.append(c);
                 }
                 sb.append('"');
             }
             sb.append(']');
         }
-        if (msg != null && !msg.isEmpty()) sb.append(' ').append(msg.replace('\n', ' '));
+        if (msg != null && !msg.isEmpty()) sb.append(' ').append(Escape.line(msg.replace('\n', ' ')));
         byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
         if (b.length > MAX_MESSAGE) b = java.util.Arrays.copyOf(b, MAX_MESSAGE);
         return b;

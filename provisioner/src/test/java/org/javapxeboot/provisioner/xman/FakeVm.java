@@ -19,6 +19,10 @@ final class FakeVm implements VmControl {
     /** Calls that reached the hypervisor, in order: "op domain [arg]". */
     final List<String> calls = new CopyOnWriteArrayList<>();
     private final Map<String, Gate> gates = new ConcurrentHashMap<>();
+    /** Names list() reports (libvirt allows almost any bytes in a name another tool defined). */
+    volatile List<String> names = List.of("vm1", "vm2");
+    /** Operations that fail with this exception, as libvirt would. */
+    final Map<String, VirtException> failures = new ConcurrentHashMap<>();
 
     /** Holds calls of {@code op}: {@code entered} counts each arrival, they return when {@code release} opens. */
     record Gate(CountDownLatch entered, CountDownLatch release) {}
@@ -31,6 +35,8 @@ final class FakeVm implements VmControl {
 
     private void call(String op, String domain, Object arg) throws VirtException {
         if (domain != null && !domain.matches("vm[1-9]")) throw new VirtException(VirtException.Kind.NO_DOMAIN, op, domain, "no such domain");
+        VirtException fail = failures.get(op);
+        if (fail != null) throw fail;
         Gate g = gates.get(op);
         if (g != null) {
             g.entered().countDown();
@@ -50,14 +56,14 @@ final class FakeVm implements VmControl {
     }
 
     private static DomainInfo info(String name) {
-        return new DomainInfo(name, "00000000-0000-0000-0000-00000000000" + name.charAt(2), 1, DomainState.RUNNING,
+        return new DomainInfo(name, "00000000-0000-0000-0000-00000000000" + Math.abs(name.hashCode() % 10), 1, DomainState.RUNNING,
                 524288, 1048576, 1, 0, true, false);
     }
 
     @Override public List<DomainInfo> list() throws VirtException {
         call("list", null, null);
         List<DomainInfo> l = new ArrayList<>();
-        for (int i = 1; i <= 2; i++) l.add(info("vm" + i));
+        for (String n : names) l.add(info(n));
         return l;
     }
     @Override public DomainInfo lookup(String name) throws VirtException { call("lookup", name, null); return info(name); }

@@ -243,7 +243,7 @@ public final class XmandServer implements AutoCloseable {
         try {
             allowed = k5login.allows(o.principal);
         } catch (IOException e) {
-            throw new ProtocolException(403, "DENIED", "cannot read " + k5login.path() + ": " + e.getMessage());
+            throw new ProtocolException(403, "DENIED", "cannot use " + k5login.path() + " on " + settings.hostName() + ": " + e.getMessage());
         }
         if (!allowed) throw new ProtocolException(403, "DENIED", o.principal + " is not listed in " + k5login.path() + " on " + settings.hostName());
     }

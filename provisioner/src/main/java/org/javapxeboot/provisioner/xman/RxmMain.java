@@ -62,8 +62,9 @@ public final class RxmMain implements Callable<Integer> {
     @Option(names = "--insecure-no-auth", description = "Send no Kerberos token (daemons run with --insecure-no-auth); loopback hosts only.")
     boolean noAuth;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Per-host connect and answer timeout (default: ${DEFAULT-VALUE}).")
-    int timeout = 30;
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Per-host connect and answer timeout (default: 30; migrate: xmand's "
+            + "default --migrate-timeout plus 60).")
+    Integer timeout;
 
     @Parameters(index = "0", paramLabel = "OP", description = "The operation.")
     String opName;
@@ -304,7 +305,9 @@ public final class RxmMain implements Callable<Integer> {
             String env = System.getenv("XMAN_SERVICE_PRINCIPAL");
             sp = env == null || env.isBlank() ? null : env;
         }
-        return new XmanClient(init, tls, sp, Duration.ofSeconds(timeout));
+        Duration wait = timeout != null ? Duration.ofSeconds(timeout)
+                : Op.of(opName) == Op.MIGRATE ? XmandServer.Limits.DEFAULT.migrateTimeout().plusSeconds(60) : Duration.ofSeconds(30);
+        return new XmanClient(init, tls, sp, wait);
     }
 
     @SuppressWarnings("unchecked")

@@ -84,6 +84,19 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--request-timeout", paramLabel = "SECONDS", description = "Longest time to receive one request (default: ${DEFAULT-VALUE}).")
     int requestTimeout = 10;
 
+    @Option(names = "--op-timeout", paramLabel = "SECONDS", description = "Longest time for an operation other than migrate: waiting for its domain, "
+            + "for a libvirt thread, and the libvirt call; then the request answers 504 and the domain is free again (default: ${DEFAULT-VALUE}).")
+    int opTimeout = (int) XmandServer.Limits.DEFAULT.opTimeout().toSeconds();
+
+    @Option(names = "--migrate-timeout", paramLabel = "SECONDS", description = "The same for migrate (default: ${DEFAULT-VALUE}).")
+    int migrateTimeout = (int) XmandServer.Limits.DEFAULT.migrateTimeout().toSeconds();
+
+    @Option(names = "--op-threads", description = "libvirt calls at once (default: ${DEFAULT-VALUE}).")
+    int opThreads = XmandServer.Limits.DEFAULT.opThreads();
+
+    @Option(names = "--max-queued", description = "Operations waiting for a libvirt thread; past this a request answers 503 with Retry-After (default: ${DEFAULT-VALUE}).")
+    int maxQueued = XmandServer.Limits.DEFAULT.maxQueued();
+
     @Option(names = "--threads", description = "Worker threads kept (default: ${DEFAULT-VALUE}).")
     int threads = 16;
 
@@ -103,10 +116,19 @@ public final class XmandMain implements Callable<Integer> {
      * set them before the first HttpServer is made.
      */
     static void serverLimits(int maxConnections, int idleSeconds, int requestSeconds) {
+        serverLimits(maxConnections, idleSeconds, requestSeconds, (int) XmandServer.Limits.DEFAULT.migrateTimeout().toSeconds());
+    }
+
+    /**
+     * {@code longestOpSeconds}: the JDK closes a connection whose answer is not complete this long
+     * (sun.net.httpserver.maxRspTime) after its request was read, so it must outlast the longest
+     * operation deadline, or a migrate would be cut off at 30 s with its domain still locked.
+     */
+    static void serverLimits(int maxConnections, int idleSeconds, int requestSeconds, int longestOpSeconds) {
         System.setProperty("jdk.httpserver.maxConnections", Integer.toString(maxConnections));
         System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(idleSeconds));
         System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(requestSeconds));
-        System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(Math.max(requestSeconds, 30)));
+        System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(Math.max(requestSeconds, longestOpSeconds + 30)));
         // The names JDK 17's sun.net.httpserver.ServerConfig reads (its defaults: 200 headers, 380 KiB).
         // Size counts each header's name and value plus 32 bytes; past it the JDK drops the connection.
         System.setProperty("sun.net.httpserver.maxReqHeaders", Integer.toString(MAX_REQUEST_HEADERS));
@@ -123,6 +145,10 @@ public final class XmandMain implements Callable<Integer> {
             System.err.println("xmand: --max-request-bytes must be >= 1024, --max-threads >= --threads, and --threads, --max-connections, --idle-timeout, --request-timeout >= 1");
             return 2;
         }
+        if (opTimeout < 1 || migrateTimeout < 1 || opThreads < 1 || maxQueued < 1) {
+            System.err.println("xmand: --op-timeout, --migrate-timeout, --op-threads and --max-queued must be >= 1");
+            return 2;
+        }
         InetSocketAddress addr;
         try {
             addr = parseListen(listen);
@@ -135,7 +161,7 @@ public final class XmandMain implements Callable<Integer> {
             return 2;
         }
         Kerberos.useKrb5ConfigEnv();
-        serverLimits(maxConnections, idleTimeout, requestTimeout);
+        serverLimits(maxConnections, idleTimeout, requestTimeout, Math.max(opTimeout, migrateTimeout));
         String name = hostName != null ? hostName : localName();
         if (insecureNoAuth) {
             System.err.println("xmand: WARNING: --insecure-no-auth: ANYONE who can reach " + listen + " controls every VM on this host");
@@ -159,7 +185,8 @@ public final class XmandMain implements Callable<Integer> {
             }
             try (VmControl vm = new LibvirtVmControl(connect)) {
                 XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog,
-                        connect.startsWith("test:")),
+                        connect.startsWith("test:"), new XmandServer.Limits(java.time.Duration.ofSeconds(opTimeout),
+                        java.time.Duration.ofSeconds(migrateTimeout), opThreads, maxQueued)),
                         vm, acceptor, new K5Login(k5login), audit);
                 server.start();
                 System.err.println("xmand: listening on " + XmandServer.addr(server.address()) + (tls != null

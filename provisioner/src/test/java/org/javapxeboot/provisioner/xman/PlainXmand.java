@@ -26,10 +26,20 @@ final class PlainXmand implements AutoCloseable {
     }
 
     PlainXmand(VmControl vm, Audit audit, boolean testDriver) throws Exception {
+        this(vm, audit, testDriver, XmandServer.Limits.DEFAULT, Operations.REAL_TIME);
+    }
+
+    PlainXmand(VmControl vm, Audit audit, boolean testDriver, XmandServer.Limits limits, Operations.Deadlines deadlines) throws Exception {
         this.audit = audit;
-        server = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h0", 64 * 1024, 4, 16, null, true, null, testDriver),
-                vm, null, null, audit);
+        server = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h0", 64 * 1024, 4, 16, null, true, null, testDriver, limits),
+                vm, null, null, audit, deadlines);
         server.start();
+    }
+
+    /** POST in the background: the answer arrives in the future. */
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(String op, String json) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort() + Protocol.PREFIX + op))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     /** POST /v1/OP with a JSON body. */

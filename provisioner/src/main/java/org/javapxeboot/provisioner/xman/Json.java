@@ -99,7 +99,7 @@ public final class Json {
                 case '\t': sb.append("\\t"); break;
                 default:
                     // Escape controls, and < > & so a body pasted into HTML or XML stays inert.
-                    if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
+                    if (Escape.control(c) || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
                         sb.append(String.format("\\u%04x", (int) c));
                     } else sb.append(c);
             }

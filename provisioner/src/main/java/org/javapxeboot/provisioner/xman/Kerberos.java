@@ -56,12 +56,16 @@ public final class Kerberos {
      */
     public static String checkKeytab(Path keytab, String principal) {
         if (!java.nio.file.Files.isReadable(keytab)) return "keytab " + keytab + " does not exist or is not readable";
-        javax.security.auth.kerberos.KeyTab kt = principal == null || principal.equals("*")
-                ? javax.security.auth.kerberos.KeyTab.getUnboundInstance(keytab.toFile())
-                : javax.security.auth.kerberos.KeyTab.getInstance(new javax.security.auth.kerberos.KerberosPrincipal(principal), keytab.toFile());
-        if (principal != null && !principal.equals("*") && kt.getKeys(new javax.security.auth.kerberos.KerberosPrincipal(principal)).length == 0) {
-            return "keytab " + keytab + " has no key for " + principal;
+        if (principal == null || principal.equals("*")) return null;
+        javax.security.auth.kerberos.KerberosPrincipal kp;
+        try {
+            kp = new javax.security.auth.kerberos.KerberosPrincipal(principal);
+        } catch (IllegalArgumentException e) {
+            // No realm in the name and no default realm in krb5.conf.
+            return "service principal " + principal + ": " + e.getMessage();
         }
+        javax.security.auth.kerberos.KeyTab kt = javax.security.auth.kerberos.KeyTab.getInstance(kp, keytab.toFile());
+        if (kt.getKeys(kp).length == 0) return "keytab " + keytab + " has no key for " + kp.getName();
         return null;
     }
 

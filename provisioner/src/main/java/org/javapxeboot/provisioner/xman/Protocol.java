@@ -23,7 +23,6 @@ public final class Protocol {
 
     /** Domain names xmand accepts: what libvirt tools and hostnames use; no shell or XML metacharacters. */
     private static final Pattern DOMAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
-    private static final Pattern URI_SAFE = Pattern.compile("[A-Za-z0-9+.-]+:[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]{1,1024}");
 
     private Protocol() {}
 
@@ -95,20 +94,13 @@ public final class Protocol {
         return name;
     }
 
-    public static String checkUri(String uri) throws ProtocolException {
-        if (uri == null || !URI_SAFE.matcher(uri).matches()) {
-            throw new ProtocolException(400, "INVALID_ARGUMENT", "destination " + printable(uri) + " is not a libvirt URI");
-        }
-        return uri;
-    }
-
     /** A value quoted for messages and logs: control characters escaped, long values cut. */
     public static String printable(String s) {
         if (s == null) return "(none)";
         StringBuilder sb = new StringBuilder("'");
         for (int i = 0; i < s.length() && i < 80; i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f) sb.append(String.format("\\x%02x", (int) c));
+            if (Escape.control(c)) sb.append(String.format("\\x%02x", (int) c));
             else sb.append(c);
         }
         if (s.length() > 80) sb.append("...");

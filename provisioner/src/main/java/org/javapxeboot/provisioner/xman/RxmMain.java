@@ -56,14 +56,15 @@ public final class RxmMain implements Callable<Integer> {
     @Option(names = "--cacert", paramLabel = "FILE", split = ",", description = "PEM certificate(s) of the daemons (default: $XMAN_CACERT (comma-separated), else ~/.xman/ca.pem, else the JDK's CAs).")
     List<Path> cacert;
 
-    @Option(names = "--no-tls", description = "Plain HTTP, for daemons run with --no-tls.")
+    @Option(names = "--no-tls", description = "Plain HTTP, for daemons run with --no-tls; loopback hosts only.")
     boolean noTls;
 
-    @Option(names = "--insecure-no-auth", description = "Send no Kerberos token (daemons run with --insecure-no-auth).")
+    @Option(names = "--insecure-no-auth", description = "Send no Kerberos token (daemons run with --insecure-no-auth); loopback hosts only.")
     boolean noAuth;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Per-host connect and answer timeout (default: ${DEFAULT-VALUE}).")
-    int timeout = 30;
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Per-host connect and answer timeout (default: 30; migrate: xmand's "
+            + "default --migrate-timeout plus 60).")
+    Integer timeout;
 
     @Parameters(index = "0", paramLabel = "OP", description = "The operation.")
     String opName;
@@ -119,19 +120,24 @@ public final class RxmMain implements Callable<Integer> {
                 }
             }
             if (targets.size() > 1 && (op.mutates || op.needsDomain)) throw new Usage(op.wire + " runs on one host at a time; give one -H");
+            if (noTls || noAuth) {
+                for (XmanClient.Target t : targets) {
+                    if (!Loopback.only(t.host())) throw new Usage(Loopback.refusal("rxm", XmandMain.insecureFlags(noTls, noAuth), "host " + t).substring(5));
+                }
+            }
             req = request(op);
         } catch (Usage e) {
-            err.println("rxm: " + e.getMessage());
+            err.println("rxm: " + Escape.line(e.getMessage()));
             return EXIT_USAGE;
         }
         XmanClient client;
         try {
             client = client();
         } catch (LoginException e) {
-            err.println("rxm: no usable Kerberos credentials (" + (keytab != null ? "keytab " + keytab : "ticket cache; run kinit") + "): " + e.getMessage());
+            err.println(Escape.line("rxm: no usable Kerberos credentials (" + (keytab != null ? "keytab " + keytab : "ticket cache; run kinit") + "): " + e.getMessage()));
             return EXIT_AUTH;
         } catch (IOException | GeneralSecurityException e) {
-            err.println("rxm: " + e.getMessage());
+            err.println("rxm: " + Escape.line(e.getMessage()));
             return EXIT_USAGE;
         }
         if (op == Op.MIGRATE && !((String) req.get("destination")).contains(":/")) {
@@ -141,7 +147,11 @@ public final class RxmMain implements Callable<Integer> {
             try {
                 dest = XmanClient.Target.parse((String) req.get("destination"));
             } catch (IllegalArgumentException e) {
-                err.println("rxm: migrate: " + e.getMessage());
+                err.println("rxm: migrate: " + Escape.line(e.getMessage()));
+                return EXIT_USAGE;
+            }
+            if ((noTls || noAuth) && !Loopback.only(dest.host())) {
+                err.println(Loopback.refusal("rxm", XmandMain.insecureFlags(noTls, noAuth), "migrate destination " + dest));
                 return EXIT_USAGE;
             }
             try {
@@ -149,7 +159,7 @@ public final class RxmMain implements Callable<Integer> {
                 String uri = String.valueOf(((Map<?, ?>) info).get("uri"));
                 req.put("destination", remoteUri(uri, dest.host()));
             } catch (XmanClient.Failure f) {
-                err.println("rxm: migrate: destination " + dest + ": " + f.getMessage());
+                err.println(Escape.line("rxm: migrate: destination " + dest + ": " + f.getMessage()));
                 return f.category.exitCode;
             }
         }
@@ -192,7 +202,7 @@ public final class RxmMain implements Callable<Integer> {
                 } else {
                     String what = op.wire + (req.get("domain") != null ? " " + req.get("domain") : "");
                     // libvirt's messages already start with "op domain:"; do not say it twice.
-                    err.println("rxm: " + t + ": " + (f.getMessage().startsWith(what) ? "" : what + ": ") + f.getMessage());
+                    err.println(Escape.line("rxm: " + t + ": " + (f.getMessage().startsWith(what) ? "" : what + ": ") + f.getMessage()));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -207,7 +217,7 @@ public final class RxmMain implements Callable<Integer> {
                 print(op, results, targets.size() > 1 || op == Op.LIST);
             } catch (RuntimeException e) {
                 // A daemon answered ok with a shape this rxm does not know (another version?).
-                err.println("rxm: unexpected answer to " + op.wire + " (" + e + "); rxm --json shows it as sent");
+                err.println(Escape.line("rxm: unexpected answer to " + op.wire + " (" + e + "); rxm --json shows it as sent"));
                 exit = Math.max(exit, EXIT_FAILED);
             }
         }
@@ -253,7 +263,8 @@ public final class RxmMain implements Callable<Integer> {
      */
     static String remoteUri(String localUri, String host) {
         int colon = localUri.indexOf(":///");
-        if (colon < 0 || localUri.substring(0, colon).contains("+")) return localUri;
+        // libvirt's test driver lives inside the daemon that opened it: it has no remote form.
+        if (colon < 0 || localUri.substring(0, colon).contains("+") || localUri.startsWith("test:")) return localUri;
         String h = host.contains(":") ? "[" + host + "]" : host;
         return localUri.substring(0, colon) + "+ssh://" + h + localUri.substring(colon + 3);
     }
@@ -294,7 +305,9 @@ public final class RxmMain implements Callable<Integer> {
             String env = System.getenv("XMAN_SERVICE_PRINCIPAL");
             sp = env == null || env.isBlank() ? null : env;
         }
-        return new XmanClient(init, tls, sp, Duration.ofSeconds(timeout));
+        Duration wait = timeout != null ? Duration.ofSeconds(timeout)
+                : Op.of(opName) == Op.MIGRATE ? XmandServer.Limits.DEFAULT.migrateTimeout().plusSeconds(60) : Duration.ofSeconds(30);
+        return new XmanClient(init, tls, sp, wait);
     }
 
     @SuppressWarnings("unchecked")
@@ -321,7 +334,7 @@ public final class RxmMain implements Callable<Integer> {
                 Object any = results.values().iterator().next();
                 for (Object o : (List<Object>) any) {
                     Map<String, Object> m = (Map<String, Object>) o;
-                    rows.add(new String[] {"", str(m.get("op")) + (str(m.get("usage")).isEmpty() ? "" : " " + m.get("usage")), str(m.get("help"))});
+                    rows.add(new String[] {"", str(m.get("op")) + (str(m.get("usage")).isEmpty() ? "" : " " + str(m.get("usage"))), str(m.get("help"))});
                 }
                 table(rows, false);
                 break;
@@ -330,20 +343,26 @@ public final class RxmMain implements Callable<Integer> {
                 for (Map.Entry<XmanClient.Target, Object> e : results.entrySet()) {
                     String prefix = hostColumn ? e.getKey() + ": " : "";
                     Object r = e.getValue();
-                    if (r instanceof String) out.print(prefix.isEmpty() ? r + (((String) r).endsWith("\n") ? "" : "\n") : prefix + r + "\n");
-                    else if (r instanceof List) for (Object line : (List<Object>) r) out.println(prefix + line);
+                    // Everything the daemon sent is escaped before it reaches the terminal (Escape).
+                    if (r instanceof String) {
+                        String text = Escape.text((String) r);
+                        out.print(prefix.isEmpty() ? text + (text.endsWith("\n") ? "" : "\n") : prefix + text + "\n");
+                    } else if (r instanceof List) for (Object line : (List<Object>) r) out.println(prefix + Escape.line(String.valueOf(line)));
                     else if (r instanceof Map && op == Op.INFO) {
-                        for (Map.Entry<String, Object> kv : ((Map<String, Object>) r).entrySet()) out.println(prefix + String.format("%-18s: %s", kv.getKey(), kv.getValue()));
+                        for (Map.Entry<String, Object> kv : ((Map<String, Object>) r).entrySet()) {
+                            out.println(prefix + Escape.line(String.format("%-18s: %s", kv.getKey(), kv.getValue())));
+                        }
                     } else if (r instanceof Map) {
                         Map<String, Object> d = (Map<String, Object>) r;
-                        out.println(prefix + d.get("name") + ": " + d.get("state") + ", " + ((Long) d.get("memoryKiB")) / 1024 + " MiB, "
+                        out.println(prefix + Escape.line(d.get("name") + ": " + d.get("state")) + ", " + ((Long) d.get("memoryKiB")) / 1024 + " MiB, "
                                 + d.get("vcpus") + " VCPU" + (((Long) d.get("vcpus")) == 1 ? "" : "s"));
                     } else out.println(prefix + op.wire + ": ok");
                 }
         }
     }
 
-    private static String str(Object o) { return o == null ? "" : o.toString(); }
+    /** A table cell or a value from the daemon, control characters escaped. */
+    private static String str(Object o) { return o == null ? "" : Escape.line(o.toString()); }
 
     private void table(List<String[]> rows, boolean hostColumn) {
         int cols = rows.get(0).length;

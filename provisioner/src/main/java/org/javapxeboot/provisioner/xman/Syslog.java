@@ -47,13 +47,14 @@ public final class Syslog {
                 // Section 6.3.3: '"', '\' and ']' are escaped in PARAM-VALUE.
                 for (char c : e.getValue().toCharArray()) {
                     if (c == '"' || c == '\\' || c == ']') sb.append('\\');
-                    sb.append(c < 0x20 ? '?' : c);
+                    if (Escape.control(c)) sb.append(String.format("\\x%02x", (int) c));
+                    else sb.append(c);
                 }
                 sb.append('"');
             }
             sb.append(']');
         }
-        if (msg != null && !msg.isEmpty()) sb.append(' ').append(msg.replace('\n', ' '));
+        if (msg != null && !msg.isEmpty()) sb.append(' ').append(Escape.line(msg.replace('\n', ' ')));
         byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
         if (b.length > MAX_MESSAGE) b = java.util.Arrays.copyOf(b, MAX_MESSAGE);
         return b;
@@ -121,6 +122,9 @@ public final class Syslog {
     public interface LibC extends Library {
         int AF_UNIX = 1;
         int SOCK_DGRAM = 2;
+        /** Linux's send() flag: fail with EAGAIN instead of waiting for room in the receiver's buffer. */
+        int MSG_DONTWAIT = 0x40;
+        int EAGAIN = 11;
 
         int socket(int domain, int type, int protocol);
 
@@ -172,8 +176,10 @@ public final class Syslog {
                 }
                 fd = s;
             }
-            if (libc.send(fd, m, m.length, 0) < 0) {
+            // A syslog daemon that stopped reading fills /dev/log's buffer: do not wait for it.
+            if (libc.send(fd, m, m.length, LibC.MSG_DONTWAIT) < 0) {
                 int errno = Native.getLastError();
+                if (errno == LibC.EAGAIN) throw new IOException("send to " + path + ": the socket is full (syslog daemon not reading); message dropped");
                 // The syslog daemon restarted (ECONNREFUSED) or the socket went away: reconnect next time.
                 libc.close(fd);
                 fd = -1;

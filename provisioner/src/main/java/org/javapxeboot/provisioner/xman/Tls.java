@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Tls {
     public static final String ALIAS = "xmand";
+    /** The password when neither --tls-password nor $XMAND_TLS_PASSWORD is given: public, so the file's mode must protect the key. */
+    public static final String DEFAULT_PASSWORD = "xmand-tls";
 
     private Tls() {}
 
@@ -39,6 +41,8 @@ public final class Tls {
     /** Loads the keystore, creating it (and its .crt) first if it does not exist. */
     public static KeyStore loadOrCreate(Path keystore, char[] password, List<String> names) throws IOException, GeneralSecurityException {
         if (!Files.exists(keystore)) create(keystore, password, names);
+        String problem = exposedKey(keystore, password);
+        if (problem != null) throw new IOException(problem);
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keystore)) {
             ks.load(in, password);
@@ -48,10 +52,50 @@ public final class Tls {
         return ks;
     }
 
+    /**
+     * Why the private key is exposed, or null: a keystore under the built-in (or an empty) password
+     * that group or others can read gives the key to anyone on the host.
+     */
+    static String exposedKey(Path keystore, char[] password) throws IOException {
+        if (password.length != 0 && !java.util.Arrays.equals(password, DEFAULT_PASSWORD.toCharArray())) return null;
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms;
+        try {
+            perms = Files.getPosixFilePermissions(keystore);
+        } catch (UnsupportedOperationException e) {
+            return null; // no POSIX modes to check
+        }
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> open = java.util.EnumSet.of(
+                java.nio.file.attribute.PosixFilePermission.GROUP_READ, java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+        open.retainAll(perms);
+        if (open.isEmpty()) return null;
+        return "TLS keystore " + keystore + " is readable by " + (open.size() == 2 ? "group and others" : open.contains(
+                java.nio.file.attribute.PosixFilePermission.GROUP_READ) ? "its group" : "others") + " (mode " + PosixFilePermissions.toString(perms)
+                + ") and " + (password.length == 0 ? "has an empty password" : "uses the built-in password") + ", so anyone on the host can take the private key: "
+                + "chmod 600 " + keystore + ", or give a password with --tls-password or $XMAND_TLS_PASSWORD";
+    }
+
     private static void create(Path keystore, char[] password, List<String> names) throws IOException, GeneralSecurityException {
         if (keystore.getParent() != null) Files.createDirectories(keystore.getParent());
-        Path tmp = keystore.resolveSibling(keystore.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
+        // keytool writes with the process umask (often 0644): let it write inside a directory only
+        // we can enter, tighten the file to 0600, and only then move it into place.
+        Path privateDir;
+        try {
+            privateDir = Files.createTempDirectory(keystore.toAbsolutePath().getParent(), "." + keystore.getFileName() + ".",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            privateDir = Files.createTempDirectory(keystore.toAbsolutePath().getParent(), "." + keystore.getFileName() + ".");
+        }
+        try {
+            create(keystore, privateDir.resolve("new.p12"), password, names);
+        } finally {
+            try (java.util.stream.Stream<Path> left = Files.list(privateDir)) {
+                for (Path p : (Iterable<Path>) left::iterator) Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(privateDir);
+        }
+    }
+
+    private static void create(Path keystore, Path tmp, char[] password, List<String> names) throws IOException, GeneralSecurityException {
         StringBuilder san = new StringBuilder("SAN=");
         for (String n : names) {
             if (san.length() > 4) san.append(',');
@@ -86,6 +130,7 @@ public final class Tls {
         }
         Files.writeString(certificateFile(keystore), pem(ks.getCertificate(ALIAS)));
         Files.move(tmp, keystore, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        // The directory entry's mode is what was set above; a move keeps it.
     }
 
     public static String pem(Certificate cert) throws GeneralSecurityException {

@@ -8,7 +8,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import javax.net.ssl.SSLContext;
-import javax.security.auth.Subject;
 import javax.security.auth.login.LoginException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -26,6 +25,8 @@ import java.util.concurrent.CountDownLatch;
         description = "Remote VM control over libvirt: HTTPS + Kerberos (SPNEGO), authorised by .k5login, audited to syslog.")
 public final class XmandMain implements Callable<Integer> {
     public static final int DEFAULT_PORT = 8740;
+    /** Request headers at most, and their total size: a Negotiate token is a few KiB. */
+    static final int MAX_REQUEST_HEADERS = 64, MAX_REQUEST_HEADER_BYTES = 64 * 1024;
 
     @Option(names = "--listen", paramLabel = "ADDR:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String listen = "127.0.0.1:" + DEFAULT_PORT;
@@ -36,8 +37,9 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--keytab", paramLabel = "FILE", description = "Keytab with the service key (default: ${DEFAULT-VALUE}).")
     Path keytab = Path.of("/etc/krb5.keytab");
 
-    @Option(names = "--principal", paramLabel = "PRINC", description = "Service principal, e.g. HTTP/host@REALM; * = any key in the keytab (default: ${DEFAULT-VALUE}).")
-    String principal = "*";
+    @Option(names = "--principal", paramLabel = "PRINC", description = "Service principal, e.g. HTTP/host@REALM (default: HTTP/<this host's canonical name> in the default realm, "
+            + "the name SPNEGO clients ask for). '*' accepts any key in the keytab, i.e. any service's ticket: only when given explicitly, with a warning.")
+    String principal;
 
     @Option(names = "--k5login", paramLabel = "FILE", description = "Administrators allowed, one principal per line (default: ${DEFAULT-VALUE}).")
     Path k5login = Path.of("/root/.k5login");
@@ -57,16 +59,17 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS#12 keystore; created self-signed at first start, certificate in FILE.crt (default: ${DEFAULT-VALUE}).")
     Path tlsKeystore = Path.of("/var/lib/xmand/xmand.p12");
 
-    @Option(names = "--tls-password", paramLabel = "PW", description = "Keystore password (default: $XMAND_TLS_PASSWORD, else 'xmand-tls'; protect the file by its mode).")
+    @Option(names = "--tls-password", paramLabel = "PW", description = "Keystore password (default: $XMAND_TLS_PASSWORD, else 'xmand-tls'). The built-in or an empty password is refused "
+            + "when the keystore is readable by group or others; a created keystore is mode 0600.")
     String tlsPassword;
 
     @Option(names = "--tls-names", split = ",", paramLabel = "NAME", description = "Subject alternative names of a created certificate (default: localhost,127.0.0.1,::1,this host's name).")
     List<String> tlsNames;
 
-    @Option(names = "--no-tls", description = "Plain HTTP: requests and answers travel in clear text. Loopback testing only.")
+    @Option(names = "--no-tls", description = "Plain HTTP: requests and answers travel in clear text. Loopback testing only: refused unless --listen is a loopback address.")
     boolean noTls;
 
-    @Option(names = "--insecure-no-auth", description = "Accept every request without Kerberos. NEVER on a real host; loopback testing only.")
+    @Option(names = "--insecure-no-auth", description = "Accept every request without Kerberos. NEVER on a real host; loopback testing only: refused unless --listen is a loopback address.")
     boolean insecureNoAuth;
 
     @Option(names = "--max-request-bytes", description = "Largest request body (default: ${DEFAULT-VALUE}).")
@@ -80,6 +83,19 @@ public final class XmandMain implements Callable<Integer> {
 
     @Option(names = "--request-timeout", paramLabel = "SECONDS", description = "Longest time to receive one request (default: ${DEFAULT-VALUE}).")
     int requestTimeout = 10;
+
+    @Option(names = "--op-timeout", paramLabel = "SECONDS", description = "Longest time for an operation other than migrate: waiting for its domain, "
+            + "for a libvirt thread, and the libvirt call; then the request answers 504 and the domain is free again (default: ${DEFAULT-VALUE}).")
+    int opTimeout = (int) XmandServer.Limits.DEFAULT.opTimeout().toSeconds();
+
+    @Option(names = "--migrate-timeout", paramLabel = "SECONDS", description = "The same for migrate (default: ${DEFAULT-VALUE}).")
+    int migrateTimeout = (int) XmandServer.Limits.DEFAULT.migrateTimeout().toSeconds();
+
+    @Option(names = "--op-threads", description = "libvirt calls at once (default: ${DEFAULT-VALUE}).")
+    int opThreads = XmandServer.Limits.DEFAULT.opThreads();
+
+    @Option(names = "--max-queued", description = "Operations waiting for a libvirt thread; past this a request answers 503 with Retry-After (default: ${DEFAULT-VALUE}).")
+    int maxQueued = XmandServer.Limits.DEFAULT.maxQueued();
 
     @Option(names = "--threads", description = "Worker threads kept (default: ${DEFAULT-VALUE}).")
     int threads = 16;
@@ -100,12 +116,23 @@ public final class XmandMain implements Callable<Integer> {
      * set them before the first HttpServer is made.
      */
     static void serverLimits(int maxConnections, int idleSeconds, int requestSeconds) {
+        serverLimits(maxConnections, idleSeconds, requestSeconds, (int) XmandServer.Limits.DEFAULT.migrateTimeout().toSeconds());
+    }
+
+    /**
+     * {@code longestOpSeconds}: the JDK closes a connection whose answer is not complete this long
+     * (sun.net.httpserver.maxRspTime) after its request was read, so it must outlast the longest
+     * operation deadline, or a migrate would be cut off at 30 s with its domain still locked.
+     */
+    static void serverLimits(int maxConnections, int idleSeconds, int requestSeconds, int longestOpSeconds) {
         System.setProperty("jdk.httpserver.maxConnections", Integer.toString(maxConnections));
         System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(idleSeconds));
         System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(requestSeconds));
-        System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(Math.max(requestSeconds, 30)));
-        System.setProperty("sun.net.httpserver.maxReqHeaders", "64");
-        System.setProperty("sun.net.httpserver.maxReqHeadersSize", "65536");
+        System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(Math.max(requestSeconds, longestOpSeconds + 30)));
+        // The names JDK 17's sun.net.httpserver.ServerConfig reads (its defaults: 200 headers, 380 KiB).
+        // Size counts each header's name and value plus 32 bytes; past it the JDK drops the connection.
+        System.setProperty("sun.net.httpserver.maxReqHeaders", Integer.toString(MAX_REQUEST_HEADERS));
+        System.setProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(MAX_REQUEST_HEADER_BYTES));
         // Nagle would hold the small Negotiate-carrying answers back (DESIGN.md, library notes).
         System.setProperty("sun.net.httpserver.nodelay", "true");
         System.setProperty("sun.net.httpserver.clockTick", "1000");
@@ -118,6 +145,10 @@ public final class XmandMain implements Callable<Integer> {
             System.err.println("xmand: --max-request-bytes must be >= 1024, --max-threads >= --threads, and --threads, --max-connections, --idle-timeout, --request-timeout >= 1");
             return 2;
         }
+        if (opTimeout < 1 || migrateTimeout < 1 || opThreads < 1 || maxQueued < 1) {
+            System.err.println("xmand: --op-timeout, --migrate-timeout, --op-threads and --max-queued must be >= 1");
+            return 2;
+        }
         InetSocketAddress addr;
         try {
             addr = parseListen(listen);
@@ -125,8 +156,12 @@ public final class XmandMain implements Callable<Integer> {
             System.err.println("xmand: --listen " + listen + ": " + e.getMessage());
             return 2;
         }
+        if ((noTls || insecureNoAuth) && !Loopback.only(addr)) {
+            System.err.println(Loopback.refusal("xmand", insecureFlags(noTls, insecureNoAuth), "--listen " + listen));
+            return 2;
+        }
         Kerberos.useKrb5ConfigEnv();
-        serverLimits(maxConnections, idleTimeout, requestTimeout);
+        serverLimits(maxConnections, idleTimeout, requestTimeout, Math.max(opTimeout, migrateTimeout));
         String name = hostName != null ? hostName : localName();
         if (insecureNoAuth) {
             System.err.println("xmand: WARNING: --insecure-no-auth: ANYONE who can reach " + listen + " controls every VM on this host");
@@ -135,27 +170,23 @@ public final class XmandMain implements Callable<Integer> {
         try (Audit audit = new Audit(Audit.openLog(log), Syslog.open(syslog), Clock.systemUTC(), name)) {
             Kerberos.Acceptor acceptor = null;
             if (!insecureNoAuth) {
-                String problem = Kerberos.checkKeytab(keytab, principal);
-                if (problem != null) {
-                    System.err.println("xmand: " + problem);
-                    return 1;
-                }
                 try {
-                    Subject s = Kerberos.login(keytab, principal, false);
-                    acceptor = new Kerberos.Acceptor(s);
-                } catch (LoginException e) {
-                    System.err.println("xmand: cannot use keytab " + keytab + " for " + principal + ": " + e.getMessage());
+                    acceptor = acceptor(localName(), audit);
+                } catch (IOException e) {
+                    System.err.println("xmand: " + e.getMessage());
                     return 1;
                 }
             }
             SSLContext tls = null;
             if (!noTls) {
-                char[] pw = (tlsPassword != null ? tlsPassword : System.getenv().getOrDefault("XMAND_TLS_PASSWORD", "xmand-tls")).toCharArray();
+                char[] pw = (tlsPassword != null ? tlsPassword : System.getenv().getOrDefault("XMAND_TLS_PASSWORD", Tls.DEFAULT_PASSWORD)).toCharArray();
                 List<String> names = tlsNames != null ? tlsNames : new ArrayList<>(List.of("localhost", "127.0.0.1", "::1", name));
                 tls = Tls.serverContext(Tls.loadOrCreate(tlsKeystore, pw, names), pw);
             }
             try (VmControl vm = new LibvirtVmControl(connect)) {
-                XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog),
+                XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog,
+                        connect.startsWith("test:"), new XmandServer.Limits(java.time.Duration.ofSeconds(opTimeout),
+                        java.time.Duration.ofSeconds(migrateTimeout), opThreads, maxQueued)),
                         vm, acceptor, new K5Login(k5login), audit);
                 server.start();
                 System.err.println("xmand: listening on " + XmandServer.addr(server.address()) + (tls != null
@@ -179,6 +210,38 @@ public final class XmandMain implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return 1;
         }
+    }
+
+    /**
+     * The service principal xmand accepts tickets for: --principal, else HTTP/ + the canonical host
+     * name (what curl --negotiate and rxm ask the KDC for), in the default realm. '*' binds to every
+     * key in the keytab, so a ticket for any service sharing the keytab (host/, nfs/...) would be
+     * accepted: allowed only when asked for by name.
+     */
+    static String servicePrincipal(String flag, String canonicalHostName) {
+        return flag != null ? flag : "HTTP/" + canonicalHostName;
+    }
+
+    /** Logs in from the keytab as the service principal; the error names the keytab and the principal. */
+    Kerberos.Acceptor acceptor(String canonicalHostName, Audit audit) throws IOException {
+        String service = servicePrincipal(principal, canonicalHostName);
+        if (service.equals("*")) {
+            String w = "WARNING: --principal '*': every key in " + keytab + " is accepted, so a ticket for ANY service in it "
+                    + "(host/, nfs/, ...) authenticates; give the HTTP/ principal instead";
+            System.err.println("xmand: " + w);
+            if (audit != null) audit.note(w);
+        }
+        String problem = Kerberos.checkKeytab(keytab, service);
+        if (problem != null) throw new IOException(problem + (principal == null ? " (the default --principal; give --principal HTTP/NAME@REALM)" : ""));
+        try {
+            return new Kerberos.Acceptor(Kerberos.login(keytab, service, false));
+        } catch (LoginException e) {
+            throw new IOException("cannot use keytab " + keytab + " for " + service + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String insecureFlags(boolean noTls, boolean noAuth) {
+        return noTls && noAuth ? "--no-tls and --insecure-no-auth" : noTls ? "--no-tls" : "--insecure-no-auth";
     }
 
     static InetSocketAddress parseListen(String s) {

@@ -31,7 +31,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -47,7 +46,32 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class XmandServer implements AutoCloseable {
     /** Everything the server needs; XmandMain fills it from the command line. */
     public record Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
-                           SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog) {}
+                           SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog, boolean testDriver, Limits limits) {
+        /** Not on libvirt's test driver, default limits. */
+        public Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
+                        SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog) {
+            this(listen, hostName, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog, false);
+        }
+
+        /** Default limits. */
+        public Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
+                        SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog, boolean testDriver) {
+            this(listen, hostName, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog, testDriver, Limits.DEFAULT);
+        }
+    }
+
+    /**
+     * How long an operation may take (waiting for its domain's lock, for a libvirt thread, and the
+     * call itself) before the request answers 504; how many libvirt calls run at once and how many
+     * more may wait before a request answers 503.
+     */
+    public record Limits(java.time.Duration opTimeout, java.time.Duration migrateTimeout, int opThreads, int maxQueued) {
+        public static final Limits DEFAULT = new Limits(java.time.Duration.ofSeconds(60), java.time.Duration.ofMinutes(30), 8, 32);
+
+        java.time.Duration of(Op op) {
+            return op == Op.MIGRATE ? migrateTimeout : opTimeout;
+        }
+    }
 
     /** Lines of --hypervisor-log that dmesg adds after the daemon's own buffer. */
     static final int HYPERVISOR_LOG_LINES = 100;
@@ -59,17 +83,26 @@ public final class XmandServer implements AutoCloseable {
     private final Audit audit;
     private final HttpServer server;
     private final ExecutorService workers;
-    /** Serialises lifecycle operations per domain so check-then-act (mem-set's maximum) holds. */
-    private final ConcurrentHashMap<String, Object> domainLocks = new ConcurrentHashMap<>();
+    /** Runs the libvirt calls: deadlines, per-domain locks (so check-then-act such as mem-set's maximum holds), a bounded queue. */
+    private final Operations ops;
     private final AtomicInteger connections = new AtomicInteger();
 
     public XmandServer(Settings settings, VmControl vm, Kerberos.Acceptor acceptor, K5Login k5login, Audit audit) throws IOException {
+        this(settings, vm, acceptor, k5login, audit, Operations.REAL_TIME);
+    }
+
+    /** With the clock seam: {@code deadlines} decides when an operation's time is up. */
+    XmandServer(Settings settings, VmControl vm, Kerberos.Acceptor acceptor, K5Login k5login, Audit audit, Operations.Deadlines deadlines) throws IOException {
         if (acceptor == null && !settings.insecureNoAuth()) throw new IllegalArgumentException("no Kerberos acceptor and authentication not disabled");
+        if ((settings.insecureNoAuth() || settings.tls() == null) && !Loopback.only(settings.listen())) {
+            throw new IllegalArgumentException(Loopback.refusal("xmand", XmandMain.insecureFlags(settings.tls() == null, settings.insecureNoAuth()), addr(settings.listen())));
+        }
         this.settings = settings;
         this.vm = vm;
         this.acceptor = acceptor;
         this.k5login = k5login;
         this.audit = audit;
+        this.ops = new Operations(settings.limits().opThreads(), settings.limits().maxQueued(), deadlines, audit::note);
         if (settings.tls() != null) {
             HttpsServer s = HttpsServer.create(settings.listen(), 256);
             s.setHttpsConfigurator(new HttpsConfigurator(settings.tls()) {
@@ -136,6 +169,7 @@ public final class XmandServer implements AutoCloseable {
     public void close() {
         server.stop(1);
         workers.shutdownNow();
+        ops.close();
     }
 
     static String addr(InetSocketAddress a) {
@@ -184,19 +218,21 @@ public final class XmandServer implements AutoCloseable {
             // Someone not in .k5login hears only "denied", whatever else is wrong with the request.
             authorise(o);
             if (bad != null) throw bad;
-            Object result = run(op, args, o);
+            String domain = lockKey(op, args, o);
+            Map<String, Object> checked = args;
+            Object result = ops.run(op.wire + (o.domain != null ? " " + o.domain : ""), domain, settings.limits().of(op), () -> run(op, checked));
             // The audit line is written before the answer leaves: an answered request is always on record.
             audit.event("REQUEST", from, o.principal, o.op, o.domain, "ok", 200, null);
             respond(ex, 200, Protocol.ok(settings.hostName(), op, result), o);
         } catch (ProtocolException e) {
-            audit.event("REQUEST", from, o.principal, o.op, o.domain, "refused", e.status, e.kind + ": " + e.getMessage());
+            audit.event("REQUEST", from, o.principal, o.op, o.domain, e.status >= 500 ? "failed" : "refused", e.status, e.kind + ": " + e.getMessage());
             respond(ex, e.status, Protocol.error(settings.hostName(), o.op, e.kind, e.getMessage()), o);
         } catch (VirtException e) {
             int status = Protocol.statusOf(e.kind());
             boolean refused = e.kind() == VirtException.Kind.INVALID_ARGUMENT || e.kind() == VirtException.Kind.DENIED;
             audit.event("REQUEST", from, o.principal, o.op, o.domain, refused ? "refused" : "failed", status, e.kind() + ": " + e.getMessage());
             respond(ex, status, Protocol.error(settings.hostName(), o.op, e.kind().name(), e.getMessage()), o);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             audit.event("REQUEST", from, o.principal, o.op, o.domain, "failed", 500, "internal error: " + e);
             respond(ex, 500, Protocol.error(settings.hostName(), o.op, "FAILED", "internal error: " + e), o);
         } finally {
@@ -234,7 +270,7 @@ public final class XmandServer implements AutoCloseable {
         try {
             allowed = k5login.allows(o.principal);
         } catch (IOException e) {
-            throw new ProtocolException(403, "DENIED", "cannot read " + k5login.path() + ": " + e.getMessage());
+            throw new ProtocolException(403, "DENIED", "cannot use " + k5login.path() + " on " + settings.hostName() + ": " + e.getMessage());
         }
         if (!allowed) throw new ProtocolException(403, "DENIED", o.principal + " is not listed in " + k5login.path() + " on " + settings.hostName());
     }
@@ -287,7 +323,27 @@ public final class XmandServer implements AutoCloseable {
         return m;
     }
 
-    private Object run(Op op, Map<String, Object> args, Outcome o) throws ProtocolException, VirtException {
+    /**
+     * The domain whose lock the operation takes, checked (null for read-only operations): every
+     * operation that changes a domain holds its lock, so check-then-act sequences hold. Runs on the
+     * request's thread, before anything reaches libvirt.
+     */
+    private String lockKey(Op op, Map<String, Object> args, Outcome o) throws ProtocolException {
+        if (op == Op.CREATE || op == Op.DEFINE) {
+            String xml = Protocol.optStr(args, "xml");
+            if (xml == null && op == Op.DEFINE) throw new ProtocolException(400, "INVALID_ARGUMENT", "define needs \"xml\"");
+            String name = Protocol.checkDomainName(xml == null ? Protocol.optStr(args, "domain") : domainNameOf(xml));
+            o.domain = name;
+            return name;
+        }
+        if (!op.needsDomain) return null;
+        String domain = Protocol.checkDomainName(Protocol.optStr(args, "domain"));
+        if (op == Op.MIGRATE) MigrationUri.check(Protocol.optStr(args, "destination"), settings.testDriver());
+        return op.mutates ? domain : null;
+    }
+
+    /** The operation itself, on a libvirt thread (see {@link Operations}); the lock, if any, is held. */
+    private Object run(Op op, Map<String, Object> args) throws ProtocolException, VirtException {
         String domain = op.needsDomain ? Protocol.checkDomainName(Protocol.optStr(args, "domain")) : null;
         switch (op) {
             case HELP: {
@@ -308,7 +364,12 @@ public final class XmandServer implements AutoCloseable {
                 return Protocol.domainsJson(ds);
             }
             case LOOKUP: return Protocol.domainJson(vm.lookup(domain));
-            case INFO: return Protocol.hostJson(vm.info());
+            case INFO: {
+                Map<String, Object> m = Protocol.hostJson(vm.info());
+                // Audit copies syslog could not take (queue full, socket blocking or gone) since start.
+                m.put("syslogDropped", audit.syslogDropped());
+                return m;
+            }
             case DMESG: {
                 List<Object> lines = new ArrayList<>(vm.dmesg());
                 if (settings.hypervisorLog() != null) lines.addAll(tail(settings.hypervisorLog(), HYPERVISOR_LOG_LINES));
@@ -319,69 +380,60 @@ public final class XmandServer implements AutoCloseable {
             case DEFINE: {
                 String xml = Protocol.optStr(args, "xml");
                 if (xml == null) {
-                    if (op == Op.DEFINE) throw new ProtocolException(400, "INVALID_ARGUMENT", "define needs \"xml\"");
                     String name = Protocol.checkDomainName(Protocol.optStr(args, "domain"));
-                    o.domain = name;
-                    synchronized (lock(name)) {
-                        return Protocol.domainJson(vm.start(name));
-                    }
+                    return Protocol.domainJson(vm.start(name));
                 }
                 String name = Protocol.checkDomainName(domainNameOf(xml));
-                o.domain = name;
-                synchronized (lock(name)) {
-                    boolean existed = exists(name);
-                    VmControl.DomainInfo d = vm.define(xml);
-                    if (op == Op.DEFINE) return Protocol.domainJson(d);
-                    try {
-                        return Protocol.domainJson(vm.start(name));
-                    } catch (VirtException e) {
-                        // Leave nothing half-made: a definition we added for a guest that cannot start goes again.
-                        if (!existed) {
-                            try {
-                                vm.undefine(name);
-                            } catch (VirtException ignored) {
-                                // The start error is the one to report.
-                            }
+                boolean existed = exists(name);
+                VmControl.DomainInfo d = vm.define(xml);
+                if (op == Op.DEFINE) return Protocol.domainJson(d);
+                try {
+                    return Protocol.domainJson(vm.start(name));
+                } catch (VirtException e) {
+                    // Leave nothing half-made: a definition we added for a guest that cannot start goes again.
+                    if (!existed) {
+                        try {
+                            vm.undefine(name);
+                        } catch (VirtException ignored) {
+                            // The start error is the one to report.
                         }
-                        throw e;
                     }
+                    throw e;
                 }
             }
             default:
                 break;
         }
-        synchronized (lock(domain)) {
-            switch (op) {
-                case START: return Protocol.domainJson(vm.start(domain));
-                case UNDEFINE: vm.undefine(domain); return null;
-                case DESTROY: vm.destroy(domain); break;
-                case REBOOT: vm.reboot(domain); break;
-                case SHUTDOWN: vm.shutdown(domain); break;
-                case PAUSE: vm.pause(domain); break;
-                case UNPAUSE: vm.unpause(domain); break;
-                case MEM_SET: {
-                    long kib = Protocol.num(args, "kib");
-                    if (kib <= 0) throw new ProtocolException(400, "INVALID_ARGUMENT", "mem-set " + domain + ": " + kib + " KiB is not a positive size");
-                    long max = vm.lookup(domain).maxMemoryKiB();
-                    if (kib > max) {
-                        throw new VirtException(VirtException.Kind.INVALID_ARGUMENT, "mem-set", domain,
-                                kib + " KiB is above the domain's maximum of " + max + " KiB");
-                    }
-                    vm.setMemory(domain, kib);
-                    break;
+        switch (op) {
+            case START: return Protocol.domainJson(vm.start(domain));
+            case UNDEFINE: vm.undefine(domain); return null;
+            case DESTROY: vm.destroy(domain); break;
+            case REBOOT: vm.reboot(domain); break;
+            case SHUTDOWN: vm.shutdown(domain); break;
+            case PAUSE: vm.pause(domain); break;
+            case UNPAUSE: vm.unpause(domain); break;
+            case MEM_SET: {
+                long kib = Protocol.num(args, "kib");
+                if (kib <= 0) throw new ProtocolException(400, "INVALID_ARGUMENT", "mem-set " + domain + ": " + kib + " KiB is not a positive size");
+                long max = vm.lookup(domain).maxMemoryKiB();
+                if (kib > max) {
+                    throw new VirtException(VirtException.Kind.INVALID_ARGUMENT, "mem-set", domain,
+                            kib + " KiB is above the domain's maximum of " + max + " KiB");
                 }
-                case VCPU_SET: {
-                    long n = Protocol.num(args, "count");
-                    if (n <= 0 || n > 4096) throw new ProtocolException(400, "INVALID_ARGUMENT", "vcpu-set " + domain + ": " + n + " is not a VCPU count");
-                    vm.setVcpus(domain, (int) n);
-                    break;
-                }
-                case MIGRATE: vm.migrate(domain, Protocol.checkUri(Protocol.optStr(args, "destination"))); break;
-                case AUTOSTART: vm.setAutostart(domain, Protocol.bool(args, "on")); break;
-                default: throw new IllegalStateException("unhandled " + op);
+                vm.setMemory(domain, kib);
+                break;
             }
-            return Protocol.domainJson(vm.lookup(domain));
+            case VCPU_SET: {
+                long n = Protocol.num(args, "count");
+                if (n <= 0 || n > 4096) throw new ProtocolException(400, "INVALID_ARGUMENT", "vcpu-set " + domain + ": " + n + " is not a VCPU count");
+                vm.setVcpus(domain, (int) n);
+                break;
+            }
+            case MIGRATE: vm.migrate(domain, MigrationUri.check(Protocol.optStr(args, "destination"), settings.testDriver())); break;
+            case AUTOSTART: vm.setAutostart(domain, Protocol.bool(args, "on")); break;
+            default: throw new IllegalStateException("unhandled " + op);
         }
+        return Protocol.domainJson(vm.lookup(domain));
     }
 
     /** The last lines of the hypervisor's own log (xend.log, libvirtd.log), each prefixed with the file name. */
@@ -415,10 +467,6 @@ public final class XmandServer implements AutoCloseable {
             if (e.kind() == VirtException.Kind.NO_DOMAIN) return false;
             throw e;
         }
-    }
-
-    private Object lock(String domain) {
-        return domainLocks.computeIfAbsent(domain, k -> new Object());
     }
 
     /** The domain name inside libvirt XML, read with a parser that refuses DOCTYPEs (no XXE, no entity bombs). */
@@ -455,6 +503,7 @@ public final class XmandServer implements AutoCloseable {
             byte[] b = (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", Protocol.JSON_TYPE);
             ex.getResponseHeaders().set("Cache-Control", "no-store");
+            if (status == 503) ex.getResponseHeaders().set("Retry-After", Integer.toString(Operations.RETRY_AFTER_SECONDS));
             if (status == 401) ex.getResponseHeaders().add("WWW-Authenticate", "Negotiate");
             else if (o.replyToken != null && o.replyToken.length > 0) {
                 // RFC 4559 section 5: the final server token, so the client can authenticate us.

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real MIT krb5 KDC (Debian krb5-kdc) in a temp directory on a loopback port: realm XMAN.TEST,
- * principals admin, other and HTTP/localhost with keytabs. One per test JVM: the JDK caches its
+ * principals admin, other, HTTP/localhost and host/localhost with keytabs (and one keytab holding both services). One per test JVM: the JDK caches its
  * krb5.conf, so every test shares this realm.
  */
 final class MitKdc {
@@ -72,9 +72,12 @@ final class MitKdc {
                 + "[logging]\n kdc = FILE:" + dir.resolve("kdc.log") + "\n");
         Files.writeString(dir.resolve("kadm5.acl"), "");
         run("/usr/sbin/kdb5_util", "create", "-s", "-r", REALM, "-P", "master-pw-" + port);
-        for (String p : List.of("admin", "other", "HTTP/localhost", "expiring")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "addprinc -randkey " + p);
+        for (String p : List.of("admin", "other", "HTTP/localhost", "host/localhost", "expiring")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "addprinc -randkey " + p);
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "modprinc -maxlife 4sec expiring");
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab("HTTP/localhost") + " HTTP/localhost");
+        // A host keytab shared by two services, as /etc/krb5.keytab often is (-norandkey keeps the keys above valid).
+        run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab("host/localhost") + " host/localhost");
+        run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -norandkey -k " + dir.resolve("shared.keytab") + " HTTP/localhost host/localhost");
         for (String p : List.of("admin", "other", "expiring")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab(p) + " " + p);
         ProcessBuilder pb = new ProcessBuilder("/usr/sbin/krb5kdc", "-n", "-r", REALM);
         env(pb.environment());
@@ -95,6 +98,11 @@ final class MitKdc {
 
     Path keytab(String principal) {
         return dir.resolve(principal.replace('/', '_') + ".keytab");
+    }
+
+    /** One keytab with the keys of HTTP/localhost and host/localhost. */
+    Path sharedKeytab() {
+        return dir.resolve("shared.keytab");
     }
 
     String principal(String name) {

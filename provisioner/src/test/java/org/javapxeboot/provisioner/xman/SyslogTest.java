@@ -68,6 +68,76 @@ class SyslogTest {
         }
     }
 
+    /**
+     * A syslog daemon that stops reading: /dev/log's buffer fills and a plain send() would wait
+     * forever. The transport says "full" instead (MSG_DONTWAIT), however large the buffer is.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a blocked send() ignores interrupts
+    void fullUnixSocketNeverBlocksTheSender(@TempDir Path dir) throws Exception {
+        Syslog.LibC libc = Syslog.libc();
+        String path = dir.resolve("log").toString();
+        int fd = libc.socket(Syslog.LibC.AF_UNIX, Syslog.LibC.SOCK_DGRAM, 0);
+        assertTrue(fd >= 0);
+        try (Syslog.Transport t = Syslog.open("unix:" + path)) {
+            byte[] addr = Syslog.sockaddrUn(path);
+            assertEquals(0, libc.bind(fd, addr, addr.length));
+            byte[] m = new byte[Syslog.MAX_MESSAGE];
+            String full = null;
+            for (int i = 0; i < 1_000_000 && full == null; i++) {
+                try {
+                    t.send(m);
+                } catch (IOException e) {
+                    full = e.getMessage();
+                }
+            }
+            assertEquals("send to " + path + ": the socket is full (syslog daemon not reading); message dropped", full);
+            // Still usable once the reader catches up.
+            byte[] buf = new byte[4096];
+            assertEquals(Syslog.MAX_MESSAGE, libc.recv(fd, buf, buf.length, 0));
+            t.send("after".getBytes(StandardCharsets.UTF_8));
+        } finally {
+            libc.close(fd);
+        }
+    }
+
+    /** The audit writer drops and counts while syslog is stuck; Audit.event returns at once. */
+    @Test
+    @Timeout(60)
+    void stuckSyslogDropsAndCounts() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<byte[]> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Syslog.Transport stuck = new Syslog.Transport() {
+            @Override
+            public void send(byte[] m) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                sent.add(m);
+            }
+
+            @Override
+            public void close() {}
+        };
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Audit a = new Audit(log, stuck, Clock.fixed(T, ZoneOffset.UTC), "h1", 2);
+        a.event("CONNECT", "127.0.0.1:1", null, null, null, "ok", 0, null);
+        entered.await();
+        for (int i = 2; i <= 5; i++) a.event("CONNECT", "127.0.0.1:" + i, null, null, null, "ok", 0, null);
+        assertEquals(2, a.syslogDropped());
+        release.countDown();
+        a.close();
+        assertEquals(3, sent.size());
+        String s = log.toString(StandardCharsets.UTF_8);
+        assertEquals(5, s.lines().filter(l -> l.contains(" CONNECT ")).count(), s);
+        assertTrue(s.contains("WARNING syslog: 2 messages wait for syslog, the most kept; dropping (1 audit message(s) not sent to syslog so far)"), s);
+        assertEquals(1, s.split("WARNING syslog").length - 1, s);
+    }
+
     @Test
     void missingSocketIsReportedOnceInTheLogAndTheLineIsKept(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();

@@ -98,7 +98,7 @@ final class XmandFixture implements AutoCloseable {
         char[] pw = "test-pw".toCharArray();
         var tls = Tls.serverContext(Tls.loadOrCreate(ks, pw, List.of("localhost", "127.0.0.1")), pw);
         Kerberos.Acceptor acceptor = new Kerberos.Acceptor(Kerberos.login(kdc.keytab("HTTP/localhost"), kdc.principal("HTTP/localhost"), false));
-        server = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h1", 64 * 1024, 8, 64, tls, false, dir.resolve("hypervisor.log")),
+        server = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h1", 64 * 1024, 8, 64, tls, false, dir.resolve("hypervisor.log"), true),
                 vm, acceptor, new K5Login(k5login), audit);
         server.start();
     }

@@ -43,6 +43,81 @@ class XmandMainTest {
                 Kerberos.checkKeytab(kdc.keytab("admin"), kdc.principal("HTTP/localhost")));
     }
 
+    /**
+     * Without --principal xmand is bound to HTTP/<canonical host name>: from a keytab that also
+     * holds host/localhost, a ticket for host/localhost is refused (with the old default '*' it
+     * authenticated). '*' still works when given by name, and says so.
+     */
+    @Test
+    void defaultPrincipalIsHttpSlashHostNotAnyKey() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(MitKdc.available(), "MIT krb5-kdc is not installed");
+        MitKdc kdc = MitKdc.shared();
+        assertEquals("HTTP/h1.example.org", XmandMain.servicePrincipal(null, "h1.example.org"));
+        Kerberos.Initiator client = new Kerberos.Initiator(Kerberos.login(kdc.keytab("admin"), kdc.principal("admin"), true));
+
+        XmandMain defaults = new XmandMain();
+        new picocli.CommandLine(defaults).parseArgs("--keytab", kdc.sharedKeytab().toString());
+        Kerberos.Acceptor bound = defaults.acceptor("localhost", null);
+        assertEquals(kdc.principal("admin"), bound.accept(client.start(kdc.principal("HTTP/localhost")).token).principal());
+        org.ietf.jgss.GSSException wrongService = assertThrows(org.ietf.jgss.GSSException.class,
+                () -> bound.accept(client.start(kdc.principal("host/localhost")).token));
+        assertTrue(Kerberos.describe(wrongService).length() > 0);
+
+        XmandMain any = new XmandMain();
+        new picocli.CommandLine(any).parseArgs("--keytab", kdc.sharedKeytab().toString(), "--principal", "*");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream saved = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        Kerberos.Acceptor star;
+        try {
+            star = any.acceptor("localhost", null);
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals(kdc.principal("admin"), star.accept(client.start(kdc.principal("host/localhost")).token).principal());
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("WARNING: --principal '*': every key in " + kdc.sharedKeytab()), err.toString(StandardCharsets.UTF_8));
+
+        // A keytab without the default principal's key: the error names both, and the flag to give.
+        XmandMain elsewhere = new XmandMain();
+        new picocli.CommandLine(elsewhere).parseArgs("--keytab", kdc.sharedKeytab().toString());
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> elsewhere.acceptor("h9.example.org", null));
+        assertEquals("keytab " + kdc.sharedKeytab() + " has no key for HTTP/h9.example.org@XMAN.TEST (the default --principal; give --principal HTTP/NAME@REALM)",
+                e.getMessage());
+    }
+
+    /** --no-tls and --insecure-no-auth only on loopback: xmand, its server class and rxm refuse them elsewhere, before any socket. */
+    @Test
+    void insecureFlagsAreRefusedOffLoopback(@TempDir Path dir) throws Exception {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(2, XmandMain.run("--no-tls", "--insecure-no-auth", "--listen", "0.0.0.0:0", "--syslog", "off", "--log", dir.resolve("l").toString()));
+            assertEquals(2, XmandMain.run("--no-tls", "--listen", "[::]:0", "--syslog", "off", "--log", dir.resolve("l").toString()));
+            assertEquals(2, XmandMain.run("--insecure-no-auth", "--listen", ":0", "--syslog", "off", "--log", dir.resolve("l").toString()));
+        } finally {
+            System.setErr(saved);
+        }
+        String s = err.toString(StandardCharsets.UTF_8);
+        assertTrue(s.contains("xmand: --no-tls and --insecure-no-auth refused for --listen 0.0.0.0:0: it is not a loopback address (127.0.0.1, ::1, localhost)"), s);
+        assertTrue(s.contains("xmand: --no-tls refused for --listen [::]:0"), s);
+        assertTrue(s.contains("xmand: --insecure-no-auth refused for --listen :0"), s);
+        assertTrue(!Files.exists(dir.resolve("l")), "nothing was started, not even the log");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new XmandServer(new XmandServer.Settings(
+                new InetSocketAddress("0.0.0.0", 0), "h0", 4096, 2, 4, null, true, null), null, null, null, null));
+        assertTrue(e.getMessage().startsWith("xmand: --no-tls and --insecure-no-auth refused for 0.0.0.0:0"), e.getMessage());
+
+        ByteArrayOutputStream rerr = new ByteArrayOutputStream();
+        PrintStream re = new PrintStream(rerr, true, StandardCharsets.UTF_8);
+        PrintStream ro = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertEquals(2, RxmMain.run(ro, re, "--no-tls", "--insecure-no-auth", "-H", "0.0.0.0:1", "list"));
+        assertEquals(2, RxmMain.run(ro, re, "--insecure-no-auth", "-H", "localhost:1,0.0.0.0:1", "list"));
+        String r = rerr.toString(StandardCharsets.UTF_8);
+        assertTrue(r.contains("rxm: --no-tls and --insecure-no-auth refused for host 0.0.0.0:1: it is not a loopback address"), r);
+        assertTrue(r.contains("rxm: --insecure-no-auth refused for host 0.0.0.0:1"), r);
+    }
+
     @Test
     void rxmUsageErrorsExitTwo() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();

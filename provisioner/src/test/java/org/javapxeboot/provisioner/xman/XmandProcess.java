@@ -39,7 +39,7 @@ final class XmandProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), main));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        kdc.env(pb.environment());
+        if (kdc != null) kdc.env(pb.environment());
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -49,14 +49,26 @@ final class XmandProcess implements AutoCloseable {
      * (written from {@code nodeXml}); returns once it says where it listens.
      */
     static XmandProcess start(MitKdc kdc, Path dir, String host, String nodeXml, Path k5login, List<String> extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--keytab", kdc.keytab("HTTP/localhost").toString(),
+                "--principal", kdc.principal("HTTP/localhost"), "--k5login", k5login.toString(),
+                "--tls-keystore", dir.resolve(host + "/xmand.p12").toString()));
+        args.addAll(extra);
+        return start(kdc, dir, host, nodeXml, args);
+    }
+
+    /** xmand without Kerberos or TLS (--insecure-no-auth --no-tls), on loopback: no KDC needed. */
+    static XmandProcess startPlain(Path dir, String host, String nodeXml, List<String> extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--insecure-no-auth", "--no-tls", "--syslog", "off"));
+        args.addAll(extra);
+        return start(null, dir, host, nodeXml, args);
+    }
+
+    private static XmandProcess start(MitKdc kdc, Path dir, String host, String nodeXml, List<String> more) throws Exception {
         Path node = dir.resolve(host + "-node.xml");
         Files.writeString(node, nodeXml);
         List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0",
-                "--connect", "test://" + node.toAbsolutePath(), "--keytab", kdc.keytab("HTTP/localhost").toString(),
-                "--principal", kdc.principal("HTTP/localhost"), "--k5login", k5login.toString(),
-                "--log", dir.resolve(host + ".log").toString(),
-                "--tls-keystore", dir.resolve(host + "/xmand.p12").toString(), "--host-name", host));
-        args.addAll(extra);
+                "--connect", "test://" + node.toAbsolutePath(), "--log", dir.resolve(host + ".log").toString(), "--host-name", host));
+        args.addAll(more);
         Process p = java(kdc, "org.javapxeboot.provisioner.xman.XmandMain", Map.of(), args);
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
         String line;

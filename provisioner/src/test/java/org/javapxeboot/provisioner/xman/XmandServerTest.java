@@ -83,6 +83,9 @@ class XmandServerTest {
         assertEquals(DomainState.RUNNING, x.vm.lookup("vm3").state());
         XmanClient.Failure mig = assertThrows(XmanClient.Failure.class, () -> call(Op.MIGRATE, Map.of("domain", "vm1", "destination", "test:///default")));
         assertEquals("UNSUPPORTED", mig.kind);
+        XmanClient.Failure ext = assertThrows(XmanClient.Failure.class, () -> call(Op.MIGRATE, Map.of("domain", "vm1", "destination", "qemu+ext:///system?command=/bin/sh")));
+        assertEquals("INVALID_ARGUMENT", ext.kind);
+        assertTrue(ext.getMessage().contains("'command': it names a program to run"), ext.getMessage());
         Map<?, ?> info = (Map<?, ?>) call(Op.INFO, Map.of());
         assertEquals(4L, info.get("cpus"));
         Files.writeString(x.dir.resolve("hypervisor.log"), "old line\n(XendDomain 1234) domain vm1 paused\n");

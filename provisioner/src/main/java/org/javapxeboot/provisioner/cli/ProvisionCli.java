@@ -143,6 +143,10 @@ public final class ProvisionCli implements Callable<Integer> {
                 description = "lv-ensure, vg-ensure, lv-remove (default: lvm-scripts/ of this installation)")
         Path lvmScripts;
 
+        @Option(names = "--lvm-timeout", paramLabel = "SECONDS", defaultValue = "600",
+                description = "kill an LVM script (and its children) that runs longer (default: ${DEFAULT-VALUE})")
+        long lvmTimeoutSeconds;
+
         Layout layout() {
             return Layout.of(out, tftpRoot);
         }
@@ -157,6 +161,9 @@ public final class ProvisionCli implements Callable<Integer> {
 
         /** A usage error in the host options (one line), or null. */
         String usageProblem() {
+            if (lvmTimeoutSeconds < 1) {
+                return "--lvm-timeout must be at least 1 (seconds), got " + lvmTimeoutSeconds;
+            }
             if (remote == null) {
                 return null;
             }
@@ -211,7 +218,7 @@ public final class ProvisionCli implements Callable<Integer> {
                     return null; // only an error if a guest has an LVM disk; the planner says so then
                 }
             }
-            return new Lvm(dir, new ProcessCommandRunner());
+            return new Lvm(dir, new ProcessCommandRunner(java.time.Duration.ofSeconds(lvmTimeoutSeconds)));
         }
     }
 

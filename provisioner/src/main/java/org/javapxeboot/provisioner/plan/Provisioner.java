@@ -267,8 +267,8 @@ public final class Provisioner {
                     }
                     actions.add(new Action(Action.Kind.CREATE_DISK, g.name(), d.path(), Size.format(d.sizeBytes())
                             + (options.preallocate() ? " preallocated" : " sparse")));
-                } else if (!s.regularFile()) {
-                    throw new DiskProblem(d, d.path() + " exists and is not a regular file");
+                } else if (s.refusal(Path.of(d.path())) != null) {
+                    throw new DiskProblem(d, s.refusal(Path.of(d.path())));
                 } else if (d.sizeBytes() > 0 && s.sizeBytes() != d.sizeBytes()) {
                     if (s.sizeBytes() < d.sizeBytes() && grow) {
                         actions.add(new Action(Action.Kind.GROW_DISK, g.name(), d.path(), Size.format(s.sizeBytes())

@@ -135,6 +135,11 @@ public final class ProvisionCli implements Callable<Integer> {
         @Option(names = "--tftp-root", paramLabel = "DIR", description = "TFTP root for pxelinux.cfg/ (default: OUT/tftp)")
         Path tftpRoot;
 
+        @Option(names = "--secret-group", paramLabel = "GROUP",
+                description = "kickstarts (they hold the root password hash) are written 0640 with this group, e.g. the"
+                        + " web server's (default: the owner's own group); every other output is 0644")
+        String secretGroup;
+
         @Option(names = "--templates", paramLabel = "DIR",
                 description = "kickstart templates (default: kickstart-templates/ of this installation)")
         Path templates;
@@ -148,7 +153,7 @@ public final class ProvisionCli implements Callable<Integer> {
         long lvmTimeoutSeconds;
 
         Layout layout() {
-            return Layout.of(out, tftpRoot);
+            return Layout.of(out, tftpRoot, secretGroup);
         }
 
         Path nodeFile() {
@@ -161,6 +166,13 @@ public final class ProvisionCli implements Callable<Integer> {
 
         /** A usage error in the host options (one line), or null. */
         String usageProblem() {
+            if (secretGroup != null) {
+                try {
+                    java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(secretGroup);
+                } catch (IOException e) {
+                    return "--secret-group " + secretGroup + ": no such group";
+                }
+            }
             if (lvmTimeoutSeconds < 1) {
                 return "--lvm-timeout must be at least 1 (seconds), got " + lvmTimeoutSeconds;
             }
@@ -586,6 +598,11 @@ public final class ProvisionCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            String usage = host.usageProblem();
+            if (usage != null) {
+                err.println("provision: " + usage);
+                return INVALID;
+            }
             Cluster c = load(file, err);
             if (c == null) {
                 return INVALID;

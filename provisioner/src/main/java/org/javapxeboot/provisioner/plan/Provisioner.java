@@ -409,7 +409,7 @@ public final class Provisioner {
                     .findFirst().orElse(new Action(Action.Kind.DEFINE, g.name(), "libvirt domain", null)));
         }
         for (Map.Entry<Path, String> f : gp.files().entrySet()) {
-            AtomicFiles.write(f.getKey(), f.getValue());
+            layout.write(f.getKey(), f.getValue());
             record(done, gp.actions().stream().filter(a -> a.target().equals(f.getKey().toString())).findFirst()
                     .orElse(new Action(Action.Kind.WRITE_FILE, g.name(), f.getKey().toString(), null)));
         }

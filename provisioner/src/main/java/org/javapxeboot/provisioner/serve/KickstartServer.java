@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.Guest;
-import org.javapxeboot.provisioner.plan.AtomicFiles;
 import org.javapxeboot.provisioner.plan.Layout;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.render.PxelinuxEntry;
@@ -167,8 +166,8 @@ public final class KickstartServer implements AutoCloseable {
             synchronized (this) {
                 already = Files.exists(layout.installed(name));
                 try {
-                    AtomicFiles.write(layout.pxelinux(g), PxelinuxEntry.localBoot(g));
-                    AtomicFiles.write(layout.installed(name), "acknowledged by " + remote(ex) + "\n");
+                    layout.write(layout.pxelinux(g), PxelinuxEntry.localBoot(g));
+                    layout.write(layout.installed(name), "acknowledged by " + remote(ex) + "\n");
                 } catch (RenderException | IOException e) {
                     log.accept(remote(ex) + " " + method + " /ack/" + name + " 500: " + e.getMessage());
                     reply(ex, 500, "cannot switch to local boot: " + e.getMessage() + "\n");

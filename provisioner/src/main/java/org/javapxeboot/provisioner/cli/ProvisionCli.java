@@ -218,10 +218,13 @@ public final class ProvisionCli implements Callable<Integer> {
         }
 
         Kickstart kickstart() throws IOException {
-            return new Kickstart(templates != null ? templates : Home.find("kickstart-templates"));
+            Path dir = templates != null ? templates : Home.find("kickstart-templates");
+            trusted(dir, templates != null ? "--templates" : "kickstart-templates/");
+            return new Kickstart(dir);
         }
 
-        Lvm lvm() {
+        /** The LVM scripts, or null when none are configured or installed (an error only for LVM disks). */
+        Lvm lvm() throws IOException {
             Path dir = lvmScripts;
             if (dir == null) {
                 try {
@@ -230,7 +233,20 @@ public final class ProvisionCli implements Callable<Integer> {
                     return null; // only an error if a guest has an LVM disk; the planner says so then
                 }
             }
+            trusted(dir, lvmScripts != null ? "--lvm-scripts" : "lvm-scripts/");
             return new Lvm(dir, new ProcessCommandRunner(java.time.Duration.ofSeconds(lvmTimeoutSeconds)));
+        }
+
+        /** Root runs no script and reads no template that another user could have changed. */
+        static void trusted(Path dir, String what) throws IOException {
+            if (!Home.runningAsRoot()) {
+                return;
+            }
+            String why = Home.untrusted(dir);
+            if (why != null) {
+                throw new IOException(what + " " + dir + ": refused as root: " + why
+                        + "; make it root's and not writable by others (chown root, chmod go-w)");
+            }
         }
     }
 
@@ -314,22 +330,24 @@ public final class ProvisionCli implements Callable<Integer> {
             }
             // plan must not create even the embedded node file: a fresh embedded host has no guests
             Kickstart ks;
+            Lvm lvm;
             try {
                 ks = host.kickstart();
+                lvm = host.lvm();
             } catch (IOException e) {
                 err.println("provision: " + e.getMessage());
                 return INVALID;
             }
             try (VmControl vm = host.embedded() && !Files.exists(host.nodeFile()) ? new EmptyHost() : host.open()) {
-                return printPlan(c, ks, vm, out, err);
+                return printPlan(c, ks, lvm, vm, out, err);
             } catch (VirtException e) {
                 err.println("provision: " + e.getMessage());
                 return FAILED;
             }
         }
 
-        private int printPlan(Cluster c, Kickstart ks, VmControl vm, PrintWriter out, PrintWriter err) {
-            Provisioner p = new Provisioner(c, host.layout(), ks, host.lvm(), new FileDisks(), vm,
+        private int printPlan(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
+            Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
                     new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
             try {
                 Provisioner.Plan plan = p.plan();
@@ -373,8 +391,10 @@ public final class ProvisionCli implements Callable<Integer> {
                 return INVALID;
             }
             Kickstart ks;
+            Lvm lvm;
             try {
                 ks = host.kickstart();
+                lvm = host.lvm();
             } catch (IOException e) {
                 err.println("provision: " + e.getMessage());
                 return INVALID;
@@ -388,7 +408,7 @@ public final class ProvisionCli implements Callable<Integer> {
             }
             int rc;
             try {
-                rc = apply(c, ks, vm, out, err);
+                rc = apply(c, ks, lvm, vm, out, err);
             } finally {
                 try {
                     host.save(vm);
@@ -403,8 +423,8 @@ public final class ProvisionCli implements Callable<Integer> {
             return Serve.serve(c, host, ks, bind, port, out, err);
         }
 
-        private int apply(Cluster c, Kickstart ks, VmControl vm, PrintWriter out, PrintWriter err) {
-            Provisioner p = new Provisioner(c, host.layout(), ks, host.lvm(), new FileDisks(), vm,
+        private int apply(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
+            Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
                     new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
             Provisioner.Report r;
             try {
@@ -510,6 +530,15 @@ public final class ProvisionCli implements Callable<Integer> {
             }
             Layout layout = host.layout();
             Guest g = layout.resolve(raw);
+            Lvm lvm = null;
+            if (deleteDisks && g.disks().stream().anyMatch(x -> x.type() == Disk.Type.LVM && x.create())) {
+                try {
+                    lvm = host.lvm();
+                } catch (IOException e) {
+                    err.println("provision: " + e.getMessage() + "; nothing done");
+                    return INVALID;
+                }
+            }
             VmControl vm;
             try {
                 vm = host.open();
@@ -558,7 +587,6 @@ public final class ProvisionCli implements Callable<Integer> {
                     if (disk.type() == Disk.Type.FILE && Files.deleteIfExists(Path.of(disk.path()))) {
                         done.add("- deleted disk " + disk.path());
                     } else if (disk.type() == Disk.Type.LVM && disk.create()) {
-                        Lvm lvm = host.lvm();
                         if (lvm == null) {
                             throw new StorageException("cannot remove " + disk.path() + ": no lvm-scripts/ found");
                         }

@@ -15,6 +15,7 @@ import org.javapxeboot.provisioner.model.ModelException;
 import org.javapxeboot.provisioner.model.Problem;
 import org.javapxeboot.provisioner.plan.Action;
 import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.plan.OutputLock;
 import org.javapxeboot.provisioner.plan.ProvisionException;
 import org.javapxeboot.provisioner.plan.Provisioner;
 import org.javapxeboot.provisioner.render.DomainXml;
@@ -148,12 +149,21 @@ public final class ProvisionCli implements Callable<Integer> {
                 description = "lv-ensure, vg-ensure, lv-remove (default: lvm-scripts/ of this installation)")
         Path lvmScripts;
 
+        @Option(names = "--lock-wait", paramLabel = "SECONDS", defaultValue = "30",
+                description = "wait this long for another writer of OUT (an apply, an ack) to finish (default: ${DEFAULT-VALUE})")
+        long lockWaitSeconds;
+
         @Option(names = "--lvm-timeout", paramLabel = "SECONDS", defaultValue = "600",
                 description = "kill an LVM script (and its children) that runs longer (default: ${DEFAULT-VALUE})")
         long lvmTimeoutSeconds;
 
         Layout layout() {
             return Layout.of(out, tftpRoot, secretGroup);
+        }
+
+        /** The output tree's one-writer lock (see OutputLock). */
+        OutputLock lock(String what) throws IOException {
+            return layout().lock(java.time.Duration.ofSeconds(lockWaitSeconds), what + " (pid " + ProcessHandle.current().pid() + ")");
         }
 
         Path nodeFile() {
@@ -172,6 +182,9 @@ public final class ProvisionCli implements Callable<Integer> {
                 } catch (IOException e) {
                     return "--secret-group " + secretGroup + ": no such group";
                 }
+            }
+            if (lockWaitSeconds < 0) {
+                return "--lock-wait must be at least 0 (seconds), got " + lockWaitSeconds;
             }
             if (lvmTimeoutSeconds < 1) {
                 return "--lvm-timeout must be at least 1 (seconds), got " + lvmTimeoutSeconds;
@@ -399,23 +412,29 @@ public final class ProvisionCli implements Callable<Integer> {
                 err.println("provision: " + e.getMessage());
                 return INVALID;
             }
-            VmControl vm;
-            try {
-                vm = host.open();
-            } catch (VirtException e) {
+            int rc;
+            // held from opening the host to saving it: the embedded node file is part of the tree
+            try (OutputLock lock = host.lock("provision apply")) {
+                VmControl vm;
+                try {
+                    vm = host.open();
+                } catch (VirtException e) {
+                    err.println("provision: " + e.getMessage() + "; nothing done");
+                    return FAILED;
+                }
+                try {
+                    rc = apply(c, ks, lvm, vm, out, err);
+                } finally {
+                    try {
+                        host.save(vm);
+                    } catch (VirtException | IOException e) {
+                        err.println("provision: cannot save the embedded host state: " + e.getMessage());
+                    }
+                    vm.close();
+                }
+            } catch (IOException e) {
                 err.println("provision: " + e.getMessage() + "; nothing done");
                 return FAILED;
-            }
-            int rc;
-            try {
-                rc = apply(c, ks, lvm, vm, out, err);
-            } finally {
-                try {
-                    host.save(vm);
-                } catch (VirtException | IOException e) {
-                    err.println("provision: cannot save the embedded host state: " + e.getMessage());
-                }
-                vm.close();
             }
             if (rc != OK || !serve) {
                 return rc;
@@ -539,6 +558,15 @@ public final class ProvisionCli implements Callable<Integer> {
                     return INVALID;
                 }
             }
+            try (OutputLock lock = host.lock("provision destroy")) {
+                return destroy(layout, g, lvm, out, err);
+            } catch (IOException e) {
+                err.println("provision: " + e.getMessage() + "; nothing done");
+                return FAILED;
+            }
+        }
+
+        private int destroy(Layout layout, Guest g, Lvm lvm, PrintWriter out, PrintWriter err) {
             VmControl vm;
             try {
                 vm = host.open();

@@ -42,6 +42,11 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
         return p.toAbsolutePath().normalize().startsWith(ks) ? AtomicFiles.Mode.secret(secretGroup) : AtomicFiles.Mode.PUBLIC;
     }
 
+    /** The one-writer lock on this output tree (see {@link OutputLock}). */
+    public OutputLock lock(java.time.Duration wait, String holder) throws java.io.IOException {
+        return OutputLock.acquire(out, wait, holder);
+    }
+
     /** Writes one output atomically with its {@link #mode}. */
     public void write(Path p, String content) throws java.io.IOException {
         AtomicFiles.write(p, content, mode(p));

@@ -345,7 +345,28 @@ public final class Provisioner {
         }
     }
 
+    /**
+     * Plans and applies under the output tree's {@link OutputLock} (waiting at most
+     * {@link OutputLock#DEFAULT_WAIT} for another writer, such as an ack being handled).
+     */
     public Report apply() throws ProvisionException {
+        return apply(OutputLock.DEFAULT_WAIT);
+    }
+
+    /** {@link #apply()}, waiting at most {@code lockWait} for another writer of the output tree. */
+    public Report apply(java.time.Duration lockWait) throws ProvisionException {
+        // A first plan without the lock: a broken template or YAML stops here with nothing touched,
+        // not even the output folder the lock file would be created in. The plan acted on is made
+        // again under the lock, from what is there once the other writer is done.
+        plan();
+        try (OutputLock lock = layout.lock(lockWait, "provision apply (pid " + ProcessHandle.current().pid() + ")")) {
+            return applyLocked();
+        } catch (java.io.IOException e) {
+            throw new ProvisionException(List.of("cannot lock the output folder: " + e.getMessage()));
+        }
+    }
+
+    private Report applyLocked() throws ProvisionException {
         Plan plan = plan();
         List<Action> done = new ArrayList<>();
         List<String> failures = new ArrayList<>();

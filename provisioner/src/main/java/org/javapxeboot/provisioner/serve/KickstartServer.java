@@ -17,6 +17,7 @@ import java.util.function.Consumer;
 import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.Guest;
 import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.plan.OutputLock;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.render.PxelinuxEntry;
 import org.javapxeboot.provisioner.render.RenderException;
@@ -34,6 +35,8 @@ import org.javapxeboot.provisioner.render.RenderException;
  */
 public final class KickstartServer implements AutoCloseable {
     private static final int MAX_BODY = 4096;
+    /** How long an ack waits for an apply holding the output tree; then 503, and the installer retries. */
+    static final java.time.Duration ACK_LOCK_WAIT = java.time.Duration.ofSeconds(10);
 
     private final HttpServer http;
     private final ExecutorService pool;
@@ -163,7 +166,18 @@ public final class KickstartServer implements AutoCloseable {
                 return;
             }
             boolean already;
-            synchronized (this) {
+            // one writer per output tree: an apply running now waits for this, or this for it
+            OutputLock lock;
+            try {
+                lock = layout.lock(ACK_LOCK_WAIT, "the ack of " + name + " from " + remote(ex) + " (provision serve, pid "
+                        + ProcessHandle.current().pid() + ")");
+            } catch (IOException e) {
+                log.accept(remote(ex) + " " + method + " /ack/" + name + " 503: " + e.getMessage());
+                ex.getResponseHeaders().set("Retry-After", "5");
+                reply(ex, 503, "busy, try again: " + e.getMessage() + "\n");
+                return;
+            }
+            try (lock) {
                 already = Files.exists(layout.installed(name));
                 try {
                     layout.write(layout.pxelinux(g), PxelinuxEntry.localBoot(g));

@@ -674,7 +674,22 @@ public final class ProvisionCli implements Callable<Integer> {
         static int serve(Cluster c, HostOptions host, Kickstart ks, String bind, int port, PrintWriter out, PrintWriter err) {
             KickstartServer server;
             try {
-                server = KickstartServer.start(c, host.layout(), ks, bind, port, line -> {
+                KickstartServer.Host vms = new KickstartServer.Host() {
+                    @Override
+                    public VmControl open() throws VirtException {
+                        return host.open();
+                    }
+
+                    @Override
+                    public void release(VmControl vm) throws VirtException, IOException {
+                        try {
+                            host.save(vm);
+                        } finally {
+                            vm.close();
+                        }
+                    }
+                };
+                server = KickstartServer.start(c, host.layout(), ks, vms, bind, port, line -> {
                     out.println(line);
                     out.flush();
                 });

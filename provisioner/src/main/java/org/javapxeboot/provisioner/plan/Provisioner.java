@@ -53,7 +53,7 @@ public final class Provisioner {
 
     /** What a plan found for one guest, with everything rendered. */
     public record GuestPlan(Guest guest, List<Action> actions, Map<Path, String> files, String domainXml,
-                            boolean define, boolean start, Boolean autostart) {
+                            boolean define, boolean start, Boolean autostart, boolean active) {
     }
 
     /** The whole plan. */
@@ -196,7 +196,7 @@ public final class Provisioner {
         for (Disk d : g.disks()) {
             planDisk(g, d, vgsToCreate, actions, options.grow() && !running, running);
         }
-        boolean installed = Files.exists(layout.installed(g.name()));
+        boolean installed = installed(g);
         String xml = DomainXml.render(g, cluster.server(), installed);
         Map<Path, String> wanted = new LinkedHashMap<>();
         wanted.put(layout.kickstart(g.name()), kickstart.render(cluster.server(), g));
@@ -252,7 +252,7 @@ public final class Provisioner {
         }
         // saved and compared without the UUID (libvirt picks it at the first define); sent with it after
         String toDefine = domain == null ? xml : DomainXml.render(g, cluster.server(), installed, domain.uuid());
-        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart);
+        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart, running);
     }
 
     private void planDisk(Guest g, Disk d, Set<String> vgsToCreate, List<Action> actions, boolean grow, boolean running)
@@ -389,7 +389,7 @@ public final class Provisioner {
         for (GuestPlan gp : plan.guests()) {
             try {
                 applyGuest(gp, done);
-            } catch (StorageException | VirtException | IOException e) {
+            } catch (StorageException | VirtException | IOException | RenderException e) {
                 failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
             }
             reporter.progress("apply", ++i, plan.guests().size());
@@ -397,7 +397,8 @@ public final class Provisioner {
         return new Report(done, failures, plan);
     }
 
-    private void applyGuest(GuestPlan gp, List<Action> done) throws StorageException, VirtException, IOException {
+    private void applyGuest(GuestPlan gp, List<Action> done)
+            throws StorageException, VirtException, IOException, RenderException {
         Guest g = gp.guest();
         for (Action a : gp.actions()) {
             switch (a.kind()) {
@@ -426,6 +427,10 @@ public final class Provisioner {
         if (gp.define()) {
             // Before the files: if libvirt refuses the XML, no config claims a domain that is not there.
             vm.define(gp.domainXml());
+            if (!gp.start() && gp.active() && DomainXml.installerBoot(g, installed(g))) {
+                // an installer running now: its next boot must be the disk, never the installer again
+                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
+            }
             record(done, gp.actions().stream().filter(a -> a.kind() == Action.Kind.DEFINE || a.kind() == Action.Kind.REDEFINE)
                     .findFirst().orElse(new Action(Action.Kind.DEFINE, g.name(), "libvirt domain", null)));
         }
@@ -440,8 +445,18 @@ public final class Provisioner {
         }
         if (gp.start()) {
             vm.start(g.name());
+            if (DomainXml.installerBoot(g, installed(g))) {
+                // The installer now runs from the live definition; from here on the persistent one
+                // boots the disk, so whatever starts this domain next (the installer's reboot is a
+                // stop, see DomainXml; autostart; virsh start) never runs the installer again.
+                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
+            }
             record(done, new Action(Action.Kind.START, g.name(), "libvirt domain", null));
         }
+    }
+
+    private boolean installed(Guest g) {
+        return Files.exists(layout.installed(g.name()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     private void record(List<Action> done, Action a) {

@@ -18,9 +18,13 @@ import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.Guest;
 import org.javapxeboot.provisioner.plan.Layout;
 import org.javapxeboot.provisioner.plan.OutputLock;
+import org.javapxeboot.provisioner.model.Hypervisor;
+import org.javapxeboot.provisioner.render.DomainXml;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.render.PxelinuxEntry;
 import org.javapxeboot.provisioner.render.RenderException;
+import org.javapxeboot.provisioner.virt.VirtException;
+import org.javapxeboot.provisioner.virt.VmControl;
 
 /**
  * The install server guests talk to: {@code GET /ks/NAME.ks} returns the guest's rendered
@@ -45,10 +49,27 @@ public final class KickstartServer implements AutoCloseable {
     private final Layout layout;
     private final Consumer<String> log;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Host host;
+    private final String server;
 
-    private KickstartServer(HttpServer http, Cluster c, Layout layout, Kickstart ks, Consumer<String> log)
+    /**
+     * The libvirt host the guests run on, opened per ack (the embedded node is a file: opened,
+     * changed, saved). Null: KVM/QEMU acks fail with 500 (Xen guests need only their pxelinux entry).
+     */
+    public interface Host {
+        VmControl open() throws VirtException;
+
+        /** After each use: write back what must outlive the connection, and close it. */
+        default void release(VmControl vm) throws VirtException, IOException {
+            vm.close();
+        }
+    }
+
+    private KickstartServer(HttpServer http, Cluster c, Layout layout, Kickstart ks, Host host, Consumer<String> log)
             throws RenderException {
         this.http = http;
+        this.host = host;
+        this.server = c.server();
         this.layout = layout;
         this.log = log;
         for (Guest raw : c.guests()) {
@@ -70,10 +91,16 @@ public final class KickstartServer implements AutoCloseable {
     /** Renders every kickstart, then listens on {@code bind:port} (port 0: any free port). */
     public static KickstartServer start(Cluster c, Layout layout, Kickstart ks, String bind, int port, Consumer<String> log)
             throws IOException, RenderException {
+        return start(c, layout, ks, null, bind, port, log);
+    }
+
+    /** With {@code host}: acks of KVM/QEMU guests redefine them to boot their disk. */
+    public static KickstartServer start(Cluster c, Layout layout, Kickstart ks, Host host, String bind, int port,
+                                        Consumer<String> log) throws IOException, RenderException {
         HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 64);
         KickstartServer s;
         try {
-            s = new KickstartServer(http, c, layout, ks, log);
+            s = new KickstartServer(http, c, layout, ks, host, log);
         } catch (RenderException | RuntimeException e) {
             http.stop(0);
             throw e;
@@ -178,11 +205,16 @@ public final class KickstartServer implements AutoCloseable {
                 return;
             }
             try (lock) {
-                already = Files.exists(layout.installed(name));
+                already = Files.exists(layout.installed(name), java.nio.file.LinkOption.NOFOLLOW_LINKS);
                 try {
+                    if (g.hypervisor() != Hypervisor.XEN) {
+                        // First, so that a failure leaves nothing claiming local boot: the domain's
+                        // persistent definition boots the disk from its next start on.
+                        bootDisk(g);
+                    }
                     layout.write(layout.pxelinux(g), PxelinuxEntry.localBoot(g));
                     layout.write(layout.installed(name), "acknowledged by " + remote(ex) + "\n");
-                } catch (RenderException | IOException e) {
+                } catch (RenderException | IOException | VirtException e) {
                     log.accept(remote(ex) + " " + method + " /ack/" + name + " 500: " + e.getMessage());
                     reply(ex, 500, "cannot switch to local boot: " + e.getMessage() + "\n");
                     return;
@@ -191,6 +223,27 @@ public final class KickstartServer implements AutoCloseable {
             log.accept(remote(ex) + " " + method + " /ack/" + name + " 200: " + layout.pxelinux(g)
                     + (already ? " (already local boot)" : " switched to local boot"));
             reply(ex, 200, name + ": local boot" + (already ? " (already)" : "") + "\n");
+        }
+    }
+
+    /**
+     * Redefines a KVM/QEMU guest to boot its disk: no installer kernel, initrd or command line,
+     * {@code <boot dev='hd'/>}, the YAML's on_reboot. libvirt keeps a running instance (the
+     * installer in its %post) as it is and applies this at the next start. Saved in
+     * {@code OUT/libvirt/NAME.xml} too, so that the next apply finds nothing to change.
+     */
+    private void bootDisk(Guest g) throws VirtException, RenderException, IOException {
+        if (host == null) {
+            throw new VirtException(VirtException.Kind.UNAVAILABLE, "define", g.name(),
+                    "this server has no libvirt connection to make the guest boot its disk");
+        }
+        VmControl vm = host.open();
+        try {
+            String uuid = vm.lookup(g.name()).uuid();
+            vm.define(DomainXml.render(g, server, true, uuid));
+            layout.write(layout.domainXml(g), DomainXml.render(g, server, true));
+        } finally {
+            host.release(vm);
         }
     }
 

@@ -22,9 +22,12 @@ import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.ClusterLoader;
 import org.javapxeboot.provisioner.model.Guest;
 import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.render.DomainXml;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.render.PxelinuxEntry;
 import org.javapxeboot.provisioner.render.RenderException;
+import org.javapxeboot.provisioner.virt.LibvirtVmControl;
+import org.javapxeboot.provisioner.virt.VmControl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,16 +45,34 @@ class KickstartServerTest {
     final List<String> log = Collections.synchronizedList(new ArrayList<>());
     final HttpClient http = HttpClient.newHttpClient();
 
+    LibvirtVmControl vm;
+
     @BeforeEach
     void start() throws Exception {
         cluster = Fixtures.cluster();
         layout = Layout.of(dir, null);
-        server = KickstartServer.start(cluster, layout, new Kickstart(Fixtures.TEMPLATES), "127.0.0.1", 0, log::add);
+        // kvmnode1's ack redefines its domain: a test-driver host where it runs the installer
+        vm = new LibvirtVmControl("test://" + Files.writeString(dir.resolve("node.xml"), "<node/>\n"));
+        vm.define(DomainXml.render(layout.resolve(cluster.guest("kvmnode1").orElseThrow()), cluster.server(), false));
+        vm.start("kvmnode1");
+        KickstartServer.Host host = new KickstartServer.Host() {
+            @Override
+            public VmControl open() {
+                return vm;
+            }
+
+            @Override
+            public void release(VmControl v) {
+                // shared by the test: a test:///file connection is a node of its own
+            }
+        };
+        server = KickstartServer.start(cluster, layout, new Kickstart(Fixtures.TEMPLATES), host, "127.0.0.1", 0, log::add);
     }
 
     @AfterEach
     void stop() {
         server.close();
+        vm.close();
     }
 
     String url(String path) {
@@ -116,6 +137,7 @@ class KickstartServerTest {
         assertTrue(ack.waitFor(20, TimeUnit.SECONDS));
         assertEquals(0, ack.exitValue());
         assertTrue(Files.readString(layout.pxelinux(cluster.guest("kvmnode1").orElseThrow())).contains("LOCALBOOT 0"));
+        assertFalse(vm.describeInactive("kvmnode1").contains("<kernel>"), "the ack made kvmnode1 boot its disk");
     }
 
     @Test

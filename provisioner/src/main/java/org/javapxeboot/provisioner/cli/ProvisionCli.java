@@ -263,6 +263,37 @@ public final class ProvisionCli implements Callable<Integer> {
         }
     }
 
+    /** The install server's settings, for serve and apply --serve. */
+    static final class ServeOptions {
+        @Option(names = "--port", defaultValue = "8069", description = "(serve) TCP port (default: ${DEFAULT-VALUE})") int port;
+
+        @Option(names = "--bind", paramLabel = "ADDR",
+                description = "(serve) address to listen on (default: the host of the YAML's server: URL when it is an IP"
+                        + " address, the provisioning address guests are told to use; else 127.0.0.1)")
+        String bind;
+
+        @Option(names = "--threads", defaultValue = "8", description = "(serve) requests handled at once (default: ${DEFAULT-VALUE})")
+        int threads;
+
+        @Option(names = "--queue", defaultValue = "32",
+                description = "(serve) connections waiting for a thread; beyond that 503 (default: ${DEFAULT-VALUE})")
+        int queue;
+
+        @Option(names = "--request-timeout", paramLabel = "SECONDS", defaultValue = "10",
+                description = "(serve) a request (header and body) must arrive and be answered within this, else 408 and"
+                        + " the connection is dropped (default: ${DEFAULT-VALUE})")
+        long requestTimeoutSeconds;
+
+        KickstartServer.Settings settings() {
+            if (threads < 1 || queue < 1 || requestTimeoutSeconds < 1) {
+                throw new IllegalArgumentException("--threads, --queue and --request-timeout must be at least 1, got "
+                        + threads + ", " + queue + ", " + requestTimeoutSeconds);
+            }
+            return new KickstartServer.Settings(threads, queue, java.time.Duration.ofSeconds(requestTimeoutSeconds),
+                    KickstartServer.Settings.DEFAULT.ackLockWait());
+        }
+    }
+
     /** Prints steps as they are done (stdout) and progress of long loops (stderr). */
     static final class ConsoleReporter implements org.javapxeboot.provisioner.plan.Reporter {
         private final PrintWriter out;
@@ -386,8 +417,7 @@ public final class ProvisionCli implements Callable<Integer> {
         @Option(names = "--preallocate", description = "write new file disks in full (default: sparse)") boolean preallocate;
         @Option(names = "--no-start", description = "define guests but do not start them") boolean noStart;
         @Option(names = "--serve", description = "then keep serving kickstarts and acks (as `serve`) until stopped") boolean serve;
-        @Option(names = "--port", defaultValue = "8069", description = "with --serve: TCP port (default: ${DEFAULT-VALUE})") int port;
-        @Option(names = "--bind", defaultValue = "0.0.0.0", description = "with --serve: address (default: ${DEFAULT-VALUE})") String bind;
+        @Mixin ServeOptions serveOptions;
         @Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -439,7 +469,7 @@ public final class ProvisionCli implements Callable<Integer> {
             if (rc != OK || !serve) {
                 return rc;
             }
-            return Serve.serve(c, host, ks, bind, port, out, err);
+            return Serve.serve(c, host, ks, serveOptions, out, err);
         }
 
         private int apply(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
@@ -641,13 +671,13 @@ public final class ProvisionCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "serve", description = "Serve kickstarts at /ks/NAME.ks and take installer acks at /ack/NAME"
-            + " (switching the guest's pxelinux entry to local boot).")
+    @Command(name = "serve", description = "Serve kickstarts at /ks/NAME.ks and take installer acks (POST /ack/NAME,"
+            + " mac=MAC), each only from the guest's own address (ip= of its first vif); an ack switches the guest's"
+            + " pxelinux entry to local boot and makes a KVM/QEMU domain boot its disk.")
     static final class Serve implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE") Path file;
         @Mixin HostOptions host;
-        @Option(names = "--port", defaultValue = "8069", description = "TCP port (default: ${DEFAULT-VALUE})") int port;
-        @Option(names = "--bind", defaultValue = "0.0.0.0", description = "address to listen on (default: ${DEFAULT-VALUE})") String bind;
+        @Mixin ServeOptions serveOptions;
         @Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -664,14 +694,23 @@ public final class ProvisionCli implements Callable<Integer> {
                 return INVALID;
             }
             try {
-                return serve(c, host, host.kickstart(), bind, port, out, err);
+                return serve(c, host, host.kickstart(), serveOptions, out, err);
             } catch (IOException e) {
                 err.println("provision: " + e.getMessage());
                 return INVALID;
             }
         }
 
-        static int serve(Cluster c, HostOptions host, Kickstart ks, String bind, int port, PrintWriter out, PrintWriter err) {
+        static int serve(Cluster c, HostOptions host, Kickstart ks, ServeOptions so, PrintWriter out, PrintWriter err) {
+            String bind = so.bind != null ? so.bind : KickstartServer.defaultBind(c.server());
+            int port = so.port;
+            KickstartServer.Settings settings;
+            try {
+                settings = so.settings();
+            } catch (IllegalArgumentException e) {
+                err.println("provision: " + e.getMessage());
+                return INVALID;
+            }
             KickstartServer server;
             try {
                 KickstartServer.Host vms = new KickstartServer.Host() {
@@ -689,7 +728,7 @@ public final class ProvisionCli implements Callable<Integer> {
                         }
                     }
                 };
-                server = KickstartServer.start(c, host.layout(), ks, vms, bind, port, line -> {
+                server = KickstartServer.start(c, host.layout(), ks, vms, bind, port, settings, line -> {
                     out.println(line);
                     out.flush();
                 });

@@ -443,15 +443,21 @@ public final class ProvisionCli implements Callable<Integer> {
                 return INVALID;
             }
             int rc;
-            // held from opening the host to saving it: the embedded node file is part of the tree
-            try (OutputLock lock = host.lock("provision apply")) {
-                VmControl vm;
-                try {
-                    vm = host.open();
-                } catch (VirtException e) {
-                    err.println("provision: " + e.getMessage() + "; nothing done");
-                    return FAILED;
+            // The embedded node is a file of the tree: locked before it is read. Any other host is
+            // opened first, so that an unreachable one or a refused login creates nothing here.
+            OutputLock early = null;
+            VmControl vm;
+            try {
+                early = host.embedded() ? host.lock("provision apply") : null;
+                vm = host.open();
+            } catch (VirtException | IOException e) {
+                if (early != null) {
+                    early.close();
                 }
+                err.println("provision: " + e.getMessage() + "; nothing done");
+                return FAILED;
+            }
+            try (OutputLock lock = early != null ? early : host.lock("provision apply")) {
                 try {
                     rc = apply(c, ks, lvm, vm, out, err);
                 } finally {
@@ -463,6 +469,7 @@ public final class ProvisionCli implements Callable<Integer> {
                     vm.close();
                 }
             } catch (IOException e) {
+                vm.close();
                 err.println("provision: " + e.getMessage() + "; nothing done");
                 return FAILED;
             }
@@ -588,22 +595,29 @@ public final class ProvisionCli implements Callable<Integer> {
                     return INVALID;
                 }
             }
-            try (OutputLock lock = host.lock("provision destroy")) {
-                return destroy(layout, g, lvm, out, err);
+            // as apply: the embedded node locked before it is read, any other host opened first
+            OutputLock early = null;
+            VmControl vm;
+            try {
+                early = host.embedded() ? host.lock("provision destroy") : null;
+                vm = host.open();
+            } catch (VirtException | IOException e) {
+                if (early != null) {
+                    early.close();
+                }
+                err.println("provision: " + e.getMessage() + "; nothing done");
+                return FAILED;
+            }
+            try (OutputLock lock = early != null ? early : host.lock("provision destroy")) {
+                return destroy(layout, g, lvm, vm, out, err);
             } catch (IOException e) {
+                vm.close();
                 err.println("provision: " + e.getMessage() + "; nothing done");
                 return FAILED;
             }
         }
 
-        private int destroy(Layout layout, Guest g, Lvm lvm, PrintWriter out, PrintWriter err) {
-            VmControl vm;
-            try {
-                vm = host.open();
-            } catch (VirtException e) {
-                err.println("provision: " + e.getMessage() + "; nothing done");
-                return FAILED;
-            }
+        private int destroy(Layout layout, Guest g, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
             List<String> done = new ArrayList<>();
             try {
                 VmControl.DomainInfo d = null;

@@ -142,11 +142,13 @@ public final class ProvisionCli implements Callable<Integer> {
         String secretGroup;
 
         @Option(names = "--templates", paramLabel = "DIR",
-                description = "kickstart templates (default: kickstart-templates/ of this installation)")
+                description = "kickstart templates (default: kickstart-templates/ of this installation, never the working"
+                        + " folder; as root, refused when another user can change it)")
         Path templates;
 
         @Option(names = "--lvm-scripts", paramLabel = "DIR",
-                description = "lv-ensure, vg-ensure, lv-remove (default: lvm-scripts/ of this installation)")
+                description = "lv-ensure, vg-ensure, lv-remove (default: lvm-scripts/ of this installation, never the"
+                        + " working folder; as root, refused when another user can change it)")
         Path lvmScripts;
 
         @Option(names = "--lock-wait", paramLabel = "SECONDS", defaultValue = "30",

@@ -15,6 +15,7 @@ import org.javapxeboot.provisioner.model.ModelException;
 import org.javapxeboot.provisioner.model.Problem;
 import org.javapxeboot.provisioner.plan.Action;
 import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.plan.OutputLock;
 import org.javapxeboot.provisioner.plan.ProvisionException;
 import org.javapxeboot.provisioner.plan.Provisioner;
 import org.javapxeboot.provisioner.render.DomainXml;
@@ -135,16 +136,36 @@ public final class ProvisionCli implements Callable<Integer> {
         @Option(names = "--tftp-root", paramLabel = "DIR", description = "TFTP root for pxelinux.cfg/ (default: OUT/tftp)")
         Path tftpRoot;
 
+        @Option(names = "--secret-group", paramLabel = "GROUP",
+                description = "kickstarts (they hold the root password hash) are written 0640 with this group, e.g. the"
+                        + " web server's (default: the owner's own group); every other output is 0644")
+        String secretGroup;
+
         @Option(names = "--templates", paramLabel = "DIR",
-                description = "kickstart templates (default: kickstart-templates/ of this installation)")
+                description = "kickstart templates (default: kickstart-templates/ of this installation, never the working"
+                        + " folder; as root, refused when another user can change it)")
         Path templates;
 
         @Option(names = "--lvm-scripts", paramLabel = "DIR",
-                description = "lv-ensure, vg-ensure, lv-remove (default: lvm-scripts/ of this installation)")
+                description = "lv-ensure, vg-ensure, lv-remove (default: lvm-scripts/ of this installation, never the"
+                        + " working folder; as root, refused when another user can change it)")
         Path lvmScripts;
 
+        @Option(names = "--lock-wait", paramLabel = "SECONDS", defaultValue = "30",
+                description = "wait this long for another writer of OUT (an apply, an ack) to finish (default: ${DEFAULT-VALUE})")
+        long lockWaitSeconds;
+
+        @Option(names = "--lvm-timeout", paramLabel = "SECONDS", defaultValue = "600",
+                description = "kill an LVM script (and its children) that runs longer (default: ${DEFAULT-VALUE})")
+        long lvmTimeoutSeconds;
+
         Layout layout() {
-            return Layout.of(out, tftpRoot);
+            return Layout.of(out, tftpRoot, secretGroup);
+        }
+
+        /** The output tree's one-writer lock (see OutputLock). */
+        OutputLock lock(String what) throws IOException {
+            return layout().lock(java.time.Duration.ofSeconds(lockWaitSeconds), what + " (pid " + ProcessHandle.current().pid() + ")");
         }
 
         Path nodeFile() {
@@ -157,6 +178,19 @@ public final class ProvisionCli implements Callable<Integer> {
 
         /** A usage error in the host options (one line), or null. */
         String usageProblem() {
+            if (secretGroup != null) {
+                try {
+                    java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(secretGroup);
+                } catch (IOException e) {
+                    return "--secret-group " + secretGroup + ": no such group";
+                }
+            }
+            if (lockWaitSeconds < 0) {
+                return "--lock-wait must be at least 0 (seconds), got " + lockWaitSeconds;
+            }
+            if (lvmTimeoutSeconds < 1) {
+                return "--lvm-timeout must be at least 1 (seconds), got " + lvmTimeoutSeconds;
+            }
             if (remote == null) {
                 return null;
             }
@@ -199,10 +233,13 @@ public final class ProvisionCli implements Callable<Integer> {
         }
 
         Kickstart kickstart() throws IOException {
-            return new Kickstart(templates != null ? templates : Home.find("kickstart-templates"));
+            Path dir = templates != null ? templates : Home.find("kickstart-templates");
+            trusted(dir, templates != null ? "--templates" : "kickstart-templates/");
+            return new Kickstart(dir);
         }
 
-        Lvm lvm() {
+        /** The LVM scripts, or null when none are configured or installed (an error only for LVM disks). */
+        Lvm lvm() throws IOException {
             Path dir = lvmScripts;
             if (dir == null) {
                 try {
@@ -211,7 +248,51 @@ public final class ProvisionCli implements Callable<Integer> {
                     return null; // only an error if a guest has an LVM disk; the planner says so then
                 }
             }
-            return new Lvm(dir, new ProcessCommandRunner());
+            trusted(dir, lvmScripts != null ? "--lvm-scripts" : "lvm-scripts/");
+            return new Lvm(dir, new ProcessCommandRunner(java.time.Duration.ofSeconds(lvmTimeoutSeconds)));
+        }
+
+        /** Root runs no script and reads no template that another user could have changed. */
+        static void trusted(Path dir, String what) throws IOException {
+            if (!Home.runningAsRoot()) {
+                return;
+            }
+            String why = Home.untrusted(dir);
+            if (why != null) {
+                throw new IOException(what + " " + dir + ": refused as root: " + why
+                        + "; make it root's and not writable by others (chown root, chmod go-w)");
+            }
+        }
+    }
+
+    /** The install server's settings, for serve and apply --serve. */
+    static final class ServeOptions {
+        @Option(names = "--port", defaultValue = "8069", description = "(serve) TCP port (default: ${DEFAULT-VALUE})") int port;
+
+        @Option(names = "--bind", paramLabel = "ADDR",
+                description = "(serve) address to listen on (default: the host of the YAML's server: URL when it is an IP"
+                        + " address, the provisioning address guests are told to use; else 127.0.0.1)")
+        String bind;
+
+        @Option(names = "--threads", defaultValue = "8", description = "(serve) requests handled at once (default: ${DEFAULT-VALUE})")
+        int threads;
+
+        @Option(names = "--queue", defaultValue = "32",
+                description = "(serve) connections waiting for a thread; beyond that 503 (default: ${DEFAULT-VALUE})")
+        int queue;
+
+        @Option(names = "--request-timeout", paramLabel = "SECONDS", defaultValue = "10",
+                description = "(serve) a request (header and body) must arrive and be answered within this, else 408 and"
+                        + " the connection is dropped (default: ${DEFAULT-VALUE})")
+        long requestTimeoutSeconds;
+
+        KickstartServer.Settings settings() {
+            if (threads < 1 || queue < 1 || requestTimeoutSeconds < 1) {
+                throw new IllegalArgumentException("--threads, --queue and --request-timeout must be at least 1, got "
+                        + threads + ", " + queue + ", " + requestTimeoutSeconds);
+            }
+            return new KickstartServer.Settings(threads, queue, java.time.Duration.ofSeconds(requestTimeoutSeconds),
+                    KickstartServer.Settings.DEFAULT.ackLockWait());
         }
     }
 
@@ -295,22 +376,24 @@ public final class ProvisionCli implements Callable<Integer> {
             }
             // plan must not create even the embedded node file: a fresh embedded host has no guests
             Kickstart ks;
+            Lvm lvm;
             try {
                 ks = host.kickstart();
+                lvm = host.lvm();
             } catch (IOException e) {
                 err.println("provision: " + e.getMessage());
                 return INVALID;
             }
             try (VmControl vm = host.embedded() && !Files.exists(host.nodeFile()) ? new EmptyHost() : host.open()) {
-                return printPlan(c, ks, vm, out, err);
+                return printPlan(c, ks, lvm, vm, out, err);
             } catch (VirtException e) {
                 err.println("provision: " + e.getMessage());
                 return FAILED;
             }
         }
 
-        private int printPlan(Cluster c, Kickstart ks, VmControl vm, PrintWriter out, PrintWriter err) {
-            Provisioner p = new Provisioner(c, host.layout(), ks, host.lvm(), new FileDisks(), vm,
+        private int printPlan(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
+            Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
                     new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
             try {
                 Provisioner.Plan plan = p.plan();
@@ -336,8 +419,7 @@ public final class ProvisionCli implements Callable<Integer> {
         @Option(names = "--preallocate", description = "write new file disks in full (default: sparse)") boolean preallocate;
         @Option(names = "--no-start", description = "define guests but do not start them") boolean noStart;
         @Option(names = "--serve", description = "then keep serving kickstarts and acks (as `serve`) until stopped") boolean serve;
-        @Option(names = "--port", defaultValue = "8069", description = "with --serve: TCP port (default: ${DEFAULT-VALUE})") int port;
-        @Option(names = "--bind", defaultValue = "0.0.0.0", description = "with --serve: address (default: ${DEFAULT-VALUE})") String bind;
+        @Mixin ServeOptions serveOptions;
         @Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -354,38 +436,53 @@ public final class ProvisionCli implements Callable<Integer> {
                 return INVALID;
             }
             Kickstart ks;
+            Lvm lvm;
             try {
                 ks = host.kickstart();
+                lvm = host.lvm();
             } catch (IOException e) {
                 err.println("provision: " + e.getMessage());
                 return INVALID;
             }
+            int rc;
+            // The embedded node is a file of the tree: locked before it is read. Any other host is
+            // opened first, so that an unreachable one or a refused login creates nothing here.
+            OutputLock early = null;
             VmControl vm;
             try {
+                early = host.embedded() ? host.lock("provision apply") : null;
                 vm = host.open();
-            } catch (VirtException e) {
+            } catch (VirtException | IOException e) {
+                if (early != null) {
+                    early.close();
+                }
                 err.println("provision: " + e.getMessage() + "; nothing done");
                 return FAILED;
             }
-            int rc;
-            try {
-                rc = apply(c, ks, vm, out, err);
-            } finally {
+            try (OutputLock lock = early != null ? early : host.lock("provision apply")) {
                 try {
-                    host.save(vm);
-                } catch (VirtException | IOException e) {
-                    err.println("provision: cannot save the embedded host state: " + e.getMessage());
+                    rc = apply(c, ks, lvm, vm, out, err);
+                } finally {
+                    try {
+                        host.save(vm);
+                    } catch (VirtException | IOException e) {
+                        err.println("provision: cannot save the embedded host state: " + e.getMessage());
+                    }
+                    vm.close();
                 }
+            } catch (IOException e) {
                 vm.close();
+                err.println("provision: " + e.getMessage() + "; nothing done");
+                return FAILED;
             }
             if (rc != OK || !serve) {
                 return rc;
             }
-            return Serve.serve(c, host, ks, bind, port, out, err);
+            return Serve.serve(c, host, ks, serveOptions, out, err);
         }
 
-        private int apply(Cluster c, Kickstart ks, VmControl vm, PrintWriter out, PrintWriter err) {
-            Provisioner p = new Provisioner(c, host.layout(), ks, host.lvm(), new FileDisks(), vm,
+        private int apply(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
+            Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
                     new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
             Provisioner.Report r;
             try {
@@ -491,13 +588,38 @@ public final class ProvisionCli implements Callable<Integer> {
             }
             Layout layout = host.layout();
             Guest g = layout.resolve(raw);
+            Lvm lvm = null;
+            if (deleteDisks && g.disks().stream().anyMatch(x -> x.type() == Disk.Type.LVM && x.create())) {
+                try {
+                    lvm = host.lvm();
+                } catch (IOException e) {
+                    err.println("provision: " + e.getMessage() + "; nothing done");
+                    return INVALID;
+                }
+            }
+            // as apply: the embedded node locked before it is read, any other host opened first
+            OutputLock early = null;
             VmControl vm;
             try {
+                early = host.embedded() ? host.lock("provision destroy") : null;
                 vm = host.open();
-            } catch (VirtException e) {
+            } catch (VirtException | IOException e) {
+                if (early != null) {
+                    early.close();
+                }
                 err.println("provision: " + e.getMessage() + "; nothing done");
                 return FAILED;
             }
+            try (OutputLock lock = early != null ? early : host.lock("provision destroy")) {
+                return destroy(layout, g, lvm, vm, out, err);
+            } catch (IOException e) {
+                vm.close();
+                err.println("provision: " + e.getMessage() + "; nothing done");
+                return FAILED;
+            }
+        }
+
+        private int destroy(Layout layout, Guest g, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
             List<String> done = new ArrayList<>();
             try {
                 VmControl.DomainInfo d = null;
@@ -539,7 +661,6 @@ public final class ProvisionCli implements Callable<Integer> {
                     if (disk.type() == Disk.Type.FILE && Files.deleteIfExists(Path.of(disk.path()))) {
                         done.add("- deleted disk " + disk.path());
                     } else if (disk.type() == Disk.Type.LVM && disk.create()) {
-                        Lvm lvm = host.lvm();
                         if (lvm == null) {
                             throw new StorageException("cannot remove " + disk.path() + ": no lvm-scripts/ found");
                         }
@@ -566,35 +687,64 @@ public final class ProvisionCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "serve", description = "Serve kickstarts at /ks/NAME.ks and take installer acks at /ack/NAME"
-            + " (switching the guest's pxelinux entry to local boot).")
+    @Command(name = "serve", description = "Serve kickstarts at /ks/NAME.ks and take installer acks (POST /ack/NAME,"
+            + " mac=MAC), each only from the guest's own address (ip= of its first vif); an ack switches the guest's"
+            + " pxelinux entry to local boot and makes a KVM/QEMU domain boot its disk.")
     static final class Serve implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE") Path file;
         @Mixin HostOptions host;
-        @Option(names = "--port", defaultValue = "8069", description = "TCP port (default: ${DEFAULT-VALUE})") int port;
-        @Option(names = "--bind", defaultValue = "0.0.0.0", description = "address to listen on (default: ${DEFAULT-VALUE})") String bind;
+        @Mixin ServeOptions serveOptions;
         @Spec CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            String usage = host.usageProblem();
+            if (usage != null) {
+                err.println("provision: " + usage);
+                return INVALID;
+            }
             Cluster c = load(file, err);
             if (c == null) {
                 return INVALID;
             }
             try {
-                return serve(c, host, host.kickstart(), bind, port, out, err);
+                return serve(c, host, host.kickstart(), serveOptions, out, err);
             } catch (IOException e) {
                 err.println("provision: " + e.getMessage());
                 return INVALID;
             }
         }
 
-        static int serve(Cluster c, HostOptions host, Kickstart ks, String bind, int port, PrintWriter out, PrintWriter err) {
+        static int serve(Cluster c, HostOptions host, Kickstart ks, ServeOptions so, PrintWriter out, PrintWriter err) {
+            String bind = so.bind != null ? so.bind : KickstartServer.defaultBind(c.server());
+            int port = so.port;
+            KickstartServer.Settings settings;
+            try {
+                settings = so.settings();
+            } catch (IllegalArgumentException e) {
+                err.println("provision: " + e.getMessage());
+                return INVALID;
+            }
             KickstartServer server;
             try {
-                server = KickstartServer.start(c, host.layout(), ks, bind, port, line -> {
+                KickstartServer.Host vms = new KickstartServer.Host() {
+                    @Override
+                    public VmControl open() throws VirtException {
+                        return host.open();
+                    }
+
+                    @Override
+                    public void release(VmControl vm) throws VirtException, IOException {
+                        try {
+                            host.save(vm);
+                        } finally {
+                            vm.close();
+                        }
+                    }
+                };
+                server = KickstartServer.start(c, host.layout(), ks, vms, bind, port, settings, line -> {
                     out.println(line);
                     out.flush();
                 });

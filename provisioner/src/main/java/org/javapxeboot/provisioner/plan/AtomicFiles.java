@@ -1,45 +1,151 @@
 package org.javapxeboot.provisioner.plan;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Files written whole or not at all: a temporary file in the same folder, then a rename over the
- * target. A reader (a TFTP server sending pxelinux.cfg/01-MAC, an HTTP client fetching a
- * kickstart) sees the old content or the new, never half of it.
+ * Files written whole or not at all: a temporary file in the same folder (created exclusively,
+ * mode 0600), written, given its final group and mode, fsynced, renamed over the target, and the
+ * folder fsynced, so that after a crash the name holds the old content or the new. A reader (a
+ * TFTP server sending pxelinux.cfg/01-MAC, an HTTP client fetching a kickstart) sees one or the
+ * other, never half. On any failure the temporary file is removed.
+ *
+ * <p>Symbolic links are never followed: a link planted at the target (say {@code ks/g.ks ->
+ * /etc/shadow}) or as the target's folder is refused, and {@link #read} refuses one too, so plan
+ * reports it instead of comparing against the file it points to.
+ *
+ * <p>Modes: {@link Mode#PUBLIC} files (pxelinux entries, configs, domain XML, state) are 0644, so
+ * the TFTP and web servers that send them can read them; {@link Mode#SECRET} files (kickstarts and
+ * preseeds, which carry the root password hash) are 0640, group-readable by the given group only.
  */
 public final class AtomicFiles {
-    private AtomicFiles() {
-    }
+    private static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+    private static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-r-----");
 
-    public static void write(Path target, String content) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
+    /** Who may read a written file besides its owner. */
+    public record Mode(boolean secret, String group) {
+        /** 0644: everyone (pxelinux entries, configs, domain XML, state). */
+        public static final Mode PUBLIC = new Mode(false, null);
+
+        /** 0640 with {@code group} (null: the owner's own group, as the file system gives it). */
+        public static Mode secret(String group) {
+            return new Mode(true, group);
+        }
+
+        @Override
+        public String toString() {
+            return secret ? "0640" + (group == null ? "" : " group " + group) : "0644";
         }
     }
 
-    /** The file's text, or empty when it does not exist. */
+    private AtomicFiles() {
+    }
+
+    /** A {@link Mode#PUBLIC} file. */
+    public static void write(Path target, String content) throws IOException {
+        write(target, content, Mode.PUBLIC);
+    }
+
+    public static void write(Path target, String content, Mode mode) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        Files.createDirectories(dir);
+        refuseLink(dir, "folder");
+        refuseLink(abs, "file");
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        boolean moved = false;
+        try {
+            PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                ByteBuffer b = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                if (view != null) {
+                    // group first, mode second: the file is never readable by a group it should not be
+                    if (mode.secret() && mode.group() != null) {
+                        view.setGroup(group(tmp, mode.group()));
+                    }
+                    view.setPermissions(mode.secret() ? SECRET : PUBLIC);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            moved = true;
+            syncFolder(dir);
+        } finally {
+            if (!moved) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /** The file's text, or empty when it does not exist. A symbolic link is refused. */
     public static Optional<String> read(Path p) throws IOException {
         try {
-            return Optional.of(Files.readString(p, StandardCharsets.UTF_8));
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isSymbolicLink()) {
+                throw linkRefused(p.toAbsolutePath(), "file");
+            }
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.of(new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8));
+            }
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        }
+    }
+
+    /** The group by name, or an IOException naming it and the file. */
+    public static GroupPrincipal group(Path where, String name) throws IOException {
+        try {
+            return where.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(name);
+        } catch (UserPrincipalNotFoundException e) {
+            throw new IOException("no such group '" + name + "' (for " + where + "; see --secret-group)", e);
+        }
+    }
+
+    private static void refuseLink(Path p, String what) throws IOException {
+        if (Files.isSymbolicLink(p)) {
+            throw linkRefused(p, what);
+        }
+    }
+
+    private static IOException linkRefused(Path p, String what) {
+        return new FileSystemException(p.toString(), null, "is a symbolic link; refusing to write or read through it"
+                + " (remove it: the provisioner writes this " + what + " itself)");
+    }
+
+    /** fsync the folder, so that the rename itself survives a crash. */
+    private static void syncFolder(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // some file systems refuse fsync on a directory (EINVAL); the file itself is synced
+            if (!String.valueOf(e.getMessage()).contains("Invalid argument")) {
+                throw e;
+            }
         }
     }
 }

@@ -19,14 +19,37 @@ import org.javapxeboot.provisioner.render.PxelinuxEntry;
  *   TFTP/pxelinux.cfg/01-MAC  the guest's pxelinux entry
  * </pre>
  * A relative file-disk path in the YAML is taken relative to OUT.
+ *
+ * <p>Kickstarts carry the root password hash: they are written 0640, group {@code secretGroup}
+ * (null: the owner's own group); everything else 0644, for the TFTP and web servers that send it.
  */
-public record Layout(Path out, Path tftpRoot) {
+public record Layout(Path out, Path tftpRoot, String secretGroup) {
 
     public static final Path DEFAULT_OUT = Path.of("provision-out");
 
     public static Layout of(Path out, Path tftpRoot) {
+        return of(out, tftpRoot, null);
+    }
+
+    public static Layout of(Path out, Path tftpRoot, String secretGroup) {
         Path o = out.toAbsolutePath().normalize();
-        return new Layout(o, tftpRoot == null ? o.resolve("tftp") : tftpRoot.toAbsolutePath().normalize());
+        return new Layout(o, tftpRoot == null ? o.resolve("tftp") : tftpRoot.toAbsolutePath().normalize(), secretGroup);
+    }
+
+    /** How {@code p} is written: kickstarts secret, the rest public. */
+    public AtomicFiles.Mode mode(Path p) {
+        Path ks = out.resolve("ks");
+        return p.toAbsolutePath().normalize().startsWith(ks) ? AtomicFiles.Mode.secret(secretGroup) : AtomicFiles.Mode.PUBLIC;
+    }
+
+    /** The one-writer lock on this output tree (see {@link OutputLock}). */
+    public OutputLock lock(java.time.Duration wait, String holder) throws java.io.IOException {
+        return OutputLock.acquire(out, wait, holder);
+    }
+
+    /** Writes one output atomically with its {@link #mode}. */
+    public void write(Path p, String content) throws java.io.IOException {
+        AtomicFiles.write(p, content, mode(p));
     }
 
     public Path xl(Guest g) {

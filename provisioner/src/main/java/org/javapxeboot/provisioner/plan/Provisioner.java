@@ -53,7 +53,7 @@ public final class Provisioner {
 
     /** What a plan found for one guest, with everything rendered. */
     public record GuestPlan(Guest guest, List<Action> actions, Map<Path, String> files, String domainXml,
-                            boolean define, boolean start, Boolean autostart) {
+                            boolean define, boolean start, Boolean autostart, boolean active) {
     }
 
     /** The whole plan. */
@@ -196,7 +196,7 @@ public final class Provisioner {
         for (Disk d : g.disks()) {
             planDisk(g, d, vgsToCreate, actions, options.grow() && !running, running);
         }
-        boolean installed = Files.exists(layout.installed(g.name()));
+        boolean installed = installed(g);
         String xml = DomainXml.render(g, cluster.server(), installed);
         Map<Path, String> wanted = new LinkedHashMap<>();
         wanted.put(layout.kickstart(g.name()), kickstart.render(cluster.server(), g));
@@ -252,7 +252,7 @@ public final class Provisioner {
         }
         // saved and compared without the UUID (libvirt picks it at the first define); sent with it after
         String toDefine = domain == null ? xml : DomainXml.render(g, cluster.server(), installed, domain.uuid());
-        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart);
+        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart, running);
     }
 
     private void planDisk(Guest g, Disk d, Set<String> vgsToCreate, List<Action> actions, boolean grow, boolean running)
@@ -267,8 +267,8 @@ public final class Provisioner {
                     }
                     actions.add(new Action(Action.Kind.CREATE_DISK, g.name(), d.path(), Size.format(d.sizeBytes())
                             + (options.preallocate() ? " preallocated" : " sparse")));
-                } else if (!s.regularFile()) {
-                    throw new DiskProblem(d, d.path() + " exists and is not a regular file");
+                } else if (s.refusal(Path.of(d.path())) != null) {
+                    throw new DiskProblem(d, s.refusal(Path.of(d.path())));
                 } else if (d.sizeBytes() > 0 && s.sizeBytes() != d.sizeBytes()) {
                     if (s.sizeBytes() < d.sizeBytes() && grow) {
                         actions.add(new Action(Action.Kind.GROW_DISK, g.name(), d.path(), Size.format(s.sizeBytes())
@@ -345,7 +345,28 @@ public final class Provisioner {
         }
     }
 
+    /**
+     * Plans and applies under the output tree's {@link OutputLock} (waiting at most
+     * {@link OutputLock#DEFAULT_WAIT} for another writer, such as an ack being handled).
+     */
     public Report apply() throws ProvisionException {
+        return apply(OutputLock.DEFAULT_WAIT);
+    }
+
+    /** {@link #apply()}, waiting at most {@code lockWait} for another writer of the output tree. */
+    public Report apply(java.time.Duration lockWait) throws ProvisionException {
+        // A first plan without the lock: a broken template or YAML stops here with nothing touched,
+        // not even the output folder the lock file would be created in. The plan acted on is made
+        // again under the lock, from what is there once the other writer is done.
+        plan();
+        try (OutputLock lock = layout.lock(lockWait, "provision apply (pid " + ProcessHandle.current().pid() + ")")) {
+            return applyLocked();
+        } catch (java.io.IOException e) {
+            throw new ProvisionException(List.of("cannot lock the output folder: " + e.getMessage()));
+        }
+    }
+
+    private Report applyLocked() throws ProvisionException {
         Plan plan = plan();
         List<Action> done = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -368,7 +389,7 @@ public final class Provisioner {
         for (GuestPlan gp : plan.guests()) {
             try {
                 applyGuest(gp, done);
-            } catch (StorageException | VirtException | IOException e) {
+            } catch (StorageException | VirtException | IOException | RenderException e) {
                 failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
             }
             reporter.progress("apply", ++i, plan.guests().size());
@@ -376,7 +397,8 @@ public final class Provisioner {
         return new Report(done, failures, plan);
     }
 
-    private void applyGuest(GuestPlan gp, List<Action> done) throws StorageException, VirtException, IOException {
+    private void applyGuest(GuestPlan gp, List<Action> done)
+            throws StorageException, VirtException, IOException, RenderException {
         Guest g = gp.guest();
         for (Action a : gp.actions()) {
             switch (a.kind()) {
@@ -405,11 +427,15 @@ public final class Provisioner {
         if (gp.define()) {
             // Before the files: if libvirt refuses the XML, no config claims a domain that is not there.
             vm.define(gp.domainXml());
+            if (!gp.start() && gp.active() && DomainXml.installerBoot(g, installed(g))) {
+                // an installer running now: its next boot must be the disk, never the installer again
+                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
+            }
             record(done, gp.actions().stream().filter(a -> a.kind() == Action.Kind.DEFINE || a.kind() == Action.Kind.REDEFINE)
                     .findFirst().orElse(new Action(Action.Kind.DEFINE, g.name(), "libvirt domain", null)));
         }
         for (Map.Entry<Path, String> f : gp.files().entrySet()) {
-            AtomicFiles.write(f.getKey(), f.getValue());
+            layout.write(f.getKey(), f.getValue());
             record(done, gp.actions().stream().filter(a -> a.target().equals(f.getKey().toString())).findFirst()
                     .orElse(new Action(Action.Kind.WRITE_FILE, g.name(), f.getKey().toString(), null)));
         }
@@ -419,8 +445,18 @@ public final class Provisioner {
         }
         if (gp.start()) {
             vm.start(g.name());
+            if (DomainXml.installerBoot(g, installed(g))) {
+                // The installer now runs from the live definition; from here on the persistent one
+                // boots the disk, so whatever starts this domain next (the installer's reboot is a
+                // stop, see DomainXml; autostart; virsh start) never runs the installer again.
+                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
+            }
             record(done, new Action(Action.Kind.START, g.name(), "libvirt domain", null));
         }
+    }
+
+    private boolean installed(Guest g) {
+        return Files.exists(layout.installed(g.name()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
     }
 
     private void record(List<Action> done, Action a) {

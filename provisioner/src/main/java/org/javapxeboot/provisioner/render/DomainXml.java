@@ -14,7 +14,8 @@ import org.javapxeboot.provisioner.model.Vif;
  * libvirt domain XML (formatdomain.html), written through {@link XMLStreamWriter} so that every
  * value is escaped. Xen PV guests boot through the bootloader ({@code <bootloader>},
  * {@code <bootloader_args>}); KVM/QEMU guests boot the installer by direct kernel boot
- * ({@code <kernel>}, {@code <initrd>}, {@code <cmdline>}) and, once installed, from their disk.
+ * ({@code <kernel>}, {@code <initrd>}, {@code <cmdline>}, with {@code <on_reboot>destroy}) and,
+ * once installed, from their disk ({@code <boot dev='hd'/>}, no kernel, the YAML's on_reboot).
  * Characters XML 1.0 cannot carry at all (control characters other than tab/newline) are refused.
  */
 public final class DomainXml {
@@ -58,7 +59,11 @@ public final class DomainXml {
                 hvmOs(x, g, server, installed);
             }
             x.text(1, "on_poweroff", g.onPoweroff());
-            x.text(1, "on_reboot", g.onReboot());
+            // The installer's instance never restarts itself: QEMU restarts a rebooting guest with the
+            // live definition (the installer kernel), and the kickstart's clearpart would wipe the
+            // fresh install. With destroy, the reboot stops the domain, and its next start uses the
+            // persistent definition, which apply and the ack make the disk boot.
+            x.text(1, "on_reboot", installerBoot(g, installed) ? "destroy" : g.onReboot());
             x.text(1, "on_crash", g.onCrash());
             x.open(1, "devices");
             boolean xen = g.hypervisor() == Hypervisor.XEN;
@@ -79,6 +84,11 @@ public final class DomainXml {
             throw new RenderException("cannot write domain XML for " + g.name() + ": " + e.getMessage());
         }
         return out.toString();
+    }
+
+    /** A KVM/QEMU guest not yet acknowledged: direct kernel boot of the installer. */
+    public static boolean installerBoot(Guest g, boolean installed) {
+        return g.hypervisor() != Hypervisor.XEN && !installed;
     }
 
     private static void xenOs(Writer x, Guest g) throws XMLStreamException, RenderException {

@@ -1,87 +1,182 @@
 package org.javapxeboot.provisioner.serve;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.Guest;
-import org.javapxeboot.provisioner.plan.AtomicFiles;
+import org.javapxeboot.provisioner.model.Hypervisor;
 import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.plan.OutputLock;
+import org.javapxeboot.provisioner.render.DomainXml;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.render.PxelinuxEntry;
 import org.javapxeboot.provisioner.render.RenderException;
+import org.javapxeboot.provisioner.serve.HttpLite.Request;
+import org.javapxeboot.provisioner.serve.HttpLite.Response;
+import org.javapxeboot.provisioner.virt.VirtException;
+import org.javapxeboot.provisioner.virt.VmControl;
 
 /**
  * The install server guests talk to: {@code GET /ks/NAME.ks} returns the guest's rendered
- * kickstart (or preseed); {@code GET} or {@code POST /ack/NAME} is the installer saying it is done,
- * and switches the guest's pxelinux entry to local boot (written to a temporary file and renamed,
- * so the TFTP server never sends half a file) and records {@code OUT/state/NAME.installed}, so
- * that {@code apply} keeps it that way (and redefines KVM guests to boot their disk). An ack that
- * carries {@code mac=} (the shipped templates send it) must name the guest's boot MAC.
+ * kickstart (or preseed); {@code POST /ack/NAME} with {@code mac=MAC} is the installer saying it
+ * is done: a KVM/QEMU guest's domain is redefined to boot its disk, the guest's pxelinux entry is
+ * switched to local boot (written to a temporary file and renamed, so the TFTP server never sends
+ * half a file) and {@code OUT/state/NAME.installed} is recorded, so that {@code apply} keeps it
+ * that way.
+ *
+ * <p>Whom it trusts: a guest is known by the address its first vif names ({@code ip=} in the
+ * YAML, the address its DHCP entry hands out). Its kickstart (which holds the root password hash)
+ * is sent only to that address, and only a POST from that address with the guest's boot MAC acks
+ * it. A guest without {@code ip=} gets neither (403, and a warning at start). The address is the
+ * TCP peer's: nothing the client sends (X-Forwarded-For, a query) can claim another.
  *
  * <p>Kickstarts are rendered once at start: a template error stops the server from starting
  * rather than failing a guest mid-install. Only names from the YAML are served; anything else is 404.
  */
 public final class KickstartServer implements AutoCloseable {
-    private static final int MAX_BODY = 4096;
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
-    private final HttpServer http;
-    private final ExecutorService pool;
+    /**
+     * @param threads         requests handled at once
+     * @param queue           connections waiting for a worker; beyond that 503 at once
+     * @param requestDeadline from accept to the answer written: a client slower than this (half a
+     *                        header, a trickled body) is answered 408 and dropped
+     * @param ackLockWait     how long an ack waits for an apply holding the output tree; then 503
+     */
+    public record Settings(int threads, int queue, Duration requestDeadline, Duration ackLockWait) {
+        public static final Settings DEFAULT = new Settings(8, 32, Duration.ofSeconds(10), Duration.ofSeconds(10));
+
+        public Settings {
+            if (threads < 1 || queue < 1 || requestDeadline.isNegative() || requestDeadline.isZero() || ackLockWait.isNegative()) {
+                throw new IllegalArgumentException("threads and queue must be at least 1 and the deadline positive: " + threads
+                        + ", " + queue + ", " + requestDeadline);
+            }
+        }
+    }
+
+    /**
+     * The libvirt host the guests run on, opened per ack (the embedded node is a file: opened,
+     * changed, saved). Null: KVM/QEMU acks fail with 500 (Xen guests need only their pxelinux entry).
+     */
+    public interface Host {
+        VmControl open() throws VirtException;
+
+        /** After each use: write back what must outlive the connection, and close it. */
+        default void release(VmControl vm) throws VirtException, IOException {
+            vm.close();
+        }
+    }
+
+    private final HttpLite http;
     private final Map<String, Guest> guests = new LinkedHashMap<>();
+    private final Map<String, InetAddress> addresses = new LinkedHashMap<>();
     private final Map<String, byte[]> kickstarts = new LinkedHashMap<>();
     private final Layout layout;
     private final Consumer<String> log;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Host host;
+    private final String server;
+    private final Settings settings;
 
-    private KickstartServer(HttpServer http, Cluster c, Layout layout, Kickstart ks, Consumer<String> log)
-            throws RenderException {
-        this.http = http;
+    private KickstartServer(Cluster c, Layout layout, Kickstart ks, Host host, Settings settings, InetSocketAddress bind,
+                            HttpLite.Watchdog watchdog, Consumer<String> log) throws RenderException, IOException {
         this.layout = layout;
         this.log = log;
+        this.host = host;
+        this.server = c.server();
+        this.settings = settings;
         for (Guest raw : c.guests()) {
             Guest g = layout.resolve(raw);
             guests.put(g.name(), g);
             kickstarts.put(g.name(), ks.render(c.server(), g).getBytes(StandardCharsets.UTF_8));
+            InetAddress a = address(g);
+            if (a == null) {
+                log.accept("warning: " + g.where() + ": " + g.name() + " has no ip= (an IP address) in its first vif:"
+                        + " its kickstart and ack are refused (403)");
+            } else {
+                addresses.put(g.name(), a);
+            }
         }
-        this.pool = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "ks-http");
-            t.setDaemon(true);
-            return t;
-        });
-        http.setExecutor(pool);
-        http.createContext("/ks/", this::kickstart);
-        http.createContext("/ack/", this::ack);
-        http.createContext("/", ex -> reply(ex, 404, "not found: try /ks/NAME.ks or /ack/NAME\n"));
+        // last: every field is set before the first request can arrive
+        this.http = new HttpLite(bind, settings.threads(), settings.queue(), settings.requestDeadline(), watchdog,
+                this::handle, log);
     }
 
-    /** Renders every kickstart, then listens on {@code bind:port} (port 0: any free port). */
+    /** The guest's own address: {@code ip=} of its first vif, when it is an IP address. */
+    static InetAddress address(Guest g) {
+        String ip = g.vifs().get(0).options().get("ip");
+        if (ip == null || !(IPV4.matcher(ip).matches() || ip.contains(":"))) {
+            return null;
+        }
+        try {
+            return InetAddress.getByName(ip); // a literal: no name lookup
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Where to listen when {@code --bind} is not given: the host of the YAML's {@code server} URL
+     * when it is an IP address (the provisioning address guests are told to use), else loopback.
+     */
+    public static String defaultBind(String serverUrl) {
+        try {
+            String h = URI.create(serverUrl).getHost();
+            if (h != null && h.startsWith("[") && h.endsWith("]")) {
+                h = h.substring(1, h.length() - 1);
+            }
+            if (h != null && (IPV4.matcher(h).matches() || h.contains(":"))) {
+                return h;
+            }
+        } catch (IllegalArgumentException e) {
+            // not a URL: loopback
+        }
+        return "127.0.0.1";
+    }
+
+    /** Renders every kickstart, then listens on {@code bind:port} (port 0: any free port); no host: KVM acks fail. */
     public static KickstartServer start(Cluster c, Layout layout, Kickstart ks, String bind, int port, Consumer<String> log)
             throws IOException, RenderException {
-        HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 64);
-        KickstartServer s;
+        return start(c, layout, ks, null, bind, port, log);
+    }
+
+    /** With {@code host}: acks of KVM/QEMU guests redefine them to boot their disk. */
+    public static KickstartServer start(Cluster c, Layout layout, Kickstart ks, Host host, String bind, int port,
+                                        Consumer<String> log) throws IOException, RenderException {
+        return start(c, layout, ks, host, bind, port, Settings.DEFAULT, log);
+    }
+
+    public static KickstartServer start(Cluster c, Layout layout, Kickstart ks, Host host, String bind, int port,
+                                        Settings settings, Consumer<String> log) throws IOException, RenderException {
+        return start(c, layout, ks, host, bind, port, settings, HttpLite.Watchdog.scheduled(), log);
+    }
+
+    /** With the deadlines armed through {@code watchdog} (tests fire them themselves). */
+    static KickstartServer start(Cluster c, Layout layout, Kickstart ks, Host host, String bind, int port,
+                                 Settings settings, HttpLite.Watchdog watchdog, Consumer<String> log)
+            throws IOException, RenderException {
         try {
-            s = new KickstartServer(http, c, layout, ks, log);
-        } catch (RenderException | RuntimeException e) {
-            http.stop(0);
+            return new KickstartServer(c, layout, ks, host, settings, new InetSocketAddress(bind, port), watchdog, log);
+        } catch (RenderException | IOException | RuntimeException e) {
+            watchdog.close();
             throw e;
         }
-        http.start();
-        return s;
     }
 
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     /** Blocks until {@link #close()} is called (another thread, a shutdown hook) or the thread is interrupted. */
@@ -105,97 +200,137 @@ public final class KickstartServer implements AutoCloseable {
         if (stopped.getCount() == 0) {
             return;
         }
-        http.stop(0);
-        pool.shutdownNow();
+        http.close();
         stopped.countDown();
     }
 
-    private void kickstart(HttpExchange ex) throws IOException {
-        try (ex) {
-            drain(ex);
-            if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
-                reply(ex, 405, "use GET\n");
-                return;
-            }
-            String path = ex.getRequestURI().getRawPath();
-            String file = path.substring("/ks/".length());
-            String name = file.endsWith(".ks") ? file.substring(0, file.length() - 3) : null;
-            byte[] body = name == null ? null : kickstarts.get(name);
-            if (body == null) {
-                log.accept(remote(ex) + " GET " + path + " 404");
-                reply(ex, 404, "no kickstart here: " + file.replaceAll("[^A-Za-z0-9_.+-]", "?") + "\n");
-                return;
-            }
-            log.accept(remote(ex) + " GET " + path + " 200 (" + name + ")");
-            ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            if (ex.getRequestMethod().equals("HEAD")) {
-                ex.sendResponseHeaders(200, -1);
-                return;
-            }
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
+    private Response handle(Request r) {
+        if (r.path().startsWith("/ks/")) {
+            return kickstart(r);
         }
+        if (r.path().startsWith("/ack/")) {
+            return ack(r);
+        }
+        return Response.text(404, "not found: try /ks/NAME.ks or POST /ack/NAME\n");
     }
 
-    private void ack(HttpExchange ex) throws IOException {
-        try (ex) {
-            String body = drain(ex);
-            String method = ex.getRequestMethod();
-            if (!method.equals("GET") && !method.equals("POST")) {
-                reply(ex, 405, "use GET or POST\n");
-                return;
-            }
-            String name = ex.getRequestURI().getRawPath().substring("/ack/".length());
-            Guest g = guests.get(name);
-            if (g == null) {
-                log.accept(remote(ex) + " " + method + " /ack/" + name.replaceAll("[^A-Za-z0-9_.+-]", "?") + " 404");
-                reply(ex, 404, "no such guest\n");
-                return;
-            }
-            // The shipped templates send mac=...: a mismatch means a wrong URL in a kickstart (or a
-            // guest acking for another), and switching the wrong guest to local boot is worse than no switch.
-            String mac = param(ex.getRequestURI().getRawQuery(), body, "mac");
-            if (mac != null && !mac.toLowerCase(java.util.Locale.ROOT).replace('-', ':').equals(g.bootMac())) {
-                log.accept(remote(ex) + " " + method + " /ack/" + name + " 409: mac " + mac.replaceAll("[^0-9A-Fa-f:-]", "?")
-                        + " is not " + g.bootMac());
-                reply(ex, 409, "mac does not match " + name + "'s (" + g.bootMac() + "); nothing changed\n");
-                return;
-            }
-            boolean already;
-            synchronized (this) {
-                already = Files.exists(layout.installed(name));
-                try {
-                    AtomicFiles.write(layout.pxelinux(g), PxelinuxEntry.localBoot(g));
-                    AtomicFiles.write(layout.installed(name), "acknowledged by " + remote(ex) + "\n");
-                } catch (RenderException | IOException e) {
-                    log.accept(remote(ex) + " " + method + " /ack/" + name + " 500: " + e.getMessage());
-                    reply(ex, 500, "cannot switch to local boot: " + e.getMessage() + "\n");
-                    return;
-                }
-            }
-            log.accept(remote(ex) + " " + method + " /ack/" + name + " 200: " + layout.pxelinux(g)
-                    + (already ? " (already local boot)" : " switched to local boot"));
-            reply(ex, 200, name + ": local boot" + (already ? " (already)" : "") + "\n");
-        }
+    private static String clean(String s) {
+        return s.replaceAll("[^A-Za-z0-9_.+-]", "?");
     }
 
-    /** The request body (its first {@link #MAX_BODY} bytes; the rest is discarded). */
-    private static String drain(HttpExchange ex) throws IOException {
-        java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] buf = new byte[1024];
-            long total = 0;
-            int n;
-            while ((n = in.read(buf)) > 0 && total < 16 * MAX_BODY) {
-                if (kept.size() < MAX_BODY) {
-                    kept.write(buf, 0, Math.min(n, MAX_BODY - kept.size()));
-                }
-                total += n;
-            }
+    /** Null when {@code r} comes from the guest's own address, else the 403 to send (and log). */
+    private Response notFromGuest(Request r, Guest g, String what) {
+        InetAddress own = addresses.get(g.name());
+        String who = r.remote().getHostAddress();
+        if (own == null) {
+            log.accept(who + " " + r.method() + " " + r.path() + " 403: " + g.name() + " has no ip= in its first vif");
+            return Response.text(403, g.name() + " has no ip= in its first vif in the YAML; " + what + " refused\n");
         }
-        return kept.toString(StandardCharsets.UTF_8);
+        if (!own.equals(r.remote())) {
+            log.accept(who + " " + r.method() + " " + r.path() + " 403: not " + g.name() + "'s address " + own.getHostAddress());
+            return Response.text(403, what + " only for " + g.name() + " itself (" + own.getHostAddress() + "); you are "
+                    + who + "\n");
+        }
+        return null;
+    }
+
+    private Response kickstart(Request r) {
+        String who = r.remote().getHostAddress();
+        if (!r.method().equals("GET") && !r.method().equals("HEAD")) {
+            return Response.text(405, "use GET\n");
+        }
+        String file = r.path().substring("/ks/".length());
+        String name = file.endsWith(".ks") ? file.substring(0, file.length() - 3) : null;
+        byte[] body = name == null ? null : kickstarts.get(name);
+        if (body == null) {
+            log.accept(who + " GET " + clean(r.path()) + " 404");
+            return Response.text(404, "no kickstart here: " + clean(file) + "\n");
+        }
+        Response refused = notFromGuest(r, guests.get(name), "its kickstart is served");
+        if (refused != null) {
+            return refused;
+        }
+        log.accept(who + " " + r.method() + " " + r.path() + " 200 (" + name + ")");
+        return new Response(200, "text/plain; charset=utf-8", r.method().equals("HEAD") ? new byte[0] : body, Map.of());
+    }
+
+    private Response ack(Request r) {
+        String who = r.remote().getHostAddress();
+        String name = r.path().substring("/ack/".length());
+        Guest g = guests.get(name);
+        if (g == null) {
+            log.accept(who + " " + r.method() + " /ack/" + clean(name) + " 404");
+            return Response.text(404, "no such guest\n");
+        }
+        if (!r.method().equals("POST")) {
+            // a GET is what crawlers, link previews and typos send: it must never switch a guest
+            log.accept(who + " " + r.method() + " /ack/" + name + " 405");
+            return new Response(405, "text/plain; charset=utf-8", "use POST with mac=MAC\n".getBytes(StandardCharsets.UTF_8),
+                    Map.of("Allow", "POST"));
+        }
+        Response refused = notFromGuest(r, g, "the ack is taken");
+        if (refused != null) {
+            return refused;
+        }
+        // The guest names its boot MAC: a mismatch means a wrong URL in a kickstart (or a guest
+        // acking for another), and switching the wrong guest to local boot is worse than no switch.
+        String mac = param(null, r.bodyText(), "mac");
+        if (mac == null || mac.isEmpty()) {
+            log.accept(who + " POST /ack/" + name + " 400: no mac=");
+            return Response.text(400, "send mac=" + g.bootMac() + " in the form body; nothing changed\n");
+        }
+        if (!mac.toLowerCase(Locale.ROOT).replace('-', ':').equals(g.bootMac())) {
+            log.accept(who + " POST /ack/" + name + " 409: mac " + mac.replaceAll("[^0-9A-Fa-f:-]", "?") + " is not " + g.bootMac());
+            return Response.text(409, "mac does not match " + name + "'s (" + g.bootMac() + "); nothing changed\n");
+        }
+        boolean already;
+        // one writer per output tree: an apply running now waits for this, or this for it
+        OutputLock lock;
+        try {
+            lock = layout.lock(settings.ackLockWait(), "the ack of " + name + " from " + who + " (provision serve, pid "
+                    + ProcessHandle.current().pid() + ")");
+        } catch (IOException e) {
+            log.accept(who + " POST /ack/" + name + " 503: " + e.getMessage());
+            return new Response(503, "text/plain; charset=utf-8", ("busy, try again: " + e.getMessage() + "\n")
+                    .getBytes(StandardCharsets.UTF_8), Map.of("Retry-After", "5"));
+        }
+        try (lock) {
+            already = Files.exists(layout.installed(name), LinkOption.NOFOLLOW_LINKS);
+            if (g.hypervisor() != Hypervisor.XEN) {
+                // First, so that a failure leaves nothing claiming local boot: the domain's
+                // persistent definition boots the disk from its next start on.
+                bootDisk(g);
+            }
+            layout.write(layout.pxelinux(g), PxelinuxEntry.localBoot(g));
+            layout.write(layout.installed(name), "acknowledged by " + who + "\n");
+        } catch (RenderException | IOException | VirtException e) {
+            log.accept(who + " POST /ack/" + name + " 500: " + e.getMessage());
+            return Response.text(500, "cannot switch to local boot: " + e.getMessage() + "\n");
+        }
+        log.accept(who + " POST /ack/" + name + " 200: " + layout.pxelinux(g)
+                + (already ? " (already local boot)" : " switched to local boot"));
+        return Response.text(200, name + ": local boot" + (already ? " (already)" : "") + "\n");
+    }
+
+    /**
+     * Redefines a KVM/QEMU guest to boot its disk: no installer kernel, initrd or command line,
+     * {@code <boot dev='hd'/>}, the YAML's on_reboot. libvirt keeps a running instance (the
+     * installer in its %post) as it is and applies this at the next start. Saved in
+     * {@code OUT/libvirt/NAME.xml} too, so that the next apply finds nothing to change.
+     */
+    private void bootDisk(Guest g) throws VirtException, RenderException, IOException {
+        if (host == null) {
+            throw new VirtException(VirtException.Kind.UNAVAILABLE, "define", g.name(),
+                    "this server has no libvirt connection to make the guest boot its disk");
+        }
+        VmControl vm = host.open();
+        try {
+            String uuid = vm.lookup(g.name()).uuid();
+            vm.define(DomainXml.render(g, server, true, uuid));
+            layout.write(layout.domainXml(g), DomainXml.render(g, server, true));
+        } finally {
+            host.release(vm);
+        }
     }
 
     /** A form parameter from the query or an x-www-form-urlencoded body; split at the first '='. */
@@ -217,18 +352,5 @@ public final class KickstartServer implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    private static String remote(HttpExchange ex) {
-        return ex.getRemoteAddress() == null ? "?" : ex.getRemoteAddress().getAddress().getHostAddress();
-    }
-
-    private static void reply(HttpExchange ex, int code, String text) throws IOException {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        ex.sendResponseHeaders(code, b.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(b);
-        }
     }
 }

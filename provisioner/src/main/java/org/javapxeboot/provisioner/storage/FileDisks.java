@@ -2,11 +2,16 @@ package org.javapxeboot.provisioner.storage;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,8 +59,22 @@ public final class FileDisks {
     public record Result(Path path, Outcome outcome, long sizeBytes, String detail) {
     }
 
-    /** What is on disk now: absent, a regular file of some size, or something else. */
-    public record State(boolean exists, boolean regularFile, long sizeBytes) {
+    /**
+     * What is on disk now, the path itself and not what a symbolic link there points to: absent, a
+     * regular file of some size, a symbolic link, or something else.
+     */
+    public record State(boolean exists, boolean regularFile, long sizeBytes, boolean symlink) {
+        public State(boolean exists, boolean regularFile, long sizeBytes) {
+            this(exists, regularFile, sizeBytes, false);
+        }
+
+        /** Why this is no disk we may touch, or null when it is a regular file. */
+        public String refusal(Path p) {
+            if (symlink) {
+                return p + " is a symbolic link; refusing to follow it (name the real file in the YAML)";
+            }
+            return regularFile ? null : p + " exists and is not a regular file; refusing to touch it";
+        }
     }
 
     private final Writer writer;
@@ -70,13 +89,21 @@ public final class FileDisks {
 
     public static State inspect(Path p) throws StorageException {
         try {
-            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) {
+            // lstat: a symbolic link planted at a disk path (to /etc/shadow, to another guest's disk)
+            // must never be grown or written through
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
                 return new State(false, false, 0);
             }
-            if (!Files.isRegularFile(p)) {
+            if (a.isSymbolicLink()) {
+                return new State(true, false, 0, true);
+            }
+            if (!a.isRegularFile()) {
                 return new State(true, false, 0);
             }
-            return new State(true, true, Files.size(p));
+            return new State(true, true, a.size());
         } catch (IOException e) {
             throw new StorageException(p + ": cannot inspect: " + e.getMessage(), e);
         }
@@ -88,8 +115,8 @@ public final class FileDisks {
         }
         State s = inspect(p);
         if (s.exists()) {
-            if (!s.regularFile()) {
-                throw new StorageException(p + " exists and is not a regular file; refusing to touch it");
+            if (s.refusal(p) != null) {
+                throw new StorageException(s.refusal(p));
             }
             return existing(p, s.sizeBytes(), want, preallocate, grow, progress);
         }
@@ -109,7 +136,14 @@ public final class FileDisks {
             return new Result(p, Outcome.DIFFERS, have, "is " + Size.format(have) + ", smaller than the "
                     + Size.format(want) + " asked; run with --grow to grow it");
         }
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+        // Opened without following a link first (ELOOP if one was put there since the check), and
+        // checked again after the open, so the file grown is the regular file that was inspected.
+        try (FileChannel pin = FileChannel.open(p, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+             RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            State again = inspect(p);
+            if (again.refusal(p) != null || again.sizeBytes() != have || f.length() != have || pin.size() != have) {
+                throw new StorageException(p + " changed while it was being opened; left alone");
+            }
             try {
                 writer.extend(f, have, want, preallocate, p.toString(), progress);
             } catch (IOException e) {
@@ -117,6 +151,11 @@ public final class FileDisks {
                 throw new StorageException(p + ": growing from " + Size.format(have) + " to " + Size.format(want)
                         + " failed: " + e.getMessage() + "; the file was cut back to " + Size.format(have), e);
             }
+        } catch (FileSystemException e) {
+            if (Files.isSymbolicLink(p)) {
+                throw new StorageException(p + " is a symbolic link; refusing to follow it (name the real file in the YAML)", e);
+            }
+            throw new StorageException(p + ": cannot grow: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new StorageException(p + ": cannot grow: " + e.getMessage(), e);
         }

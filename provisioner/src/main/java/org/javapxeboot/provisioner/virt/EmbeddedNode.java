@@ -68,7 +68,9 @@ public final class EmbeddedNode {
             if (!d.persistent()) {
                 continue;
             }
-            String xml = vm.describe(d.name());
+            // the persistent definition: what the domain boots next (a running installer whose
+            // domain was redefined to boot its disk must not come back as the installer)
+            String xml = vm.describeInactive(d.name());
             int end = xml.lastIndexOf("</domain>");
             if (end < 0) {
                 throw new VirtException(VirtException.Kind.FAILED, "save", d.name(), "libvirt returned no domain XML");

@@ -309,6 +309,17 @@ public final class LibvirtVmControl implements VmControl {
         return withDomain("describe", name, false, d -> d.getXMLDesc(0));
     }
 
+    // VIR_DOMAIN_XML_INACTIVE (libvirt-domain.h)
+    private static final int XML_INACTIVE = 2;
+
+    /**
+     * The definition the domain's next start uses (libvirt's persistent, "inactive" XML), which
+     * differs from {@link #describe} while a running domain has been redefined.
+     */
+    public String describeInactive(String name) throws VirtException {
+        return withDomain("describe", name, false, d -> d.getXMLDesc(XML_INACTIVE));
+    }
+
     // VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE (libvirt-domain.h)
     private static final long MIGRATE_FLAGS = 1L | 8L | 16L;
 

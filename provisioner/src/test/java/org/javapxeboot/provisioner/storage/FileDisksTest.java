@@ -123,4 +123,29 @@ class FileDisksTest {
         StorageException e = assertThrows(StorageException.class, () -> new FileDisks().ensure(d, 1 << 20, false, false, Progress.NONE));
         assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
     }
+
+    /**
+     * --grow on a disk path that is a symbolic link (to a file of the host, or another guest's
+     * disk): refused, with the link named, and the file it points to is not touched.
+     */
+    @Test
+    void growRefusesASymlinkAndLeavesItsTargetAlone() throws Exception {
+        Path target = dir.resolve("precious");
+        byte[] data = "root:x:0:0\n".getBytes();
+        Files.write(target, data);
+        Path link = Files.createSymbolicLink(dir.resolve("guest.img"), target);
+        FileDisks.State s = FileDisks.inspect(link);
+        assertTrue(s.exists() && s.symlink() && !s.regularFile(), s.toString());
+        for (boolean preallocate : new boolean[] {false, true}) {
+            StorageException e = assertThrows(StorageException.class,
+                    () -> new FileDisks().ensure(link, 1 << 20, preallocate, true, Progress.NONE));
+            assertEquals(link + " is a symbolic link; refusing to follow it (name the real file in the YAML)", e.getMessage());
+        }
+        assertArrayEquals(data, Files.readAllBytes(target), "the link's target is not grown");
+        assertTrue(Files.isSymbolicLink(link), "the link is left as it was");
+        // a dangling link is refused too, not created through
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling.img"), dir.resolve("nowhere"));
+        assertThrows(StorageException.class, () -> new FileDisks().ensure(dangling, 1 << 20, false, true, Progress.NONE));
+        assertFalse(Files.exists(dir.resolve("nowhere")));
+    }
 }

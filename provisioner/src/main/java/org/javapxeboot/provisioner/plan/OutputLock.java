@@ -1,0 +1,155 @@
+package org.javapxeboot.provisioner.plan;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One writer per output tree: {@code provision apply} and the install server's ack both write
+ * pxelinux entries, state and libvirt definitions of the same guests, and must not interleave.
+ *
+ * <p>Two locks, because one cannot do both jobs: a {@link ReentrantLock} per tree inside this JVM
+ * (a second {@link FileChannel#tryLock} from the same JVM throws instead of waiting), and a POSIX
+ * record lock ({@code fcntl}, what {@link FileChannel#lock} takes) on {@code OUT/.provision.lock}
+ * between processes. The holder writes who it is into the lock file, so that the one that waits
+ * too long can name it. Reentrant for the thread that holds it (apply inside the CLI's lock).
+ */
+public final class OutputLock implements AutoCloseable {
+    public static final String FILE = ".provision.lock";
+
+    /** What a lock waits for another holder at most unless told otherwise. */
+    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
+
+    private static final Map<Path, Tree> TREES = new ConcurrentHashMap<>();
+
+    /** The state of one tree in this JVM; its file lock is held while the in-process lock is. */
+    private static final class Tree {
+        final ReentrantLock lock = new ReentrantLock();
+        FileChannel channel;
+        FileLock fileLock;
+        String holder;
+    }
+
+    private final Tree tree;
+    private boolean released;
+
+    private OutputLock(Tree tree) {
+        this.tree = tree;
+    }
+
+    /**
+     * Takes the lock on {@code out}, waiting at most {@code wait}; {@code holder} says who takes it
+     * ("provision apply (pid 123)"). Fails with an IOException that names the current holder.
+     */
+    public static OutputLock acquire(Path out, Duration wait, String holder) throws IOException {
+        Path dir = out.toAbsolutePath().normalize();
+        Tree t = TREES.computeIfAbsent(dir, d -> new Tree());
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean got;
+        try {
+            got = t.lock.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the lock on " + dir, e);
+        }
+        if (!got) {
+            throw busy(dir, wait, t.holder);
+        }
+        if (t.lock.getHoldCount() > 1) {
+            return new OutputLock(t); // this thread holds the tree already
+        }
+        try {
+            takeFileLock(t, dir, deadline, wait, holder);
+        } catch (IOException | RuntimeException e) {
+            t.lock.unlock();
+            throw e;
+        }
+        t.holder = holder;
+        return new OutputLock(t);
+    }
+
+    private static void takeFileLock(Tree t, Path dir, long deadline, Duration wait, String holder) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(FILE);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
+        try {
+            FileLock fl;
+            // fcntl locks cannot be waited for with a deadline: poll. Only another process makes this loop.
+            while ((fl = ch.tryLock()) == null) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw busy(dir, wait, read(ch));
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for the lock on " + dir, e);
+                }
+            }
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((holder + " since " + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            ch.force(false);
+            t.channel = ch;
+            t.fileLock = fl;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private static String read(FileChannel ch) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(512);
+        ch.read(b, 0);
+        return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
+    }
+
+    private static IOException busy(Path dir, Duration wait, String holder) {
+        return new IOException(dir + " is locked by " + (holder == null || holder.isEmpty() ? "another writer" : holder)
+                + " (waited " + wait.toSeconds() + " s; the lock is " + dir.resolve(FILE) + ")");
+    }
+
+    /** Who holds the tree in this JVM, or null. */
+    public static String holder(Path out) {
+        Tree t = TREES.get(out.toAbsolutePath().normalize());
+        return t == null || !t.lock.isLocked() ? null : t.holder;
+    }
+
+    @Override
+    public void close() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (tree.lock.getHoldCount() == 1) {
+            try {
+                if (tree.fileLock != null) {
+                    tree.channel.truncate(0);
+                    tree.fileLock.release();
+                }
+                if (tree.channel != null) {
+                    tree.channel.close();
+                }
+            } catch (IOException ignored) {
+                // closing the channel releases the lock whatever else failed
+            } finally {
+                tree.fileLock = null;
+                tree.channel = null;
+                tree.holder = null;
+            }
+        }
+        tree.lock.unlock();
+    }
+}

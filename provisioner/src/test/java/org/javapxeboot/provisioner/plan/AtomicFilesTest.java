@@ -1,0 +1,115 @@
+package org.javapxeboot.provisioner.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Modes and groups of what the provisioner writes, symbolic links, and no temporary file left behind. */
+class AtomicFilesTest {
+    @TempDir Path dir;
+
+    static String mode(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    static String group(Path p) throws IOException {
+        return Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS).group().getName();
+    }
+
+    List<Path> listing(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.sorted().toList();
+        }
+    }
+
+    /** A group other than the owner's, where we may give one (root); else the owner's own. */
+    static String otherGroup(Path sample) throws IOException {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        return root ? "daemon" : group(sample);
+    }
+
+    @Test
+    void kickstartsAre0640WithTheSecretGroupAndTheRest0644() throws Exception {
+        Path probe = Files.writeString(dir.resolve("probe"), "");
+        String g = otherGroup(probe);
+        Layout layout = Layout.of(dir.resolve("out"), null, g);
+        Path ks = layout.kickstart("g1");
+        Path xml = layout.out().resolve("libvirt/g1.xml");
+        Path pxe = layout.tftpRoot().resolve("pxelinux.cfg/01-52-54-00-00-00-01");
+        layout.write(ks, "rootpw --iscrypted $6$x\n");
+        layout.write(xml, "<domain/>\n");
+        layout.write(pxe, "DEFAULT local\n");
+        assertEquals("rw-r-----", mode(ks));
+        assertEquals(g, group(ks));
+        assertEquals("rw-r--r--", mode(xml));
+        assertEquals("rw-r--r--", mode(pxe), "tftpd must be able to read the pxelinux entry");
+        // a rewrite keeps the modes (the new file replaces the old, it is not chmodded after)
+        layout.write(ks, "rootpw --iscrypted $6$y\n");
+        assertEquals("rw-r-----", mode(ks));
+        assertEquals(List.of(ks), listing(ks.getParent()), "no temporary file left");
+        // the default: the owner's own group
+        Layout plain = Layout.of(dir.resolve("out2"), null);
+        plain.write(plain.kickstart("g1"), "x\n");
+        assertEquals("rw-r-----", mode(plain.kickstart("g1")));
+        assertEquals(group(probe), group(plain.kickstart("g1")));
+    }
+
+    @Test
+    void aSymlinkAtTheTargetIsRefusedAndItsTargetUntouched() throws Exception {
+        Path precious = Files.writeString(dir.resolve("shadow"), "root:$6$secret:\n");
+        Path out = Files.createDirectories(dir.resolve("out/ks"));
+        Path link = Files.createSymbolicLink(out.resolve("g1.ks"), precious);
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(link, "owned\n"));
+        assertTrue(e.getMessage().startsWith(link + ": is a symbolic link; refusing"), e.getMessage());
+        assertEquals("root:$6$secret:\n", Files.readString(precious));
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(List.of(link), listing(out), "no temporary file left");
+        IOException r = assertThrows(IOException.class, () -> AtomicFiles.read(link));
+        assertTrue(r.getMessage().contains("is a symbolic link"), r.getMessage());
+        // a dangling link is not created through either
+        Path dangling = Files.createSymbolicLink(out.resolve("g2.ks"), dir.resolve("created-elsewhere"));
+        assertThrows(IOException.class, () -> AtomicFiles.write(dangling, "owned\n"));
+        assertFalse(Files.exists(dir.resolve("created-elsewhere")));
+    }
+
+    @Test
+    void aSymlinkedFolderIsRefused() throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("etc"));
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.createSymbolicLink(out.resolve("ks"), elsewhere);
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(out.resolve("ks/g1.ks"), "owned\n"));
+        assertTrue(e.getMessage().contains("is a symbolic link"), e.getMessage());
+        assertEquals(List.of(), listing(elsewhere));
+    }
+
+    @Test
+    void aFailedWriteLeavesNoTemporaryFileAndTheOldContent() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("ks"));
+        Path ks = d.resolve("g1.ks");
+        AtomicFiles.write(ks, "old\n", AtomicFiles.Mode.secret(null));
+        // fails after the temporary file is written: the group does not exist
+        IOException e = assertThrows(IOException.class,
+                () -> AtomicFiles.write(ks, "new\n", AtomicFiles.Mode.secret("no-such-group-jpb")));
+        assertTrue(e.getMessage().startsWith("no such group 'no-such-group-jpb'"), e.getMessage());
+        assertEquals(Optional.of("old\n"), AtomicFiles.read(ks));
+        assertEquals(List.of(ks), listing(d));
+        // fails at the rename: a non-empty folder is in the way
+        Path busy = Files.createDirectories(d.resolve("busy"));
+        Files.writeString(busy.resolve("x"), "");
+        assertThrows(IOException.class, () -> AtomicFiles.write(busy, "new\n"));
+        assertEquals(List.of(busy, ks), listing(d));
+    }
+}

@@ -177,10 +177,21 @@ public final class BootFlow {
         }
     }
 
-    /** Options 209 and 210 come from whoever answers DHCP first on the guest's bridge: no '..', nothing absolute. */
+    /**
+     * Options 209 and 210, and the boot file whose folder is the prefix when 210 is absent, come from whoever
+     * answers DHCP first on the guest's bridge: no '..', nothing absolute.
+     */
     static void checkDhcpPaths(DhcpLease lease, String who) throws BootException {
         String p = ServerPaths.problem(lease.pathPrefix());
         if (p != null) throw new BootException(who + ": DHCP option 210 (path prefix) '" + lease.pathPrefix() + "' refused: " + p);
+        if (lease.pathPrefix() == null) {
+            String derived = pathPrefix(lease);
+            String d = ServerPaths.problem(derived);
+            if (d != null) {
+                throw new BootException(who + ": the path prefix '" + derived + "' taken from the DHCP boot file '" + lease.bootFile()
+                        + "' refused: " + d + "; name the boot file relative to the TFTP root, or send option 210");
+            }
+        }
         String c = ServerPaths.problem(lease.configFile());
         if (c == null && lease.configFile() != null && !lease.configFile().startsWith("::")) {
             c = ServerPaths.problem(pathPrefix(lease) + lease.configFile());
@@ -190,14 +201,16 @@ public final class BootFlow {
 
     /**
      * pxelinux's path prefix: option 210 if sent, else the boot file's directory (everything up to
-     * and including its last slash), else nothing.
+     * and including its last slash), else nothing. A boot file at the server's root written with a
+     * leading slash ({@code filename "/pxelinux.0"}, common in dhcpd configs) gives no prefix: a TFTP
+     * server confined to its tree reads "/x" as "x", and the bootloader sends no absolute names.
      */
     static String pathPrefix(DhcpLease lease) {
         if (lease.pathPrefix() != null) return lease.pathPrefix();
         String file = lease.bootFile();
         if (file == null) return "";
         int slash = file.lastIndexOf('/');
-        return slash < 0 ? "" : file.substring(0, slash + 1);
+        return slash <= 0 ? "" : file.substring(0, slash + 1);
     }
 
     private record Found(String path, String text) {}

@@ -110,8 +110,10 @@ public final class SecureTempFiles implements AutoCloseable {
      * toolstack, which deletes them after the domain starts. A signal arriving meanwhile waits for
      * this to end and then deletes nothing of ours.
      */
-    public <E extends Exception> void handOver(Handover<E> writeStanza) throws E {
+    public <E extends Exception> void handOver(Handover<E> writeStanza) throws E, IOException {
         synchronized (pending) {
+            // A signal that came first has deleted our files: a stanza naming them would send Xen to nothing.
+            if (pending.shuttingDown) throw new IOException("not writing the stanza: the bootloader is shutting down and its files are gone");
             writeStanza.run();
             kept = true;
             created.forEach(pending.files::remove);

@@ -248,6 +248,33 @@ class BootFlowTest {
         assertEmpty(xen);
     }
 
+    /** Without option 210 the boot file's folder is the prefix: a forged boot file must not steer the search either. */
+    @Test
+    void aBootFileThatLeavesTheTreeIsRefusedBeforeAnyRequest() throws Exception {
+        String[][] cases = {
+            {"../../etc/pxelinux.0", "the path prefix '../../etc/' taken from the DHCP boot file '../../etc/pxelinux.0' refused: it contains a '..' component"},
+            {"/srv/tftp/pxelinux.0", "the path prefix '/srv/tftp/' taken from the DHCP boot file '/srv/tftp/pxelinux.0' refused: it is an absolute path"},
+        };
+        for (String[] c : cases) {
+            DirectoryNetwork net = new DirectoryNetwork(root, lease(c[0], null, null));
+            BootException e = assertThrows(BootException.class, () -> flow(net).run(request("-", OutputFormat.SXP, null, null)));
+            assertTrue(e.getMessage().startsWith("guest aa:00:86:e2:35:72: " + c[1]), e.getMessage());
+            assertEquals(List.of(), net.requested, c[1]);
+        }
+        assertEmpty(xen);
+    }
+
+    /** dhcpd configs often say filename "/pxelinux.0": a boot file at the root gives no prefix, and the boot works. */
+    @Test
+    void aBootFileAtTheRootWithALeadingSlashGivesNoPrefix() throws Exception {
+        write("pxelinux.cfg/default", "label x\n kernel linux\n");
+        write("linux", "K");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("/pxelinux.0", null, null));
+        BootFlow.Outcome o = flow(net).run(request("-", OutputFormat.SIMPLE, null, null));
+        assertEquals("x", o.entry().label());
+        assertTrue(net.requested.stream().noneMatch(n -> n.startsWith("/")), net.requested.toString());
+    }
+
     @Test
     void option209WithDoubleColonSkipsThePrefix() throws Exception {
         write("cfg/my.cfg", "label x\n kernel ::boot/linux\n");

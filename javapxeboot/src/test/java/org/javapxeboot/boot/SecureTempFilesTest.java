@@ -55,4 +55,19 @@ class SecureTempFilesTest {
         assertEquals(List.of(), pending.files());
         BootFlowTest.assertEmpty(dir);
     }
+
+    /** A signal that came before the hand-over deleted the files: no stanza may name them. */
+    @Test
+    void noStanzaIsWrittenOnceASignalDeletedTheFiles() throws Exception {
+        SecureTempFiles.Pending pending = new SecureTempFiles.Pending(false);
+        try (SecureTempFiles files = new SecureTempFiles(dir, new SecureRandom(), pending)) {
+            files.create("kernel");
+            pending.deleteAll(); // what the shutdown hook does on SIGTERM
+            boolean[] written = {false};
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> files.handOver(() -> written[0] = true));
+            assertTrue(e.getMessage().contains("shutting down"), e.getMessage());
+            assertTrue(!written[0], "a stanza was written naming deleted files");
+        }
+        BootFlowTest.assertEmpty(dir);
+    }
 }

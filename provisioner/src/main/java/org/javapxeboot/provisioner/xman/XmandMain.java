@@ -37,7 +37,7 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--keytab", paramLabel = "FILE", description = "Keytab with the service key (default: ${DEFAULT-VALUE}).")
     Path keytab = Path.of("/etc/krb5.keytab");
 
-    @Option(names = "--principal", paramLabel = "PRINC", description = "Service principal, e.g. HTTP/host@REALM (default: HTTP/<this host's canonical name> in the default realm, "
+    @Option(names = "--principal", paramLabel = "PRINC", description = "Service principal, e.g. HTTP/host@REALM (default: HTTP/<--host-name, else this host's canonical name> in the default realm, "
             + "the name SPNEGO clients ask for). '*' accepts any key in the keytab, i.e. any service's ticket: only when given explicitly, with a warning.")
     String principal;
 
@@ -171,7 +171,8 @@ public final class XmandMain implements Callable<Integer> {
             Kerberos.Acceptor acceptor = null;
             if (!insecureNoAuth) {
                 try {
-                    acceptor = acceptor(localName(), audit);
+                    // --host-name is how clients name this host, so it is the name in the principal they ask for.
+                    acceptor = acceptor(name, audit);
                 } catch (IOException e) {
                     System.err.println("xmand: " + e.getMessage());
                     return 1;

@@ -73,7 +73,7 @@ final class MitKdc {
         Files.writeString(dir.resolve("kadm5.acl"), "");
         run("/usr/sbin/kdb5_util", "create", "-s", "-r", REALM, "-P", "master-pw-" + port);
         for (String p : List.of("admin", "other", "HTTP/localhost", "host/localhost", "expiring")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "addprinc -randkey " + p);
-        run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "modprinc -maxlife 8sec expiring");
+        run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "modprinc -maxlife 1sec expiring");
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab("HTTP/localhost") + " HTTP/localhost");
         // A host keytab shared by two services, as /etc/krb5.keytab often is (-norandkey keeps the keys above valid).
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab("host/localhost") + " host/localhost");

@@ -85,6 +85,24 @@ class XmandMainTest {
                 e.getMessage());
     }
 
+    /** --host-name names the host to its clients, so the default principal is HTTP/ that name, not the resolver's. */
+    @Test
+    void theDefaultPrincipalFollowsHostName(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(MitKdc.available(), "MIT krb5-kdc is not installed");
+        MitKdc kdc = MitKdc.shared();
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(1, XmandMain.run("--host-name", "h9.example.org", "--keytab", kdc.sharedKeytab().toString(), "--listen", "127.0.0.1:0",
+                    "--syslog", "off", "--log", dir.resolve("l").toString(), "--tls-keystore", dir.resolve("k.p12").toString()));
+        } finally {
+            System.setErr(saved);
+        }
+        String s = err.toString(StandardCharsets.UTF_8);
+        assertTrue(s.contains("has no key for HTTP/h9.example.org@XMAN.TEST (the default --principal"), s);
+    }
+
     /** --no-tls and --insecure-no-auth only on loopback: xmand, its server class and rxm refuse them elsewhere, before any socket. */
     @Test
     void insecureFlagsAreRefusedOffLoopback(@TempDir Path dir) throws Exception {

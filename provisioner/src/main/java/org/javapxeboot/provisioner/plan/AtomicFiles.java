@@ -117,6 +117,41 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * How the existing file's mode (and, for a secret file with a named group, its group) differs
+     * from what {@code mode} writes, e.g. {@code "mode 0644, wants 0640"}; null when it does not
+     * differ or the file does not exist. A file written by an older version (a kickstart left
+     * 0644) is rewritten because of this, not only when its content changes.
+     */
+    public static String metaDiffers(Path p, Mode mode) throws IOException {
+        java.nio.file.attribute.PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(p, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (UnsupportedOperationException e) {
+            return null; // no POSIX modes here: nothing to compare (write sets none either)
+        }
+        Set<PosixFilePermission> want = mode.secret() ? SECRET : PUBLIC;
+        StringBuilder why = new StringBuilder();
+        if (!a.permissions().equals(want)) {
+            why.append("mode ").append(octal(a.permissions())).append(", wants ").append(octal(want));
+        }
+        if (mode.secret() && mode.group() != null && !a.group().equals(group(p, mode.group()))) {
+            why.append(why.length() == 0 ? "" : "; ").append("group ").append(a.group().getName()).append(", wants ")
+                    .append(mode.group());
+        }
+        return why.length() == 0 ? null : why.toString();
+    }
+
+    private static String octal(Set<PosixFilePermission> perms) {
+        int m = 0;
+        for (PosixFilePermission x : perms) {
+            m |= 1 << (8 - x.ordinal());
+        }
+        return String.format("%04o", m);
+    }
+
     /** The group by name, or an IOException naming it and the file. */
     public static GroupPrincipal group(Path where, String name) throws IOException {
         try {

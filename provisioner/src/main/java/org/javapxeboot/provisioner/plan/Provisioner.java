@@ -216,6 +216,14 @@ public final class Provisioner {
             } else if (!have.equals(e.getValue())) {
                 actions.add(new Action(Action.Kind.UPDATE_FILE, g.name(), e.getKey().toString(), "content changed"));
                 toWrite.put(e.getKey(), e.getValue());
+            } else {
+                // same content, but written by an older version or chmodded since: rewritten with
+                // the mode and group it must have (a kickstart left 0644 holds the root hash)
+                String meta = AtomicFiles.metaDiffers(e.getKey(), layout.mode(e.getKey()));
+                if (meta != null) {
+                    actions.add(new Action(Action.Kind.UPDATE_FILE, g.name(), e.getKey().toString(), meta));
+                    toWrite.put(e.getKey(), e.getValue());
+                }
             }
         }
         boolean define;

@@ -227,6 +227,23 @@ class ProvisionerTest {
         assertEquals(VmControl.DomainState.RUNNING, vm.lookup("g1").state());
     }
 
+    /** A kickstart an older version wrote 0644 (same content) is rewritten 0640: plan shows it. */
+    @Test
+    void anUnchangedKickstartWithTheWrongModeIsRewritten() throws Exception {
+        Cluster c = load(YAML);
+        assertTrue(provisioner(c).apply().ok());
+        Path ks = layout.kickstart("g1");
+        String content = Files.readString(ks);
+        Files.setPosixFilePermissions(ks, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Provisioner.Plan plan = provisioner(c).plan();
+        assertEquals(List.of("UPDATE_FILE g1"), kinds(plan.actions()));
+        assertEquals("mode 0644, wants 0640", plan.actions().get(0).detail());
+        assertTrue(provisioner(c).apply().ok());
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(ks)));
+        assertEquals(content, Files.readString(ks));
+        assertFalse(provisioner(c).plan().hasChanges());
+    }
+
     @Test
     void ackedGuestsKeepLocalBootAndKvmBootsItsDisk() throws Exception {
         Cluster c = load(YAML);

@@ -283,7 +283,9 @@ public final class ProvisionCli implements Callable<Integer> {
 
         @Option(names = "--request-timeout", paramLabel = "SECONDS", defaultValue = "10",
                 description = "(serve) a request (header and body) must arrive and be answered within this, else 408 and"
-                        + " the connection is dropped (default: ${DEFAULT-VALUE})")
+                        + " the connection is dropped (default: ${DEFAULT-VALUE}). An ack waits at most 3 s (or a third"
+                        + " of this, if shorter) for an apply holding the output folder, then answers 503 with"
+                        + " Retry-After; the templates retry every 20 s for up to 45 minutes")
         long requestTimeoutSeconds;
 
         KickstartServer.Settings settings() {
@@ -291,8 +293,7 @@ public final class ProvisionCli implements Callable<Integer> {
                 throw new IllegalArgumentException("--threads, --queue and --request-timeout must be at least 1, got "
                         + threads + ", " + queue + ", " + requestTimeoutSeconds);
             }
-            return new KickstartServer.Settings(threads, queue, java.time.Duration.ofSeconds(requestTimeoutSeconds),
-                    KickstartServer.Settings.DEFAULT.ackLockWait());
+            return KickstartServer.Settings.of(threads, queue, java.time.Duration.ofSeconds(requestTimeoutSeconds));
         }
     }
 

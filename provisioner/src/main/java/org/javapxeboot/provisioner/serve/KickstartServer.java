@@ -54,15 +54,36 @@ public final class KickstartServer implements AutoCloseable {
      * @param requestDeadline from accept to the answer written: a client slower than this (half a
      *                        header, a trickled body) is answered 408 and dropped
      * @param ackLockWait     how long an ack waits for an apply holding the output tree; then 503
+     *                        with Retry-After (the templates retry). Shorter than the request
+     *                        deadline, so that the guest is told 503, not 408.
      */
     public record Settings(int threads, int queue, Duration requestDeadline, Duration ackLockWait) {
-        public static final Settings DEFAULT = new Settings(8, 32, Duration.ofSeconds(10), Duration.ofSeconds(10));
+        /** What an ack waits for the output lock at most: {@link #ackLockWaitFor} of the deadline. */
+        public static final Duration ACK_LOCK_WAIT = Duration.ofSeconds(3);
+
+        public static final Settings DEFAULT = of(8, 32, Duration.ofSeconds(10));
 
         public Settings {
             if (threads < 1 || queue < 1 || requestDeadline.isNegative() || requestDeadline.isZero() || ackLockWait.isNegative()) {
                 throw new IllegalArgumentException("threads and queue must be at least 1 and the deadline positive: " + threads
                         + ", " + queue + ", " + requestDeadline);
             }
+            if (ackLockWait.compareTo(requestDeadline) >= 0) {
+                throw new IllegalArgumentException("the ack's lock wait (" + ackLockWait.toMillis()
+                        + " ms) must be shorter than the request deadline (" + requestDeadline.toMillis()
+                        + " ms), or the guest gets 408 instead of 503 with Retry-After");
+            }
+        }
+
+        /** With the ack's lock wait derived from the deadline ({@link #ackLockWaitFor}). */
+        public static Settings of(int threads, int queue, Duration requestDeadline) {
+            return new Settings(threads, queue, requestDeadline, ackLockWaitFor(requestDeadline));
+        }
+
+        /** {@link #ACK_LOCK_WAIT}, or a third of the request deadline when that is shorter. */
+        public static Duration ackLockWaitFor(Duration requestDeadline) {
+            Duration third = requestDeadline.dividedBy(3);
+            return third.compareTo(ACK_LOCK_WAIT) < 0 ? third : ACK_LOCK_WAIT;
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.javapxeboot.provisioner.xman.Escape;
 
 /**
  * The small HTTP/1.1 server under {@link KickstartServer}: one request per connection
@@ -179,12 +180,18 @@ final class HttpLite implements AutoCloseable {
             // a backstop for one blocked read; the watchdog bounds the whole exchange
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, deadline.toMillis())));
             Response r;
+            Request req = null;
             try {
-                Request req = read(s);
+                req = read(s);
                 r = req == null ? null : handler.handle(req);
             } catch (BadRequest e) {
                 r = Response.text(e.code, e.getMessage() + "\n");
                 log.accept(who + " " + e.code + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                // a bug in a handler: the client gets a status line, the worker lives on, one log line
+                r = Response.text(500, "internal error; see the server's log\n");
+                log.accept(who + " " + (req == null ? "" : Escape.line(req.method()) + " " + Escape.line(req.path()) + " ")
+                        + "500: internal error: " + Escape.line(String.valueOf(e)));
             }
             synchronized (answered) {
                 if (answered[0] || r == null) {
@@ -232,6 +239,9 @@ final class HttpLite implements AutoCloseable {
             }
         }
         String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r?\n");
+        if (lines.length == 0 || lines[0].isEmpty()) {
+            throw new BadRequest(400, "no request line");
+        }
         String[] start = lines[0].split(" ");
         if (start.length != 3 || !start[2].startsWith("HTTP/1.")) {
             throw new BadRequest(400, "bad request line");
@@ -240,6 +250,11 @@ final class HttpLite implements AutoCloseable {
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon > 0) {
+                String name = lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT);
+                if (name.equals("content-length") && headers.containsKey(name)) {
+                    // two lengths: which one a proxy in front used is anyone's guess (request smuggling)
+                    throw new BadRequest(400, "repeated Content-Length");
+                }
                 headers.put(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
             }
         }

@@ -27,6 +27,7 @@ import org.javapxeboot.provisioner.serve.HttpLite.Request;
 import org.javapxeboot.provisioner.serve.HttpLite.Response;
 import org.javapxeboot.provisioner.virt.VirtException;
 import org.javapxeboot.provisioner.virt.VmControl;
+import org.javapxeboot.provisioner.xman.Escape;
 
 /**
  * The install server guests talk to: {@code GET /ks/NAME.ks} returns the guest's rendered
@@ -114,7 +115,9 @@ public final class KickstartServer implements AutoCloseable {
     private KickstartServer(Cluster c, Layout layout, Kickstart ks, Host host, Settings settings, InetSocketAddress bind,
                             HttpLite.Watchdog watchdog, Consumer<String> log) throws RenderException, IOException {
         this.layout = layout;
-        this.log = log;
+        // Every line carries what clients sent (a method, a path, a MAC): control characters in it
+        // would drive the admin's terminal or forge log lines, so each line is escaped whole.
+        this.log = line -> log.accept(Escape.line(line));
         this.host = host;
         this.server = c.server();
         this.settings = settings;
@@ -132,7 +135,7 @@ public final class KickstartServer implements AutoCloseable {
         }
         // last: every field is set before the first request can arrive
         this.http = new HttpLite(bind, settings.threads(), settings.queue(), settings.requestDeadline(), watchdog,
-                this::handle, log);
+                this::handle, this.log);
     }
 
     /** The guest's own address: {@code ip=} of its first vif, when it is an IP address. */
@@ -249,8 +252,8 @@ public final class KickstartServer implements AutoCloseable {
         }
         if (!own.equals(r.remote())) {
             log.accept(who + " " + r.method() + " " + r.path() + " 403: not " + g.name() + "'s address " + own.getHostAddress());
-            return Response.text(403, what + " only for " + g.name() + " itself (" + own.getHostAddress() + "); you are "
-                    + who + "\n");
+            // the guest's address stays in the log: a caller is not told which address to spoof
+            return Response.text(403, what + " only for " + g.name() + " itself; you are " + who + "\n");
         }
         return null;
     }

@@ -178,7 +178,9 @@ class KickstartServerTest {
         String other = raw("127.0.0.2", "GET /ks/cagnode50.ks HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n");
         assertTrue(other.startsWith("HTTP/1.1 403 "), other);
         assertFalse(other.contains("rootpw"), other);
-        assertTrue(other.endsWith("its kickstart is served only for cagnode50 itself (127.0.0.1); you are 127.0.0.2\n"), other);
+        assertTrue(other.endsWith("its kickstart is served only for cagnode50 itself; you are 127.0.0.2\n"), other);
+        assertFalse(other.contains("127.0.0.1"), "the guest's address is not told to others: " + other);
+        assertTrue(log.stream().anyMatch(l -> l.endsWith("403: not cagnode50's address 127.0.0.1")), "but logged: " + log);
         HttpResponse<String> noip = get("/ks/noip.ks");
         assertEquals(403, noip.statusCode());
         assertEquals("noip has no ip= in its first vif in the YAML; its kickstart is served refused\n", noip.body());
@@ -248,6 +250,20 @@ class KickstartServerTest {
     void theAckLockWaitFollowsAShortDeadline() {
         assertEquals(Duration.ofSeconds(1), KickstartServer.Settings.of(8, 32, Duration.ofSeconds(3)).ackLockWait());
         assertEquals(Duration.ofSeconds(3), KickstartServer.Settings.of(8, 32, Duration.ofSeconds(60)).ackLockWait());
+    }
+
+    /** What a client sends reaches the log escaped: no raw control character for the admin's terminal. */
+    @Test
+    void requestValuesAreLoggedEscaped() throws Exception {
+        String a = raw("127.0.0.2", "G\u001b]0;owned\u0007ET /ack/cagnode50 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(a.startsWith("HTTP/1.1 405 "), a);
+        raw("127.0.0.2", "GET /ks/cagnode50.ks\u001b[2J HTTP/1.1\r\nHost: x\r\n\r\n");
+        synchronized (log) {
+            assertTrue(log.stream().anyMatch(l -> l.equals("127.0.0.2 G\\x1b]0;owned\\x07ET /ack/cagnode50 405")), log.toString());
+            for (String l : log) {
+                assertTrue(l.chars().noneMatch(c -> c < 0x20 || c == 0x7f), "raw control character in " + l);
+            }
+        }
     }
 
     /** The exact command line sl-basic.ks runs in %post, with curl as the client. */

@@ -39,6 +39,9 @@ final class HttpLite implements AutoCloseable {
     static final int MAX_HEADER = 8192;
     static final int MAX_BODY = 4096;
 
+    /** Connections one address may hold at once (in a worker or queued); more are closed at accept. */
+    static final int MAX_PER_SOURCE = 4;
+
     /** A request as read; the path is the raw (undecoded) path, the query raw too. */
     record Request(String method, String path, String query, Map<String, String> headers, byte[] body,
                    InetAddress remote) {
@@ -93,10 +96,26 @@ final class HttpLite implements AutoCloseable {
     private final Watchdog watchdog;
     private final Consumer<String> log;
     private final Thread acceptor;
+    private final java.util.function.Predicate<InetAddress> admit;
+    private final int perSource;
+    private final java.util.concurrent.ConcurrentHashMap<InetAddress, Integer> open = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     HttpLite(InetSocketAddress bind, int threads, int queue, Duration deadline, Watchdog watchdog, Handler handler,
              Consumer<String> log) throws IOException {
+        this(bind, threads, queue, deadline, watchdog, a -> true, MAX_PER_SOURCE, handler, log);
+    }
+
+    /**
+     * @param admit     whom to talk to at all: any other peer is closed at accept, before it can
+     *                  take a place in the queue or a worker
+     * @param perSource connections one address may hold at once; beyond that closed at accept
+     */
+    HttpLite(InetSocketAddress bind, int threads, int queue, Duration deadline, Watchdog watchdog,
+             java.util.function.Predicate<InetAddress> admit, int perSource, Handler handler, Consumer<String> log)
+            throws IOException {
+        this.admit = admit;
+        this.perSource = perSource;
         this.socket = new ServerSocket();
         this.socket.setReuseAddress(true);
         this.socket.bind(bind, 64);
@@ -134,11 +153,32 @@ final class HttpLite implements AutoCloseable {
                 log.accept("accept failed: " + e.getMessage());
                 continue;
             }
+            InetAddress from = s.getInetAddress();
+            if (!admit.test(from) || !take(from)) {
+                // not a guest, or one address holding its share already: closed before it can
+                // queue, so that trickling sockets from anywhere cannot starve the guests
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+                continue;
+            }
             try {
-                pool.execute(() -> serve(s));
+                pool.execute(() -> {
+                    try {
+                        serve(s);
+                    } finally {
+                        release(from);
+                    }
+                });
             } catch (RejectedExecutionException full) {
+                release(from);
                 // every worker busy and the queue full: say so at once rather than hold the connection
                 String who = s.getInetAddress().getHostAddress();
+                // logged before the answer: whoever reads the 503 finds it in the log already
+                log.accept(who + " 503: all " + pool.getMaximumPoolSize() + " workers busy and "
+                        + pool.getQueue().size() + " connections queued");
                 try (s) {
                     s.setSoTimeout(1000);
                     write(s.getOutputStream(), new Response(503, "text/plain; charset=utf-8",
@@ -147,10 +187,23 @@ final class HttpLite implements AutoCloseable {
                 } catch (IOException ignored) {
                     // the client went away; nothing to tell
                 }
-                log.accept(who + " 503: all " + pool.getMaximumPoolSize() + " workers busy and "
-                        + pool.getQueue().size() + " connections queued");
             }
         }
+    }
+
+    /** Counts one more connection from {@code a}; false (and nothing counted) when it holds its share. */
+    private boolean take(InetAddress a) {
+        boolean[] ok = {false};
+        open.compute(a, (k, n) -> {
+            int have = n == null ? 0 : n;
+            ok[0] = have < perSource;
+            return ok[0] ? have + 1 : have;
+        });
+        return ok[0];
+    }
+
+    private void release(InetAddress a) {
+        open.computeIfPresent(a, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     private void serve(Socket s) {

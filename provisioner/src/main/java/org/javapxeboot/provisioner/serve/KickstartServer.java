@@ -134,8 +134,20 @@ public final class KickstartServer implements AutoCloseable {
             }
         }
         // last: every field is set before the first request can arrive
+        java.util.Set<InetAddress> known = java.util.Set.copyOf(addresses.values());
+        boolean loopback = bind.getAddress() != null && bind.getAddress().isLoopbackAddress();
         this.http = new HttpLite(bind, settings.threads(), settings.queue(), settings.requestDeadline(), watchdog,
-                this::handle, this.log);
+                a -> admits(a, known, loopback), HttpLite.MAX_PER_SOURCE, this::handle, this.log);
+    }
+
+    /**
+     * Whom the server talks to at all, decided at accept: the guests' own addresses ({@code ip=});
+     * when it listens on loopback, any loopback peer too (only this host can reach it then, and
+     * an admin's curl gets a clear 403 rather than a closed connection). Anyone else is closed
+     * at once, before it can take a place in the queue.
+     */
+    static boolean admits(InetAddress peer, java.util.Set<InetAddress> guests, boolean boundToLoopback) {
+        return guests.contains(peer) || boundToLoopback && peer.isLoopbackAddress();
     }
 
     /** The guest's own address: {@code ip=} of its first vif, when it is an IP address. */

@@ -215,10 +215,10 @@ class ProvisionerTest {
         Cluster c = load(YAML);
         FileDisks full = new FileDisks((file, from, to, pre, what, progress) -> {
             if (what.endsWith("g1.img")) {
-                file.write(new byte[4096]);
+                file.write(java.nio.ByteBuffer.wrap(new byte[4096]), 0);
                 throw new IOException("No space left on device");
             }
-            file.setLength(to);
+            FileDisks.extendSparse(file, to);
         });
         Provisioner.Report r = provisioner(c, Provisioner.Options.DEFAULT, full, null, vm).apply();
         assertFalse(r.ok());

@@ -65,10 +65,42 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, String content, Mode mode) throws IOException {
-        Path abs = target.toAbsolutePath();
+        write(target.toAbsolutePath().getParent(), target, content, mode);
+    }
+
+    /**
+     * Writes {@code target}, which must lie under {@code root} (the output folder or the TFTP
+     * root). No component from {@code root} itself down to the file may be a symbolic link: a
+     * link at {@code OUT/tftp} or {@code OUT/ks} would send the write (and its mode) elsewhere.
+     * The folders above {@code root} are the admin's choice ({@code /srv} may be a link); missing
+     * folders from {@code root} down are created one at a time, each checked.
+     */
+    public static void write(Path root, Path target, String content, Mode mode) throws IOException {
+        Path abs = target.toAbsolutePath().normalize();
+        Path top = root.toAbsolutePath().normalize();
         Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        refuseLink(dir, "folder");
+        if (!dir.startsWith(top)) {
+            throw new IOException(abs + " is not under " + top + "; refusing to write it");
+        }
+        if (Files.notExists(top, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(top);
+        }
+        refuseLink(top, "folder");
+        Path d = top;
+        for (Path part : top.relativize(dir)) {
+            if (part.toString().isEmpty()) {
+                continue;
+            }
+            d = d.resolve(part);
+            if (Files.notExists(d, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.createDirectory(d);
+                } catch (java.nio.file.FileAlreadyExistsException raced) {
+                    // made meanwhile: checked below like any other
+                }
+            }
+            refuseLink(d, "folder");
+        }
         refuseLink(abs, "file");
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
         boolean moved = false;

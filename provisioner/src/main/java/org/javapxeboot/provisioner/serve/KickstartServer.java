@@ -41,7 +41,9 @@ import org.javapxeboot.provisioner.xman.Escape;
  * YAML, the address its DHCP entry hands out). Its kickstart (which holds the root password hash)
  * is sent only to that address, and only a POST from that address with the guest's boot MAC acks
  * it. A guest without {@code ip=} gets neither (403, and a warning at start). The address is the
- * TCP peer's: nothing the client sends (X-Forwarded-For, a query) can claim another.
+ * TCP peer's: nothing the client sends (X-Forwarded-For, a query) can claim another. Any other
+ * peer is closed at accept ({@link #admits}; loopback peers too when listening on loopback), and
+ * one address holds at most {@link HttpLite#MAX_PER_SOURCE} connections. Log lines are escaped.
  *
  * <p>Kickstarts are rendered once at start: a template error stops the server from starting
  * rather than failing a guest mid-install. Only names from the YAML are served; anything else is 404.

@@ -102,6 +102,18 @@ public final class ProvisionCli implements Callable<Integer> {
     }
 
     /** Loads the YAML, printing warnings; on errors prints them all and returns null. */
+    /** Every --reinstall NAME names a domain of the YAML; else says which does not, and false. */
+    static boolean reinstallNamesKnown(Cluster c, Path file, java.util.List<String> names, PrintWriter err) {
+        for (String n : names) {
+            if (c.guest(n).isEmpty()) {
+                err.println("provision: --reinstall " + org.javapxeboot.provisioner.xman.Escape.line(n) + ": no such domain in "
+                        + file + "; nothing done");
+                return false;
+            }
+        }
+        return true;
+    }
+
     static Cluster load(Path file, PrintWriter err) {
         try {
             Cluster c = ClusterLoader.load(file);
@@ -283,7 +295,9 @@ public final class ProvisionCli implements Callable<Integer> {
 
         @Option(names = "--request-timeout", paramLabel = "SECONDS", defaultValue = "10",
                 description = "(serve) a request (header and body) must arrive and be answered within this, else 408 and"
-                        + " the connection is dropped (default: ${DEFAULT-VALUE})")
+                        + " the connection is dropped (default: ${DEFAULT-VALUE}). An ack waits at most 3 s (or a third"
+                        + " of this, if shorter) for an apply holding the output folder, then answers 503 with"
+                        + " Retry-After; the templates retry every 20 s for up to 45 minutes")
         long requestTimeoutSeconds;
 
         KickstartServer.Settings settings() {
@@ -291,8 +305,7 @@ public final class ProvisionCli implements Callable<Integer> {
                 throw new IllegalArgumentException("--threads, --queue and --request-timeout must be at least 1, got "
                         + threads + ", " + queue + ", " + requestTimeoutSeconds);
             }
-            return new KickstartServer.Settings(threads, queue, java.time.Duration.ofSeconds(requestTimeoutSeconds),
-                    KickstartServer.Settings.DEFAULT.ackLockWait());
+            return KickstartServer.Settings.of(threads, queue, java.time.Duration.ofSeconds(requestTimeoutSeconds));
         }
     }
 
@@ -359,6 +372,11 @@ public final class ProvisionCli implements Callable<Integer> {
         @Option(names = "--grow", description = "plan growing disks that are smaller than the YAML says") boolean grow;
         @Option(names = "--preallocate", description = "plan new file disks fully written") boolean preallocate;
         @Option(names = "--no-start", description = "plan no guest starts") boolean noStart;
+        @Option(names = "--reinstall", paramLabel = "NAME",
+                description = "(repeatable) define this KVM/QEMU guest back to its installer (and start it, if shut off)"
+                        + " although its domain already boots its disk with no ack recorded; without it such a guest is"
+                        + " kept on its disk (its kickstart would wipe the disk). Default: none")
+        java.util.List<String> reinstall = new java.util.ArrayList<>();
         @Spec CommandLine.Model.CommandSpec spec;
 
         @Override
@@ -371,7 +389,7 @@ public final class ProvisionCli implements Callable<Integer> {
                 return INVALID;
             }
             Cluster c = load(file, err);
-            if (c == null) {
+            if (c == null || !reinstallNamesKnown(c, file, reinstall, err)) {
                 return INVALID;
             }
             // plan must not create even the embedded node file: a fresh embedded host has no guests
@@ -394,7 +412,8 @@ public final class ProvisionCli implements Callable<Integer> {
 
         private int printPlan(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
             Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
-                    new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
+                    new Provisioner.Options(grow, preallocate, !noStart, java.util.Set.copyOf(reinstall)),
+                    new ConsoleReporter(out, err));
             try {
                 Provisioner.Plan plan = p.plan();
                 for (Action a : plan.actions()) {
@@ -418,6 +437,11 @@ public final class ProvisionCli implements Callable<Integer> {
                 + " not while the guest runs)") boolean grow;
         @Option(names = "--preallocate", description = "write new file disks in full (default: sparse)") boolean preallocate;
         @Option(names = "--no-start", description = "define guests but do not start them") boolean noStart;
+        @Option(names = "--reinstall", paramLabel = "NAME",
+                description = "(repeatable) define this KVM/QEMU guest back to its installer (and start it, if shut off)"
+                        + " although its domain already boots its disk with no ack recorded; without it such a guest is"
+                        + " kept on its disk (its kickstart would wipe the disk). Default: none")
+        java.util.List<String> reinstall = new java.util.ArrayList<>();
         @Option(names = "--serve", description = "then keep serving kickstarts and acks (as `serve`) until stopped") boolean serve;
         @Mixin ServeOptions serveOptions;
         @Spec CommandLine.Model.CommandSpec spec;
@@ -432,7 +456,7 @@ public final class ProvisionCli implements Callable<Integer> {
                 return INVALID;
             }
             Cluster c = load(file, err);
-            if (c == null) {
+            if (c == null || !reinstallNamesKnown(c, file, reinstall, err)) {
                 return INVALID;
             }
             Kickstart ks;
@@ -483,7 +507,8 @@ public final class ProvisionCli implements Callable<Integer> {
 
         private int apply(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
             Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
-                    new Provisioner.Options(grow, preallocate, !noStart), new ConsoleReporter(out, err));
+                    new Provisioner.Options(grow, preallocate, !noStart, java.util.Set.copyOf(reinstall)),
+                    new ConsoleReporter(out, err));
             Provisioner.Report r;
             try {
                 r = p.apply();

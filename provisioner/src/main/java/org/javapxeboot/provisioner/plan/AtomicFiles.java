@@ -65,10 +65,42 @@ public final class AtomicFiles {
     }
 
     public static void write(Path target, String content, Mode mode) throws IOException {
-        Path abs = target.toAbsolutePath();
+        write(target.toAbsolutePath().getParent(), target, content, mode);
+    }
+
+    /**
+     * Writes {@code target}, which must lie under {@code root} (the output folder or the TFTP
+     * root). No component from {@code root} itself down to the file may be a symbolic link: a
+     * link at {@code OUT/tftp} or {@code OUT/ks} would send the write (and its mode) elsewhere.
+     * The folders above {@code root} are the admin's choice ({@code /srv} may be a link); missing
+     * folders from {@code root} down are created one at a time, each checked.
+     */
+    public static void write(Path root, Path target, String content, Mode mode) throws IOException {
+        Path abs = target.toAbsolutePath().normalize();
+        Path top = root.toAbsolutePath().normalize();
         Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        refuseLink(dir, "folder");
+        if (!dir.startsWith(top)) {
+            throw new IOException(abs + " is not under " + top + "; refusing to write it");
+        }
+        if (Files.notExists(top, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(top);
+        }
+        refuseLink(top, "folder");
+        Path d = top;
+        for (Path part : top.relativize(dir)) {
+            if (part.toString().isEmpty()) {
+                continue;
+            }
+            d = d.resolve(part);
+            if (Files.notExists(d, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.createDirectory(d);
+                } catch (java.nio.file.FileAlreadyExistsException raced) {
+                    // made meanwhile: checked below like any other
+                }
+            }
+            refuseLink(d, "folder");
+        }
         refuseLink(abs, "file");
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
         boolean moved = false;
@@ -115,6 +147,41 @@ public final class AtomicFiles {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * How the existing file's mode (and, for a secret file with a named group, its group) differs
+     * from what {@code mode} writes, e.g. {@code "mode 0644, wants 0640"}; null when it does not
+     * differ or the file does not exist. A file written by an older version (a kickstart left
+     * 0644) is rewritten because of this, not only when its content changes.
+     */
+    public static String metaDiffers(Path p, Mode mode) throws IOException {
+        java.nio.file.attribute.PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(p, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (UnsupportedOperationException e) {
+            return null; // no POSIX modes here: nothing to compare (write sets none either)
+        }
+        Set<PosixFilePermission> want = mode.secret() ? SECRET : PUBLIC;
+        StringBuilder why = new StringBuilder();
+        if (!a.permissions().equals(want)) {
+            why.append("mode ").append(octal(a.permissions())).append(", wants ").append(octal(want));
+        }
+        if (mode.secret() && mode.group() != null && !a.group().equals(group(p, mode.group()))) {
+            why.append(why.length() == 0 ? "" : "; ").append("group ").append(a.group().getName()).append(", wants ")
+                    .append(mode.group());
+        }
+        return why.length() == 0 ? null : why.toString();
+    }
+
+    private static String octal(Set<PosixFilePermission> perms) {
+        int m = 0;
+        for (PosixFilePermission x : perms) {
+            m |= 1 << (8 - x.ordinal());
+        }
+        return String.format("%04o", m);
     }
 
     /** The group by name, or an IOException naming it and the file. */

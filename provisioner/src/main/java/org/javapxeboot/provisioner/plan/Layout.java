@@ -47,9 +47,13 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
         return OutputLock.acquire(out, wait, holder);
     }
 
-    /** Writes one output atomically with its {@link #mode}. */
+    /**
+     * Writes one output atomically with its {@link #mode}: under the TFTP root or OUT, with no
+     * symbolic link at any folder from that root down (see {@link AtomicFiles#write(Path, Path, String, AtomicFiles.Mode)}).
+     */
     public void write(Path p, String content) throws java.io.IOException {
-        AtomicFiles.write(p, content, mode(p));
+        Path abs = p.toAbsolutePath().normalize();
+        AtomicFiles.write(abs.startsWith(tftpRoot) ? tftpRoot : out, abs, content, mode(abs));
     }
 
     public Path xl(Guest g) {

@@ -46,14 +46,24 @@ public final class Provisioner {
      * @param grow        grow disks and LVs that are smaller than asked (never shrink)
      * @param preallocate write new file disks in full instead of sparse
      * @param start       start guests that are not running
+     * @param reinstall   guests whose domain boots its disk without an ack recorded, to define
+     *                    back to the installer (and start, if shut off) anyway; see {@link #plan()}
      */
-    public record Options(boolean grow, boolean preallocate, boolean start) {
+    public record Options(boolean grow, boolean preallocate, boolean start, Set<String> reinstall) {
         public static final Options DEFAULT = new Options(false, false, true);
+
+        public Options {
+            reinstall = Set.copyOf(reinstall);
+        }
+
+        public Options(boolean grow, boolean preallocate, boolean start) {
+            this(grow, preallocate, start, Set.of());
+        }
     }
 
     /** What a plan found for one guest, with everything rendered. */
     public record GuestPlan(Guest guest, List<Action> actions, Map<Path, String> files, String domainXml,
-                            boolean define, boolean start, Boolean autostart, boolean active) {
+                            boolean define, boolean start, Boolean autostart, boolean active, boolean diskBoot) {
     }
 
     /** The whole plan. */
@@ -144,7 +154,7 @@ public final class Provisioner {
                 }
             } catch (DiskProblem e) {
                 errors.add(e.where + ": " + g.name() + ": " + e.getMessage());
-            } catch (RenderException | StorageException | IOException e) {
+            } catch (RenderException | StorageException | IOException | VirtException e) {
                 for (String line : String.valueOf(e.getMessage()).split("\n")) {
                     errors.add(g.where() + ": " + g.name() + ": " + line);
                 }
@@ -187,7 +197,7 @@ public final class Provisioner {
     }
 
     private GuestPlan planGuest(Guest g, DomainInfo domain, Set<String> vgsToCreate)
-            throws RenderException, StorageException, IOException {
+            throws RenderException, StorageException, IOException, VirtException {
         List<Action> actions = new ArrayList<>();
         // A disk is never changed under a running guest: its kernel would not see the new size
         // and a file system on it could be corrupted. Growing waits until the guest is stopped.
@@ -197,7 +207,31 @@ public final class Provisioner {
             planDisk(g, d, vgsToCreate, actions, options.grow() && !running, running);
         }
         boolean installed = installed(g);
-        String xml = DomainXml.render(g, cluster.server(), installed);
+        // A domain that already boots its disk (the installer ran, its ack was missed) is never
+        // defined back to the installer: its kickstart's clearpart would wipe the installed disk.
+        // Only --reinstall NAME does that. A shut-off domain's XML is its persistent definition. A
+        // running one is never started by apply, and any definition it is given is followed at
+        // once by the disk boot again (see applyGuest); it stays kept once its saved definition
+        // boots the disk, so that apply does not flip it back and forth.
+        boolean keptOnDisk = false;
+        boolean reinstalling = false;
+        Path xmlPath = layout.domainXml(g);
+        String savedXml = AtomicFiles.read(xmlPath).orElse(null);
+        if (domain != null && DomainXml.installerBoot(g, installed)) {
+            keptOnDisk = running ? savedXml != null && !savedXml.contains("<kernel>")
+                    : !vm.describe(g.name()).contains("<kernel>");
+            if (keptOnDisk && options.reinstall().contains(g.name())) {
+                keptOnDisk = false;
+                reinstalling = true;
+                actions.add(new Action(Action.Kind.REDEFINE, g.name(), "libvirt domain",
+                        "boots its disk; --reinstall: back to the installer"));
+            } else if (keptOnDisk) {
+                actions.add(new Action(Action.Kind.DIFFERS, g.name(), "libvirt domain", "boots its disk but no ack"
+                        + " was recorded: kept on its disk; --reinstall " + g.name() + " to reinstall"));
+            }
+        }
+        boolean diskBoot = installed || keptOnDisk;
+        String xml = DomainXml.render(g, cluster.server(), diskBoot);
         Map<Path, String> wanted = new LinkedHashMap<>();
         wanted.put(layout.kickstart(g.name()), kickstart.render(cluster.server(), g));
         if (g.hypervisor() == org.javapxeboot.provisioner.model.Hypervisor.XEN) {
@@ -205,8 +239,6 @@ public final class Provisioner {
             wanted.put(layout.xm(g), XmConfig.render(g));
         }
         wanted.put(layout.pxelinux(g), installed ? PxelinuxEntry.localBoot(g) : PxelinuxEntry.install(cluster.server(), g));
-        Path xmlPath = layout.domainXml(g);
-        String savedXml = AtomicFiles.read(xmlPath).orElse(null);
         Map<Path, String> toWrite = new LinkedHashMap<>();
         for (Map.Entry<Path, String> e : wanted.entrySet()) {
             String have = AtomicFiles.read(e.getKey()).orElse(null);
@@ -216,19 +248,29 @@ public final class Provisioner {
             } else if (!have.equals(e.getValue())) {
                 actions.add(new Action(Action.Kind.UPDATE_FILE, g.name(), e.getKey().toString(), "content changed"));
                 toWrite.put(e.getKey(), e.getValue());
+            } else {
+                // same content, but written by an older version or chmodded since: rewritten with
+                // the mode and group it must have (a kickstart left 0644 holds the root hash)
+                String meta = AtomicFiles.metaDiffers(e.getKey(), layout.mode(e.getKey()));
+                if (meta != null) {
+                    actions.add(new Action(Action.Kind.UPDATE_FILE, g.name(), e.getKey().toString(), meta));
+                    toWrite.put(e.getKey(), e.getValue());
+                }
             }
         }
         boolean define;
         if (domain == null) {
             define = true;
             actions.add(new Action(Action.Kind.DEFINE, g.name(), "libvirt domain", g.hypervisor().yamlName()));
-        } else if (!xml.equals(savedXml)) {
+        } else if (!xml.equals(savedXml) || reinstalling) {
             define = true;
             boolean active = domain.state() == DomainState.RUNNING || domain.state() == DomainState.PAUSED
                     || domain.state() == DomainState.BLOCKED;
-            actions.add(new Action(Action.Kind.REDEFINE, g.name(), "libvirt domain",
-                    savedXml == null ? "no saved definition in " + xmlPath : "definition changed"
-                            + (active ? "; takes effect at the next boot" : "")));
+            if (!reinstalling) { // else the REDEFINE above says why
+                actions.add(new Action(Action.Kind.REDEFINE, g.name(), "libvirt domain",
+                        savedXml == null ? "no saved definition in " + xmlPath : "definition changed"
+                                + (active ? "; takes effect at the next boot" : "")));
+            }
         } else {
             define = false;
         }
@@ -248,11 +290,11 @@ public final class Provisioner {
         boolean start = options.start() && (domain == null || domain.state() == DomainState.SHUTOFF
                 || domain.state() == DomainState.CRASHED || domain.state() == DomainState.NOSTATE);
         if (start) {
-            actions.add(new Action(Action.Kind.START, g.name(), "libvirt domain", installed ? "boots its disk" : "boots the installer"));
+            actions.add(new Action(Action.Kind.START, g.name(), "libvirt domain", diskBoot ? "boots its disk" : "boots the installer"));
         }
         // saved and compared without the UUID (libvirt picks it at the first define); sent with it after
-        String toDefine = domain == null ? xml : DomainXml.render(g, cluster.server(), installed, domain.uuid());
-        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart, running);
+        String toDefine = domain == null ? xml : DomainXml.render(g, cluster.server(), diskBoot, domain.uuid());
+        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart, running, diskBoot);
     }
 
     private void planDisk(Guest g, Disk d, Set<String> vgsToCreate, List<Action> actions, boolean grow, boolean running)
@@ -427,7 +469,7 @@ public final class Provisioner {
         if (gp.define()) {
             // Before the files: if libvirt refuses the XML, no config claims a domain that is not there.
             vm.define(gp.domainXml());
-            if (!gp.start() && gp.active() && DomainXml.installerBoot(g, installed(g))) {
+            if (!gp.start() && gp.active() && !gp.diskBoot() && DomainXml.installerBoot(g, installed(g))) {
                 // an installer running now: its next boot must be the disk, never the installer again
                 vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
             }
@@ -445,7 +487,7 @@ public final class Provisioner {
         }
         if (gp.start()) {
             vm.start(g.name());
-            if (DomainXml.installerBoot(g, installed(g))) {
+            if (!gp.diskBoot() && DomainXml.installerBoot(g, installed(g))) {
                 // The installer now runs from the live definition; from here on the persistent one
                 // boots the disk, so whatever starts this domain next (the installer's reboot is a
                 // stop, see DomainXml; autostart; virsh start) never runs the installer again.

@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.javapxeboot.provisioner.xman.Escape;
 
 /**
  * The small HTTP/1.1 server under {@link KickstartServer}: one request per connection
@@ -37,6 +38,9 @@ import java.util.function.Consumer;
 final class HttpLite implements AutoCloseable {
     static final int MAX_HEADER = 8192;
     static final int MAX_BODY = 4096;
+
+    /** Connections one address may hold at once (in a worker or queued); more are closed at accept. */
+    static final int MAX_PER_SOURCE = 4;
 
     /** A request as read; the path is the raw (undecoded) path, the query raw too. */
     record Request(String method, String path, String query, Map<String, String> headers, byte[] body,
@@ -92,10 +96,26 @@ final class HttpLite implements AutoCloseable {
     private final Watchdog watchdog;
     private final Consumer<String> log;
     private final Thread acceptor;
+    private final java.util.function.Predicate<InetAddress> admit;
+    private final int perSource;
+    private final java.util.concurrent.ConcurrentHashMap<InetAddress, Integer> open = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     HttpLite(InetSocketAddress bind, int threads, int queue, Duration deadline, Watchdog watchdog, Handler handler,
              Consumer<String> log) throws IOException {
+        this(bind, threads, queue, deadline, watchdog, a -> true, MAX_PER_SOURCE, handler, log);
+    }
+
+    /**
+     * @param admit     whom to talk to at all: any other peer is closed at accept, before it can
+     *                  take a place in the queue or a worker
+     * @param perSource connections one address may hold at once; beyond that closed at accept
+     */
+    HttpLite(InetSocketAddress bind, int threads, int queue, Duration deadline, Watchdog watchdog,
+             java.util.function.Predicate<InetAddress> admit, int perSource, Handler handler, Consumer<String> log)
+            throws IOException {
+        this.admit = admit;
+        this.perSource = perSource;
         this.socket = new ServerSocket();
         this.socket.setReuseAddress(true);
         this.socket.bind(bind, 64);
@@ -133,11 +153,32 @@ final class HttpLite implements AutoCloseable {
                 log.accept("accept failed: " + e.getMessage());
                 continue;
             }
+            InetAddress from = s.getInetAddress();
+            if (!admit.test(from) || !take(from)) {
+                // not a guest, or one address holding its share already: closed before it can
+                // queue, so that trickling sockets from anywhere cannot starve the guests
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+                continue;
+            }
             try {
-                pool.execute(() -> serve(s));
+                pool.execute(() -> {
+                    try {
+                        serve(s);
+                    } finally {
+                        release(from);
+                    }
+                });
             } catch (RejectedExecutionException full) {
+                release(from);
                 // every worker busy and the queue full: say so at once rather than hold the connection
                 String who = s.getInetAddress().getHostAddress();
+                // logged before the answer: whoever reads the 503 finds it in the log already
+                log.accept(who + " 503: all " + pool.getMaximumPoolSize() + " workers busy and "
+                        + pool.getQueue().size() + " connections queued");
                 try (s) {
                     s.setSoTimeout(1000);
                     write(s.getOutputStream(), new Response(503, "text/plain; charset=utf-8",
@@ -146,10 +187,23 @@ final class HttpLite implements AutoCloseable {
                 } catch (IOException ignored) {
                     // the client went away; nothing to tell
                 }
-                log.accept(who + " 503: all " + pool.getMaximumPoolSize() + " workers busy and "
-                        + pool.getQueue().size() + " connections queued");
             }
         }
+    }
+
+    /** Counts one more connection from {@code a}; false (and nothing counted) when it holds its share. */
+    private boolean take(InetAddress a) {
+        boolean[] ok = {false};
+        open.compute(a, (k, n) -> {
+            int have = n == null ? 0 : n;
+            ok[0] = have < perSource;
+            return ok[0] ? have + 1 : have;
+        });
+        return ok[0];
+    }
+
+    private void release(InetAddress a) {
+        open.computeIfPresent(a, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     private void serve(Socket s) {
@@ -179,12 +233,18 @@ final class HttpLite implements AutoCloseable {
             // a backstop for one blocked read; the watchdog bounds the whole exchange
             s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, deadline.toMillis())));
             Response r;
+            Request req = null;
             try {
-                Request req = read(s);
+                req = read(s);
                 r = req == null ? null : handler.handle(req);
             } catch (BadRequest e) {
                 r = Response.text(e.code, e.getMessage() + "\n");
                 log.accept(who + " " + e.code + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                // a bug in a handler: the client gets a status line, the worker lives on, one log line
+                r = Response.text(500, "internal error; see the server's log\n");
+                log.accept(who + " " + (req == null ? "" : Escape.line(req.method()) + " " + Escape.line(req.path()) + " ")
+                        + "500: internal error: " + Escape.line(String.valueOf(e)));
             }
             synchronized (answered) {
                 if (answered[0] || r == null) {
@@ -232,6 +292,9 @@ final class HttpLite implements AutoCloseable {
             }
         }
         String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r?\n");
+        if (lines.length == 0 || lines[0].isEmpty()) {
+            throw new BadRequest(400, "no request line");
+        }
         String[] start = lines[0].split(" ");
         if (start.length != 3 || !start[2].startsWith("HTTP/1.")) {
             throw new BadRequest(400, "bad request line");
@@ -240,6 +303,11 @@ final class HttpLite implements AutoCloseable {
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon > 0) {
+                String name = lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT);
+                if (name.equals("content-length") && headers.containsKey(name)) {
+                    // two lengths: which one a proxy in front used is anyone's guess (request smuggling)
+                    throw new BadRequest(400, "repeated Content-Length");
+                }
                 headers.put(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
             }
         }

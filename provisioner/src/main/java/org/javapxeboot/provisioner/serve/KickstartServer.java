@@ -27,6 +27,7 @@ import org.javapxeboot.provisioner.serve.HttpLite.Request;
 import org.javapxeboot.provisioner.serve.HttpLite.Response;
 import org.javapxeboot.provisioner.virt.VirtException;
 import org.javapxeboot.provisioner.virt.VmControl;
+import org.javapxeboot.provisioner.xman.Escape;
 
 /**
  * The install server guests talk to: {@code GET /ks/NAME.ks} returns the guest's rendered
@@ -40,7 +41,9 @@ import org.javapxeboot.provisioner.virt.VmControl;
  * YAML, the address its DHCP entry hands out). Its kickstart (which holds the root password hash)
  * is sent only to that address, and only a POST from that address with the guest's boot MAC acks
  * it. A guest without {@code ip=} gets neither (403, and a warning at start). The address is the
- * TCP peer's: nothing the client sends (X-Forwarded-For, a query) can claim another.
+ * TCP peer's: nothing the client sends (X-Forwarded-For, a query) can claim another. Any other
+ * peer is closed at accept ({@link #admits}; loopback peers too when listening on loopback), and
+ * one address holds at most {@link HttpLite#MAX_PER_SOURCE} connections. Log lines are escaped.
  *
  * <p>Kickstarts are rendered once at start: a template error stops the server from starting
  * rather than failing a guest mid-install. Only names from the YAML are served; anything else is 404.
@@ -54,15 +57,36 @@ public final class KickstartServer implements AutoCloseable {
      * @param requestDeadline from accept to the answer written: a client slower than this (half a
      *                        header, a trickled body) is answered 408 and dropped
      * @param ackLockWait     how long an ack waits for an apply holding the output tree; then 503
+     *                        with Retry-After (the templates retry). Shorter than the request
+     *                        deadline, so that the guest is told 503, not 408.
      */
     public record Settings(int threads, int queue, Duration requestDeadline, Duration ackLockWait) {
-        public static final Settings DEFAULT = new Settings(8, 32, Duration.ofSeconds(10), Duration.ofSeconds(10));
+        /** What an ack waits for the output lock at most: {@link #ackLockWaitFor} of the deadline. */
+        public static final Duration ACK_LOCK_WAIT = Duration.ofSeconds(3);
+
+        public static final Settings DEFAULT = of(8, 32, Duration.ofSeconds(10));
 
         public Settings {
             if (threads < 1 || queue < 1 || requestDeadline.isNegative() || requestDeadline.isZero() || ackLockWait.isNegative()) {
                 throw new IllegalArgumentException("threads and queue must be at least 1 and the deadline positive: " + threads
                         + ", " + queue + ", " + requestDeadline);
             }
+            if (ackLockWait.compareTo(requestDeadline) >= 0) {
+                throw new IllegalArgumentException("the ack's lock wait (" + ackLockWait.toMillis()
+                        + " ms) must be shorter than the request deadline (" + requestDeadline.toMillis()
+                        + " ms), or the guest gets 408 instead of 503 with Retry-After");
+            }
+        }
+
+        /** With the ack's lock wait derived from the deadline ({@link #ackLockWaitFor}). */
+        public static Settings of(int threads, int queue, Duration requestDeadline) {
+            return new Settings(threads, queue, requestDeadline, ackLockWaitFor(requestDeadline));
+        }
+
+        /** {@link #ACK_LOCK_WAIT}, or a third of the request deadline when that is shorter. */
+        public static Duration ackLockWaitFor(Duration requestDeadline) {
+            Duration third = requestDeadline.dividedBy(3);
+            return third.compareTo(ACK_LOCK_WAIT) < 0 ? third : ACK_LOCK_WAIT;
         }
     }
 
@@ -93,7 +117,9 @@ public final class KickstartServer implements AutoCloseable {
     private KickstartServer(Cluster c, Layout layout, Kickstart ks, Host host, Settings settings, InetSocketAddress bind,
                             HttpLite.Watchdog watchdog, Consumer<String> log) throws RenderException, IOException {
         this.layout = layout;
-        this.log = log;
+        // Every line carries what clients sent (a method, a path, a MAC): control characters in it
+        // would drive the admin's terminal or forge log lines, so each line is escaped whole.
+        this.log = line -> log.accept(Escape.line(line));
         this.host = host;
         this.server = c.server();
         this.settings = settings;
@@ -110,8 +136,20 @@ public final class KickstartServer implements AutoCloseable {
             }
         }
         // last: every field is set before the first request can arrive
+        java.util.Set<InetAddress> known = java.util.Set.copyOf(addresses.values());
+        boolean loopback = bind.getAddress() != null && bind.getAddress().isLoopbackAddress();
         this.http = new HttpLite(bind, settings.threads(), settings.queue(), settings.requestDeadline(), watchdog,
-                this::handle, log);
+                a -> admits(a, known, loopback), HttpLite.MAX_PER_SOURCE, this::handle, this.log);
+    }
+
+    /**
+     * Whom the server talks to at all, decided at accept: the guests' own addresses ({@code ip=});
+     * when it listens on loopback, any loopback peer too (only this host can reach it then, and
+     * an admin's curl gets a clear 403 rather than a closed connection). Anyone else is closed
+     * at once, before it can take a place in the queue.
+     */
+    static boolean admits(InetAddress peer, java.util.Set<InetAddress> guests, boolean boundToLoopback) {
+        return guests.contains(peer) || boundToLoopback && peer.isLoopbackAddress();
     }
 
     /** The guest's own address: {@code ip=} of its first vif, when it is an IP address. */
@@ -228,8 +266,8 @@ public final class KickstartServer implements AutoCloseable {
         }
         if (!own.equals(r.remote())) {
             log.accept(who + " " + r.method() + " " + r.path() + " 403: not " + g.name() + "'s address " + own.getHostAddress());
-            return Response.text(403, what + " only for " + g.name() + " itself (" + own.getHostAddress() + "); you are "
-                    + who + "\n");
+            // the guest's address stays in the log: a caller is not told which address to spoof
+            return Response.text(403, what + " only for " + g.name() + " itself; you are " + who + "\n");
         }
         return null;
     }

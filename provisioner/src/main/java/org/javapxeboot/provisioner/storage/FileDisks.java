@@ -1,7 +1,6 @@
 package org.javapxeboot.provisioner.storage;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -30,28 +29,39 @@ public final class FileDisks {
     /** The seam where bytes are written, so that tests can fail a write the way a full disk does. */
     @FunctionalInterface
     public interface Writer {
-        /** Makes {@code file} {@code to} bytes long, writing zeros from {@code from} when {@code preallocate}. */
-        void extend(RandomAccessFile file, long from, long to, boolean preallocate, String what, Progress progress)
+        /**
+         * Makes {@code file} {@code to} bytes long, writing zeros from {@code from} when
+         * {@code preallocate}. The channel is the one opened (without following links) and
+         * checked; nothing reopens the file by its path.
+         */
+        void extend(FileChannel file, long from, long to, boolean preallocate, String what, Progress progress)
                 throws IOException;
+    }
+
+    /** Makes {@code ch} {@code to} bytes long without writing data: one zero byte at the end (a hole before it). */
+    public static void extendSparse(FileChannel ch, long to) throws IOException {
+        if (ch.size() < to) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[1]), to - 1);
+        }
     }
 
     /** Sparse: setLength; preallocated: zeros in 1 MiB writes, then fsync, so a full disk fails now and not in the guest. */
     public static final Writer DEFAULT_WRITER = (file, from, to, preallocate, what, progress) -> {
         if (!preallocate) {
-            file.setLength(to);
+            extendSparse(file, to);
             return;
         }
-        byte[] zeros = new byte[1 << 20];
-        file.seek(from);
+        java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(1 << 20);
         long done = from;
         progress.update(what, done, to);
         while (done < to) {
-            int n = (int) Math.min(zeros.length, to - done);
-            file.write(zeros, 0, n);
-            done += n;
+            zeros.clear().limit((int) Math.min(zeros.capacity(), to - done));
+            while (zeros.hasRemaining()) {
+                done += file.write(zeros, done);
+            }
             progress.update(what, done, to);
         }
-        file.getFD().sync();
+        file.force(true);
     };
 
     public enum Outcome { CREATED, UNCHANGED, GROWN, DIFFERS }
@@ -138,16 +148,16 @@ public final class FileDisks {
         }
         // Opened without following a link first (ELOOP if one was put there since the check), and
         // checked again after the open, so the file grown is the regular file that was inspected.
-        try (FileChannel pin = FileChannel.open(p, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-             RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+        // Grown through this one channel only: nothing reopens the path (which could be a link by then).
+        try (FileChannel f = FileChannel.open(p, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             State again = inspect(p);
-            if (again.refusal(p) != null || again.sizeBytes() != have || f.length() != have || pin.size() != have) {
+            if (again.refusal(p) != null || again.sizeBytes() != have || f.size() != have) {
                 throw new StorageException(p + " changed while it was being opened; left alone");
             }
             try {
                 writer.extend(f, have, want, preallocate, p.toString(), progress);
             } catch (IOException e) {
-                f.setLength(have); // undo: back to exactly what was there
+                f.truncate(have); // undo: back to exactly what was there
                 throw new StorageException(p + ": growing from " + Size.format(have) + " to " + Size.format(want)
                         + " failed: " + e.getMessage() + "; the file was cut back to " + Size.format(have), e);
             }
@@ -164,12 +174,15 @@ public final class FileDisks {
 
     private Result create(Path p, long want, boolean preallocate, Progress progress) throws StorageException {
         List<Path> madeDirs = new ArrayList<>();
+        FileChannel ch;
         try {
             makeParents(p.toAbsolutePath().getParent(), madeDirs);
+            java.util.Set<java.nio.file.OpenOption> how = java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
             try {
-                Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                ch = FileChannel.open(p, how, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException e) {
-                Files.createFile(p);
+                ch = FileChannel.open(p, how);
             }
         } catch (FileAlreadyExistsException e) {
             removeDirs(madeDirs);
@@ -179,7 +192,7 @@ public final class FileDisks {
             throw new StorageException(p + ": cannot create: " + e.getMessage(), e);
         }
         // From here on the file is ours: on failure it goes, with the folders made for it.
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+        try (FileChannel f = ch) {
             writer.extend(f, 0, want, preallocate, p.toString(), progress);
         } catch (IOException | RuntimeException e) {
             try {

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,11 @@ import java.util.concurrent.TimeUnit;
  * holds the pipe open, so a script stuck in {@code lvcreate} (or a {@code sleep}) was never timed
  * out. The descendants are killed too, and first: a child of the script keeps the pipes open after
  * the script itself is gone.
+ *
+ * <p>The script runs in a session and process group of its own ({@code setsid} from util-linux),
+ * and at the deadline the whole group is killed: a child that double-forked (and so is no longer
+ * a descendant) is still in the group. Only a process that starts a session of its own escapes.
+ * The error names the script's last line of stderr, read to its end after the kill.
  */
 public final class ProcessCommandRunner implements CommandRunner {
     /** How long the LVM scripts may take by default ({@code --lvm-timeout}). */
@@ -25,13 +32,31 @@ public final class ProcessCommandRunner implements CommandRunner {
     /** After a kill, how long to wait for the processes to be gone and the pipes to close. */
     private static final long REAP_SECONDS = 10;
 
+    /** Where setsid and kill are taken from: root-owned system folders, never PATH. */
+    private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
+    private static final List<Path> KILL = List.of(Path.of("/usr/bin/kill"), Path.of("/bin/kill"));
+
+    /** Waits for the process to exit within the timeout; false at the deadline. Tests decide it themselves. */
+    @FunctionalInterface
+    public interface Deadline {
+        boolean waitFor(Process p, Duration timeout) throws InterruptedException;
+
+        Deadline REAL = (p, t) -> p.waitFor(t.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private final Duration timeout;
+    private final Deadline deadline;
 
     public ProcessCommandRunner(Duration timeout) {
+        this(timeout, Deadline.REAL);
+    }
+
+    public ProcessCommandRunner(Duration timeout, Deadline deadline) {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
         this.timeout = timeout;
+        this.deadline = deadline;
     }
 
     public ProcessCommandRunner() {
@@ -44,7 +69,15 @@ public final class ProcessCommandRunner implements CommandRunner {
 
     @Override
     public Result run(List<String> argv, Map<String, String> env) throws StorageException {
-        ProcessBuilder pb = new ProcessBuilder(argv);
+        Path setsid = first(SETSID);
+        List<String> command = new java.util.ArrayList<>();
+        if (setsid != null) {
+            // not a group leader when started from here: setsid execs the script in place (same pid),
+            // which becomes the leader of its own session and process group
+            command.add(setsid.toString());
+        }
+        command.addAll(argv);
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(env);
         Process p;
         try {
@@ -58,8 +91,11 @@ public final class ProcessCommandRunner implements CommandRunner {
         Thread errDrain = drain(p.getErrorStream(), err, "stderr-" + argv.get(0));
         try {
             p.getOutputStream().close();
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                boolean gone = kill(p);
+            if (!deadline.waitFor(p, timeout)) {
+                boolean gone = kill(p, setsid != null);
+                // every process of the group is gone: the pipes are closed, stderr is read to its end
+                outDrain.join(TimeUnit.SECONDS.toMillis(REAP_SECONDS));
+                errDrain.join(TimeUnit.SECONDS.toMillis(REAP_SECONDS));
                 throw new StorageException(argv.get(0) + " did not finish within " + describe(timeout) + "; killed"
                         + (gone ? "" : " (some of its processes did not exit)") + lastLine(err));
             }
@@ -68,18 +104,42 @@ public final class ProcessCommandRunner implements CommandRunner {
             errDrain.join(TimeUnit.SECONDS.toMillis(REAP_SECONDS));
             return new Result(p.exitValue(), text(out), text(err));
         } catch (IOException e) {
-            kill(p);
+            kill(p, setsid != null);
             throw new StorageException("cannot talk to " + argv.get(0) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
-            kill(p);
+            kill(p, setsid != null);
             Thread.currentThread().interrupt();
             throw new StorageException(argv.get(0) + " interrupted; killed", e);
         }
     }
 
-    /** SIGKILLs the descendants (collected while they are still ours), then the process; waits for them. */
-    private static boolean kill(Process p) {
+    private static Path first(List<Path> candidates) {
+        for (Path c : candidates) {
+            if (Files.isExecutable(c)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * SIGKILLs the script's process group (when it has one of its own), the descendants
+     * (collected while they are still ours), then the process; waits for them.
+     */
+    private static boolean kill(Process p, boolean ownGroup) {
         List<ProcessHandle> all = p.descendants().toList();
+        Path kill = first(KILL);
+        if (ownGroup && kill != null) {
+            try {
+                Process k = new ProcessBuilder(kill.toString(), "-KILL", "--", "-" + p.pid())
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                k.waitFor(REAP_SECONDS, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                // the descendants and the process are killed below all the same
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         all.forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         boolean gone = true;

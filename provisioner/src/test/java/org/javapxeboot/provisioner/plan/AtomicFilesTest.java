@@ -95,6 +95,31 @@ class AtomicFilesTest {
         assertEquals(List.of(), listing(elsewhere));
     }
 
+    /**
+     * A link anywhere below the output folder is refused, not only as the file's own folder:
+     * OUT/tftp -> elsewhere would put pxelinux.cfg/01-MAC where the link points. A TFTP root
+     * given outside OUT is its own root; a link as that root is refused too.
+     */
+    @Test
+    void aSymlinkAtAnyFolderBelowTheRootIsRefused() throws Exception {
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.createSymbolicLink(out.resolve("tftp"), elsewhere);
+        Layout layout = Layout.of(out, null);
+        Path entry = layout.tftpRoot().resolve("pxelinux.cfg/01-52-54-00-00-00-01");
+        IOException e = assertThrows(IOException.class, () -> layout.write(entry, "DEFAULT owned\n"));
+        assertTrue(e.getMessage().contains("is a symbolic link"), e.getMessage());
+        assertEquals(List.of(), listing(elsewhere), "nothing written or made where the link points");
+
+        Path realTftp = Files.createDirectories(dir.resolve("srv/tftp"));
+        Layout outside = Layout.of(out, realTftp);
+        outside.write(realTftp.resolve("pxelinux.cfg/01-52-54-00-00-00-01"), "DEFAULT local\n");
+        assertTrue(Files.isRegularFile(realTftp.resolve("pxelinux.cfg/01-52-54-00-00-00-01")));
+        Path linkedRoot = Files.createSymbolicLink(dir.resolve("tftp-link"), realTftp);
+        Layout viaLink = Layout.of(out, linkedRoot);
+        assertThrows(IOException.class, () -> viaLink.write(linkedRoot.resolve("pxelinux.cfg/x"), "y\n"));
+    }
+
     @Test
     void aFailedWriteLeavesNoTemporaryFileAndTheOldContent() throws Exception {
         Path d = Files.createDirectories(dir.resolve("ks"));

@@ -127,14 +127,52 @@ class ProvisionerTest {
         vm.destroy("g2");
         Cluster bigger = load(YAML.replace("  g1:\n", "  g1:\n    memory: 1024\n"));
         Provisioner.Plan plan = provisioner(bigger).plan();
-        assertEquals(List.of("UPDATE_FILE g1", "UPDATE_FILE g1", "REDEFINE g1", "UPDATE_FILE g1", "START g2"),
-                kinds(plan.actions()));
+        // g2 (qemu) ran its installer and stopped without an ack: it is kept on its disk (its saved
+        // definition is brought in line with that) and started from its disk, never the installer
+        assertEquals(List.of("UPDATE_FILE g1", "UPDATE_FILE g1", "REDEFINE g1", "UPDATE_FILE g1", "DIFFERS g2",
+                "REDEFINE g2", "UPDATE_FILE g2", "START g2"), kinds(plan.actions()));
         Provisioner.Report rb = provisioner(bigger).apply();
         assertTrue(rb.ok(), rb.failures().toString());
         assertEquals(512L << 10, vm.lookup("g1").maxMemoryKiB(), "a running guest keeps its memory until it restarts");
         vm.destroy("g1");
         assertEquals(1024L << 10, vm.lookup("g1").maxMemoryKiB(), "the new definition applies from the next boot");
         assertEquals(VmControl.DomainState.RUNNING, vm.lookup("g2").state());
+        assertFalse(vm.describe("g2").contains("<kernel>"), vm.describe("g2"));
+    }
+
+    /**
+     * The installer ran, the ack was missed, the guest is shut off; the admin changes its YAML (or
+     * deletes OUT/libvirt/NAME.xml): apply keeps it on its disk (its kickstart's clearpart would
+     * wipe it). Only --reinstall NAME defines the installer again and starts it.
+     */
+    @Test
+    void aGuestOnItsDiskWithoutAnAckIsNeverReinstalledUnlessAsked() throws Exception {
+        Cluster c = load(YAML);
+        assertTrue(provisioner(c).apply().ok());
+        assertTrue(vm.describe("g2").contains("<kernel>"), "the installer runs");
+        vm.destroy("g2"); // the installer finished; its ack never arrived
+        Files.delete(layout.domainXml(c.guest("g2").orElseThrow()));
+        Cluster changed = load(YAML.replace("    kickstart: debian-preseed.cfg\n", "    kickstart: debian-preseed.cfg\n    memory: 1024\n"));
+        Provisioner.Plan plan = provisioner(changed).plan();
+        Action kept = plan.actions().stream().filter(a -> a.kind() == Action.Kind.DIFFERS).findFirst().orElseThrow();
+        assertEquals("g2", kept.guest());
+        assertTrue(kept.detail().contains("kept on its disk; --reinstall g2 to reinstall"), kept.toString());
+        assertTrue(plan.actions().stream().anyMatch(a -> a.kind() == Action.Kind.START && a.detail().equals("boots its disk")),
+                plan.actions().toString());
+        assertTrue(provisioner(changed).apply().ok());
+        assertEquals(VmControl.DomainState.RUNNING, vm.lookup("g2").state());
+        assertFalse(vm.describe("g2").contains("<kernel>"), "started from its disk, not the installer: " + vm.describe("g2"));
+        assertFalse(provisioner(changed).plan().hasChanges(), provisioner(changed).plan().actions().toString());
+
+        vm.destroy("g2");
+        Provisioner.Options again = new Provisioner.Options(false, false, true, java.util.Set.of("g2"));
+        Provisioner.Plan re = provisioner(changed, again, new FileDisks(), null, vm).plan();
+        assertEquals(List.of("REDEFINE g2", "UPDATE_FILE g2", "START g2"), kinds(re.actions()));
+        assertEquals("boots the installer", re.actions().get(2).detail());
+        assertTrue(provisioner(changed, again, new FileDisks(), null, vm).apply().ok());
+        assertTrue(vm.describe("g2").contains("<kernel>"), "--reinstall runs the installer: " + vm.describe("g2"));
+        assertFalse(vm.describeInactive("g2").contains("<kernel>"), "and its next boot is the disk again");
+        assertFalse(provisioner(changed).plan().hasChanges(), "the installer runs: nothing to change");
     }
 
     @Test
@@ -177,10 +215,10 @@ class ProvisionerTest {
         Cluster c = load(YAML);
         FileDisks full = new FileDisks((file, from, to, pre, what, progress) -> {
             if (what.endsWith("g1.img")) {
-                file.write(new byte[4096]);
+                file.write(java.nio.ByteBuffer.wrap(new byte[4096]), 0);
                 throw new IOException("No space left on device");
             }
-            file.setLength(to);
+            FileDisks.extendSparse(file, to);
         });
         Provisioner.Report r = provisioner(c, Provisioner.Options.DEFAULT, full, null, vm).apply();
         assertFalse(r.ok());
@@ -225,6 +263,23 @@ class ProvisionerTest {
         Provisioner.Report again = provisioner(ok).apply();
         assertTrue(again.ok(), again.failures().toString());
         assertEquals(VmControl.DomainState.RUNNING, vm.lookup("g1").state());
+    }
+
+    /** A kickstart an older version wrote 0644 (same content) is rewritten 0640: plan shows it. */
+    @Test
+    void anUnchangedKickstartWithTheWrongModeIsRewritten() throws Exception {
+        Cluster c = load(YAML);
+        assertTrue(provisioner(c).apply().ok());
+        Path ks = layout.kickstart("g1");
+        String content = Files.readString(ks);
+        Files.setPosixFilePermissions(ks, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Provisioner.Plan plan = provisioner(c).plan();
+        assertEquals(List.of("UPDATE_FILE g1"), kinds(plan.actions()));
+        assertEquals("mode 0644, wants 0640", plan.actions().get(0).detail());
+        assertTrue(provisioner(c).apply().ok());
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(ks)));
+        assertEquals(content, Files.readString(ks));
+        assertFalse(provisioner(c).plan().hasChanges());
     }
 
     @Test

@@ -178,7 +178,9 @@ class KickstartServerTest {
         String other = raw("127.0.0.2", "GET /ks/cagnode50.ks HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n");
         assertTrue(other.startsWith("HTTP/1.1 403 "), other);
         assertFalse(other.contains("rootpw"), other);
-        assertTrue(other.endsWith("its kickstart is served only for cagnode50 itself (127.0.0.1); you are 127.0.0.2\n"), other);
+        assertTrue(other.endsWith("its kickstart is served only for cagnode50 itself; you are 127.0.0.2\n"), other);
+        assertFalse(other.contains("127.0.0.1"), "the guest's address is not told to others: " + other);
+        assertTrue(log.stream().anyMatch(l -> l.endsWith("403: not cagnode50's address 127.0.0.1")), "but logged: " + log);
         HttpResponse<String> noip = get("/ks/noip.ks");
         assertEquals(403, noip.statusCode());
         assertEquals("noip has no ip= in its first vif in the YAML; its kickstart is served refused\n", noip.body());
@@ -217,6 +219,53 @@ class KickstartServerTest {
         assertTrue(log.stream().anyMatch(l -> l.contains("POST /ack/cagnode50 200")), log.toString());
     }
 
+    /**
+     * An ack while apply holds the output folder: the guest is told 503 with Retry-After (its
+     * template retries), never the 408 of the request deadline, because the ack's lock wait is
+     * shorter than that deadline; once apply is done the retried ack succeeds.
+     */
+    @Test
+    void anAckWhileApplyHoldsTheLockGets503AndSucceedsAfterwards() throws Exception {
+        KickstartServer.Settings d = KickstartServer.Settings.DEFAULT;
+        assertTrue(d.ackLockWait().compareTo(d.requestDeadline()) < 0, d.toString());
+        assertThrows(IllegalArgumentException.class,
+                () -> new KickstartServer.Settings(8, 32, Duration.ofSeconds(10), Duration.ofSeconds(10)));
+        server.close();
+        ManualWatchdog watchdog = new ManualWatchdog(); // the request deadline never fires here
+        server = start(d, watchdog);
+        String busy;
+        try (var apply = layout.lock(Duration.ZERO, "provision apply (test)")) {
+            busy = raw("127.0.0.1", form("/ack/cagnode50", "mac=aa:00:86:e2:35:72"));
+        }
+        assertTrue(busy.startsWith("HTTP/1.1 503 Service Unavailable\r\n"), busy);
+        assertTrue(busy.contains("Retry-After: 5\r\n"), busy);
+        assertTrue(busy.contains("provision apply (test)"), busy);
+        assertFalse(Files.exists(layout.installed("cagnode50")));
+        String ok = raw("127.0.0.1", form("/ack/cagnode50", "mac=aa:00:86:e2:35:72"));
+        assertTrue(ok.startsWith("HTTP/1.1 200 OK\r\n"), ok);
+        assertTrue(Files.exists(layout.installed("cagnode50")));
+    }
+
+    @Test
+    void theAckLockWaitFollowsAShortDeadline() {
+        assertEquals(Duration.ofSeconds(1), KickstartServer.Settings.of(8, 32, Duration.ofSeconds(3)).ackLockWait());
+        assertEquals(Duration.ofSeconds(3), KickstartServer.Settings.of(8, 32, Duration.ofSeconds(60)).ackLockWait());
+    }
+
+    /** What a client sends reaches the log escaped: no raw control character for the admin's terminal. */
+    @Test
+    void requestValuesAreLoggedEscaped() throws Exception {
+        String a = raw("127.0.0.2", "G\u001b]0;owned\u0007ET /ack/cagnode50 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(a.startsWith("HTTP/1.1 405 "), a);
+        raw("127.0.0.2", "GET /ks/cagnode50.ks\u001b[2J HTTP/1.1\r\nHost: x\r\n\r\n");
+        synchronized (log) {
+            assertTrue(log.stream().anyMatch(l -> l.equals("127.0.0.2 G\\x1b]0;owned\\x07ET /ack/cagnode50 405")), log.toString());
+            for (String l : log) {
+                assertTrue(l.chars().noneMatch(c -> c < 0x20 || c == 0x7f), "raw control character in " + l);
+            }
+        }
+    }
+
     /** The exact command line sl-basic.ks runs in %post, with curl as the client. */
     @Test
     void curlAsTheInstallerDoes() throws Exception {
@@ -243,7 +292,7 @@ class KickstartServerTest {
     void aSlowClientDoesNotBlockOthersAndIsDroppedAtItsDeadline() throws Exception {
         server.close();
         ManualWatchdog watchdog = new ManualWatchdog();
-        server = start(new KickstartServer.Settings(2, 4, Duration.ofSeconds(10), Duration.ofSeconds(10)), watchdog);
+        server = start(KickstartServer.Settings.of(2, 4, Duration.ofSeconds(10)), watchdog);
         try (Socket slow = connect("127.0.0.1")) {
             slow.getOutputStream().write("GET /ks/cagnode50.ks HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.ISO_8859_1));
             ManualWatchdog.Timer slowDeadline = watchdog.next(); // a worker is reading its header now
@@ -264,7 +313,7 @@ class KickstartServerTest {
     void aFullQueueIsAnswered503() throws Exception {
         server.close();
         ManualWatchdog watchdog = new ManualWatchdog();
-        server = start(new KickstartServer.Settings(1, 1, Duration.ofSeconds(10), Duration.ofSeconds(10)), watchdog);
+        server = start(KickstartServer.Settings.of(1, 1, Duration.ofSeconds(10)), watchdog);
         byte[] half = "GET /ks/cagnode50.ks HTTP/1.1\r\n".getBytes(StandardCharsets.ISO_8859_1);
         try (Socket a = connect("127.0.0.1"); Socket b = connect("127.0.0.1")) {
             a.getOutputStream().write(half);

@@ -22,12 +22,11 @@ class FileDisksTest {
         return (file, from, to, preallocate, what, progress) -> {
             byte[] buf = new byte[4096];
             long pos = from;
-            file.seek(from);
             while (pos < to) {
                 if (pos + buf.length > room) {
                     throw new IOException("No space left on device");
                 }
-                file.write(buf);
+                file.write(java.nio.ByteBuffer.wrap(buf), pos);
                 pos += buf.length;
             }
         };
@@ -147,5 +146,26 @@ class FileDisksTest {
         Path dangling = Files.createSymbolicLink(dir.resolve("dangling.img"), dir.resolve("nowhere"));
         assertThrows(StorageException.class, () -> new FileDisks().ensure(dangling, 1 << 20, false, true, Progress.NONE));
         assertFalse(Files.exists(dir.resolve("nowhere")));
+    }
+
+    /**
+     * --grow writes only through the channel it opened and checked: a link planted at the path
+     * while it grows (here by the writer itself, the worst moment) is never written through.
+     */
+    @Test
+    void growWritesThroughTheCheckedChannelNotThePath() throws Exception {
+        Path p = dir.resolve("g.img");
+        Files.write(p, new byte[4096]);
+        Path precious = Files.write(dir.resolve("precious"), "keep\n".getBytes());
+        Path moved = dir.resolve("g.img.moved");
+        FileDisks.Writer swapping = (file, from, to, preallocate, what, progress) -> {
+            Files.move(p, moved);
+            Files.createSymbolicLink(p, precious);
+            FileDisks.DEFAULT_WRITER.extend(file, from, to, preallocate, what, progress);
+        };
+        FileDisks.Result r = new FileDisks(swapping).ensure(p, 1 << 20, true, true, Progress.NONE);
+        assertEquals(FileDisks.Outcome.GROWN, r.outcome());
+        assertEquals("keep\n", Files.readString(precious));
+        assertEquals(1 << 20, Files.size(moved), "the file that was checked is the one grown");
     }
 }

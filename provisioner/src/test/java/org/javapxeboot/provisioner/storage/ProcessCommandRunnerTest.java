@@ -29,26 +29,82 @@ class ProcessCommandRunnerTest {
         return p;
     }
 
-    static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    /**
+     * A deadline that expires once the script says it is ready (a line into a FIFO), not after
+     * some time: the script has certainly done everything before that line.
+     */
+    ProcessCommandRunner.Deadline expiresWhenReady(Path fifo) throws Exception {
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, mk.waitFor());
+        return (p, timeout) -> {
+            try (var r = Files.newBufferedReader(fifo)) { // blocks until the script opens it to write
+                assertEquals("ready", r.readLine());
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            return false;
+        };
+    }
+
+    /** Dead: gone, or a zombie nobody reaps (the container's init may not). Awaited, bounded by the safety net. */
+    static boolean dies(long pid) {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < until) {
+            try {
+                String st = Files.readString(stat);
+                char state = st.charAt(st.lastIndexOf(')') + 2);
+                if (state == 'Z' || state == 'X') {
+                    return true;
+                }
+            } catch (java.io.IOException gone) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
     }
 
     /**
-     * lv-ensure starts a child that sleeps 600 s and waits for it, holding stdout open: the
-     * 1 s timeout fires, the script and its child are killed, and the error says so.
+     * lv-ensure starts a child that sleeps 600 s and waits for it, holding stdout open: at the
+     * deadline the script and its child are killed, and the error says so with the last line of
+     * stderr (read to its end after the kill).
      */
     @Test
     void aHangingScriptIsKilledWithItsChildrenAtTheTimeout() throws Exception {
         Path pids = dir.resolve("pids");
-        script("lv-ensure", "echo $$ > '" + pids + "'\nsleep 600 &\necho $! >> '" + pids + "'\necho started >&2\nwait\n"
-                + "echo status=created\n");
-        Lvm lvm = new Lvm(dir, new ProcessCommandRunner(Duration.ofSeconds(1)));
+        Path fifo = dir.resolve("ready");
+        script("lv-ensure", "echo $$ > '" + pids + "'\nsleep 600 &\necho $! >> '" + pids + "'\necho started >&2\n"
+                + "echo ready > '" + fifo + "'\nwait\necho status=created\n");
+        Lvm lvm = new Lvm(dir, new ProcessCommandRunner(Duration.ofSeconds(1), expiresWhenReady(fifo)));
         StorageException e = assertThrows(StorageException.class, () -> lvm.lvEnsure("vg", "lv", 1 << 20, false, false));
         assertEquals(dir.resolve("lv-ensure") + " did not finish within 1 s; killed [started]", e.getMessage());
         List<String> lines = Files.readAllLines(pids);
         assertEquals(2, lines.size(), lines.toString());
         for (String pid : lines) {
-            assertFalse(alive(Long.parseLong(pid.strip())), "process " + pid + " was killed");
+            assertTrue(dies(Long.parseLong(pid.strip())), "process " + pid + " was killed");
+        }
+    }
+
+    /**
+     * A child that double-forked is no descendant of the script any more (its parent is gone),
+     * but it is in the script's process group: killed at the deadline with the rest.
+     */
+    @Test
+    void aDoubleForkedChildIsKilledWithTheScriptsGroup() throws Exception {
+        Path orphan = dir.resolve("orphan");
+        Path fifo = dir.resolve("ready");
+        Path s = script("lv-ensure", "(sleep 600 & echo $! > '" + orphan + "')\necho ready > '" + fifo + "'\nexec sleep 600\n");
+        long pid = -1;
+        try {
+            assertThrows(StorageException.class,
+                    () -> new ProcessCommandRunner(Duration.ofSeconds(1), expiresWhenReady(fifo)).run(List.of(s.toString()), Map.of()));
+            pid = Long.parseLong(Files.readString(orphan).strip());
+            assertTrue(dies(pid), "the double-forked child " + pid + " was killed");
+        } finally {
+            if (pid > 0) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
         }
     }
 

@@ -45,7 +45,9 @@ class SignalCleanupTest {
     void start() throws Exception {
         server = new TrickleServer();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        boot = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), "org.javapxeboot.cli.Main",
+        // env resets the signals to their defaults, as a toolstack starts the bootloader: a test run from a
+        // background job (CI, nohup) inherits SIGINT ignored, and the JVM then rightly keeps ignoring it.
+        boot = new ProcessBuilder("/usr/bin/env", "--default-signal=INT,TERM,HUP", java.toString(), "-cp", System.getProperty("java.class.path"), "org.javapxeboot.cli.Main",
                 "--no-dhcp", "--server=127.0.0.1", "--tftp-port=" + server.port(), "--mac=aa:00:86:e2:35:72",
                 "--output-directory=" + xen, "--output=-")
                 .redirectErrorStream(true).redirectOutput(logs.resolve("boot.log").toFile()).start();

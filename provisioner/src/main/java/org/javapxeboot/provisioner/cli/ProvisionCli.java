@@ -244,6 +244,17 @@ public final class ProvisionCli implements Callable<Integer> {
             }
         }
 
+        /** At the end of a command: saves the embedded host (a failure is said, not thrown) and closes the connection. */
+        void saveAndClose(VmControl vm, PrintWriter err) {
+            try {
+                save(vm);
+            } catch (VirtException | IOException e) {
+                err.println("provision: cannot save the embedded host state: " + e.getMessage());
+            } finally {
+                vm.close();
+            }
+        }
+
         Kickstart kickstart() throws IOException {
             Path dir = templates != null ? templates : Home.find("kickstart-templates");
             trusted(dir, templates != null ? "--templates" : "kickstart-templates/");
@@ -487,12 +498,7 @@ public final class ProvisionCli implements Callable<Integer> {
                 try {
                     rc = apply(c, ks, lvm, vm, out, err);
                 } finally {
-                    try {
-                        host.save(vm);
-                    } catch (VirtException | IOException e) {
-                        err.println("provision: cannot save the embedded host state: " + e.getMessage());
-                    }
-                    vm.close();
+                    host.saveAndClose(vm, err);
                 }
             } catch (IOException e) {
                 vm.close();
@@ -702,12 +708,7 @@ public final class ProvisionCli implements Callable<Integer> {
                 err.println("provision: " + e.getMessage() + (done.isEmpty() ? "; nothing done" : "; the steps above were done"));
                 return FAILED;
             } finally {
-                try {
-                    host.save(vm);
-                } catch (VirtException | IOException e) {
-                    err.println("provision: cannot save the embedded host state: " + e.getMessage());
-                }
-                vm.close();
+                host.saveAndClose(vm, err);
             }
         }
     }

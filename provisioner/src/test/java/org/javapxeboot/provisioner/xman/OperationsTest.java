@@ -122,29 +122,12 @@ class OperationsTest {
     /** A syslog that stops reading: requests are still answered, and the messages it missed are counted in info. */
     @Test
     void blockedSyslogNeverHoldsARequest() throws Exception {
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        List<String> sent = new CopyOnWriteArrayList<>();
-        Syslog.Transport stuck = new Syslog.Transport() {
-            @Override
-            public void send(byte[] m) {
-                entered.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                sent.add(new String(m, StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public void close() {}
-        };
+        StuckSyslog stuck = new StuckSyslog();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Audit audit = new Audit(log, stuck, Clock.systemUTC(), "h0", 1);
         try (PlainXmand x = new PlainXmand(new FakeVm(), audit, false)) {
             assertEquals(200, x.post("list", "").statusCode());
-            entered.await(); // the writer is stuck sending the first line
+            stuck.entered.await(); // the writer is stuck sending the first line
             assertEquals(200, x.post("pause", "{\"domain\":\"vm1\"}").statusCode()); // queued
             assertEquals(200, x.post("unpause", "{\"domain\":\"vm1\"}").statusCode()); // dropped
             HttpResponse<String> info = x.post("info", "");
@@ -154,11 +137,12 @@ class OperationsTest {
             String l = log.toString(StandardCharsets.UTF_8);
             assertEquals(4, l.lines().filter(s -> s.contains(" REQUEST ")).count(), l);
             assertEquals(1, l.lines().filter(s -> s.contains("WARNING syslog: 1 messages wait for syslog, the most kept; dropping")).count(), l);
-            release.countDown();
+            stuck.release();
         } finally {
             audit.close();
         }
-        assertEquals(2, sent.size());
-        assertTrue(sent.get(1).contains("op=\"pause\""), sent.get(1));
+        assertEquals(2, stuck.sent.size());
+        String second = new String(stuck.sent.get(1), StandardCharsets.UTF_8);
+        assertTrue(second.contains("op=\"pause\""), second);
     }
 }

@@ -105,33 +105,16 @@ class SyslogTest {
     @Test
     @Timeout(60)
     void stuckSyslogDropsAndCounts() throws Exception {
-        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.List<byte[]> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Syslog.Transport stuck = new Syslog.Transport() {
-            @Override
-            public void send(byte[] m) {
-                entered.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                sent.add(m);
-            }
-
-            @Override
-            public void close() {}
-        };
+        StuckSyslog stuck = new StuckSyslog();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Audit a = new Audit(log, stuck, Clock.fixed(T, ZoneOffset.UTC), "h1", 2);
         a.event("CONNECT", "127.0.0.1:1", null, null, null, "ok", 0, null);
-        entered.await();
+        stuck.entered.await();
         for (int i = 2; i <= 5; i++) a.event("CONNECT", "127.0.0.1:" + i, null, null, null, "ok", 0, null);
         assertEquals(2, a.syslogDropped());
-        release.countDown();
+        stuck.release();
         a.close();
-        assertEquals(3, sent.size());
+        assertEquals(3, stuck.sent.size());
         String s = log.toString(StandardCharsets.UTF_8);
         assertEquals(5, s.lines().filter(l -> l.contains(" CONNECT ")).count(), s);
         assertTrue(s.contains("WARNING syslog: 2 messages wait for syslog, the most kept; dropping (1 audit message(s) not sent to syslog so far)"), s);

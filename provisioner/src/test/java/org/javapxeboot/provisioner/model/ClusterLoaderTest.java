@@ -309,8 +309,8 @@ class ClusterLoaderTest {
 
     @Test
     void suggestions() {
-        assertEquals("memory", Suggest.nearest("memroy", ClusterLoader.DOMAIN).orElseThrow());
-        assertEquals("hostvol", Suggest.nearest("hostvolume", ClusterLoader.DISK).orElseThrow());
-        assertFalse(Suggest.nearest("zzzzzzzzz", ClusterLoader.DOMAIN).isPresent());
+        assertEquals("memory", Suggest.nearest("memroy", Schema.DOMAIN.keys()).orElseThrow());
+        assertEquals("hostvol", Suggest.nearest("hostvolume", Schema.DISK.keys()).orElseThrow());
+        assertFalse(Suggest.nearest("zzzzzzzzz", Schema.DOMAIN.keys()).isPresent());
     }
 }

@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -22,9 +20,9 @@ import org.javapxeboot.provisioner.model.Disk;
 import org.javapxeboot.provisioner.model.Guest;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.render.PxelinuxEntry;
-import org.javapxeboot.provisioner.storage.CommandRunner;
 import org.javapxeboot.provisioner.storage.FileDisks;
 import org.javapxeboot.provisioner.storage.Lvm;
+import org.javapxeboot.provisioner.storage.LvmSimulator;
 import org.javapxeboot.provisioner.virt.LibvirtVmControl;
 import org.javapxeboot.provisioner.virt.VmControl;
 import org.junit.jupiter.api.AfterEach;
@@ -298,62 +296,6 @@ class ProvisionerTest {
     }
 
     // ---- LVM through a simulator of the scripts' contract ----
-
-    /** Answers like lv-ensure/vg-ensure would, from an in-memory LVM; can fail lvcreate on demand. */
-    static final class LvmSimulator implements CommandRunner {
-        final Map<String, Long> lvs = new HashMap<>();
-        final List<String> vgs = new ArrayList<>(List.of("xenvg"));
-        String failLvcreateFor;
-        final List<String> calls = new ArrayList<>();
-
-        @Override
-        public Result run(List<String> argv, Map<String, String> env) {
-            String script = Path.of(argv.get(0)).getFileName().toString();
-            List<String> a = new ArrayList<>(argv.subList(1, argv.size()));
-            boolean dry = a.remove("--dry-run");
-            boolean grow = a.remove("--grow");
-            a.remove("--yes");
-            a.remove("--");
-            calls.add(script + (dry ? " --dry-run " : " ") + String.join(" ", a));
-            if (script.equals("vg-ensure")) {
-                if (vgs.contains(a.get(0))) {
-                    return new Result(0, "vg=" + a.get(0) + "\nstatus=unchanged\n", "");
-                }
-                if (!dry) {
-                    vgs.add(a.get(0));
-                }
-                return new Result(0, "status=" + (dry ? "would-create" : "created") + "\n", "");
-            }
-            String vg = a.get(0);
-            String key = vg + "/" + a.get(1);
-            if (!vgs.contains(vg)) {
-                return new Result(3, "status=error\nerror=volume group " + vg + " does not exist\n", "");
-            }
-            long want = (Long.parseLong(a.get(2)) + (4 << 20) - 1) / (4 << 20) * (4 << 20);
-            Long have = lvs.get(key);
-            String head = "requested_bytes=" + want + "\n";
-            if (have == null) {
-                if (dry) {
-                    return new Result(0, head + "size_bytes=0\nstatus=would-create\n", "");
-                }
-                if (key.equals(failLvcreateFor)) {
-                    return new Result(4, head + "status=error\nfailed=lvcreate\n", "  Volume group \"xenvg\" has insufficient free space\n");
-                }
-                lvs.put(key, want);
-                return new Result(0, head + "size_bytes=" + want + "\nstatus=created\n", "");
-            }
-            if (have == want) {
-                return new Result(0, head + "size_bytes=" + have + "\nstatus=unchanged\n", "");
-            }
-            if (have > want || !grow) {
-                return new Result(0, head + "size_bytes=" + have + "\nstatus=differs\nreason=r\n", "");
-            }
-            if (!dry) {
-                lvs.put(key, want);
-            }
-            return new Result(0, head + "size_bytes=" + (dry ? have : want) + "\nstatus=" + (dry ? "would-grow" : "grown") + "\n", "");
-        }
-    }
 
     static final String LVM_YAML = "defaults:\n" + Fixtures.VARS
             + "volume_groups: { newvg: { pvs: [/dev/loop9] } }\n"

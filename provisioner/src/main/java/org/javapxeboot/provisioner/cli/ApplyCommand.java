@@ -1,0 +1,112 @@
+package org.javapxeboot.provisioner.cli;
+
+import static org.javapxeboot.provisioner.cli.ProvisionCli.FAILED;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.INVALID;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.OK;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.REMOTE_FOOTER;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.load;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.reinstallNamesKnown;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.javapxeboot.provisioner.host.HostTarget;
+import org.javapxeboot.provisioner.model.Cluster;
+import org.javapxeboot.provisioner.plan.Action;
+import org.javapxeboot.provisioner.plan.ProvisionException;
+import org.javapxeboot.provisioner.plan.Provisioner;
+import org.javapxeboot.provisioner.render.Kickstart;
+import org.javapxeboot.provisioner.storage.FileDisks;
+import org.javapxeboot.provisioner.storage.Lvm;
+import org.javapxeboot.provisioner.virt.VirtException;
+import org.javapxeboot.provisioner.virt.VmControl;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "apply", description = "Create missing disks, write configs, kickstarts and pxelinux entries,"
+        + " define and start guests. A second apply changes nothing.", footer = REMOTE_FOOTER)
+final class ApplyCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE") Path file;
+    @Mixin HostOptions host;
+    @Option(names = "--grow", description = "grow disks and LVs smaller than the YAML says (never shrinks;"
+            + " not while the guest runs)") boolean grow;
+    @Option(names = "--preallocate", description = "write new file disks in full (default: sparse)") boolean preallocate;
+    @Option(names = "--no-start", description = "define guests but do not start them") boolean noStart;
+    @Option(names = "--reinstall", paramLabel = "NAME",
+            description = "(repeatable) define this KVM/QEMU guest back to its installer (and start it, if shut off)"
+                    + " although its domain already boots its disk with no ack recorded; without it such a guest is"
+                    + " kept on its disk (its kickstart would wipe the disk). Default: none")
+    java.util.List<String> reinstall = new java.util.ArrayList<>();
+    @Option(names = "--serve", description = "then keep serving kickstarts and acks (as `serve`) until stopped") boolean serve;
+    @Mixin ServeOptions serveOptions;
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String usage = host.usageProblem();
+        if (usage != null) {
+            err.println("provision: " + usage);
+            return INVALID;
+        }
+        Cluster c = load(file, err);
+        if (c == null || !reinstallNamesKnown(c, file, reinstall, err)) {
+            return INVALID;
+        }
+        Kickstart ks;
+        Lvm lvm;
+        try {
+            ks = host.kickstart();
+            lvm = host.lvm();
+        } catch (IOException e) {
+            err.println("provision: " + e.getMessage());
+            return INVALID;
+        }
+        int rc;
+        try (HostTarget.Session session = host.target().openLocked(host.layout(), host.lockWait(), "provision apply",
+                err::println)) {
+            rc = apply(c, ks, lvm, session.vm(), out, err);
+        } catch (VirtException | IOException e) {
+            err.println("provision: " + e.getMessage() + "; nothing done");
+            return FAILED;
+        }
+        if (rc != OK || !serve) {
+            return rc;
+        }
+        return ServeCommand.serve(c, host, ks, serveOptions, out, err);
+    }
+
+    private int apply(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
+        Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
+                new Provisioner.Options(grow, preallocate, !noStart, java.util.Set.copyOf(reinstall)),
+                new ConsoleReporter(out, err));
+        Provisioner.Report r;
+        try {
+            r = p.apply();
+        } catch (ProvisionException e) {
+            e.reasons().forEach(err::println);
+            err.println("provision: nothing was changed");
+            return FAILED;
+        }
+        for (Action a : r.plan().actions()) {
+            if (a.kind() == Action.Kind.DIFFERS) {
+                out.println(a);
+            }
+        }
+        if (!r.ok()) {
+            r.failures().forEach(err::println);
+            err.println("provision: " + r.failures().size() + " failure(s); " + r.done().size()
+                    + " step(s) done (listed above); run apply again after fixing the cause");
+            return FAILED;
+        }
+        out.println(r.done().isEmpty() ? "Nothing to do: " + c.guests().size() + " guest(s) up to date."
+                : "Done: " + r.done().size() + " step(s) for " + c.guests().size() + " guest(s).");
+        return OK;
+    }
+}

@@ -1,0 +1,116 @@
+package org.javapxeboot.provisioner.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.javapxeboot.provisioner.host.HostTarget;
+import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.render.Kickstart;
+import org.javapxeboot.provisioner.storage.Lvm;
+import org.javapxeboot.provisioner.storage.ProcessCommandRunner;
+import org.javapxeboot.provisioner.virt.LibvirtVmControl;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that read or change the host. */
+final class HostOptions {
+    @Option(names = "--connect", paramLabel = "URI", defaultValue = LibvirtVmControl.DEFAULT_URI,
+            description = "libvirt URI (default: ${DEFAULT-VALUE}, the embedded test driver, kept in OUT/state/test-node.xml)")
+    String connect;
+
+    @Option(names = "--host", paramLabel = "HOST[:PORT]",
+            description = "boot and control guests on HOST through its xmand (default port 8740), logging in with Kerberos"
+                    + " from the environment (see below); not with --connect")
+    String remote;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "provision-out",
+            description = "where configs, kickstarts and state go, and relative file disks (default: ./${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--tftp-root", paramLabel = "DIR", description = "TFTP root for pxelinux.cfg/ (default: OUT/tftp)")
+    Path tftpRoot;
+
+    @Option(names = "--secret-group", paramLabel = "GROUP",
+            description = "kickstarts (they hold the root password hash) are written 0640 with this group, e.g. the"
+                    + " web server's (default: the owner's own group); every other output is 0644")
+    String secretGroup;
+
+    @Option(names = "--templates", paramLabel = "DIR",
+            description = "kickstart templates (default: kickstart-templates/ of this installation, never the working"
+                    + " folder; as root, refused when another user can change it)")
+    Path templates;
+
+    @Option(names = "--lvm-scripts", paramLabel = "DIR",
+            description = "lv-ensure, vg-ensure, lv-remove (default: lvm-scripts/ of this installation, never the"
+                    + " working folder; as root, refused when another user can change it)")
+    Path lvmScripts;
+
+    @Option(names = "--lock-wait", paramLabel = "SECONDS", defaultValue = "30",
+            description = "wait this long for another writer of OUT (an apply, an ack) to finish (default: ${DEFAULT-VALUE})")
+    long lockWaitSeconds;
+
+    @Option(names = "--lvm-timeout", paramLabel = "SECONDS", defaultValue = "600",
+            description = "kill an LVM script (and its children) that runs longer (default: ${DEFAULT-VALUE})")
+    long lvmTimeoutSeconds;
+
+    Layout layout() {
+        return Layout.of(out, tftpRoot, secretGroup);
+    }
+
+    /** The host --connect or --host names. */
+    HostTarget target() {
+        return HostTarget.of(connect, remote, layout());
+    }
+
+    java.time.Duration lockWait() {
+        return java.time.Duration.ofSeconds(lockWaitSeconds);
+    }
+
+    /** A usage error in the host options (one line), or null. */
+    String usageProblem() {
+        if (secretGroup != null) {
+            try {
+                java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(secretGroup);
+            } catch (IOException e) {
+                return "--secret-group " + secretGroup + ": no such group";
+            }
+        }
+        if (lockWaitSeconds < 0) {
+            return "--lock-wait must be at least 0 (seconds), got " + lockWaitSeconds;
+        }
+        if (lvmTimeoutSeconds < 1) {
+            return "--lvm-timeout must be at least 1 (seconds), got " + lvmTimeoutSeconds;
+        }
+        return target().usageProblem();
+    }
+
+    Kickstart kickstart() throws IOException {
+        Path dir = templates != null ? templates : Home.find("kickstart-templates");
+        trusted(dir, templates != null ? "--templates" : "kickstart-templates/");
+        return new Kickstart(dir);
+    }
+
+    /** The LVM scripts, or null when none are configured or installed (an error only for LVM disks). */
+    Lvm lvm() throws IOException {
+        Path dir = lvmScripts;
+        if (dir == null) {
+            try {
+                dir = Home.find("lvm-scripts");
+            } catch (IOException e) {
+                return null; // only an error if a guest has an LVM disk; the planner says so then
+            }
+        }
+        trusted(dir, lvmScripts != null ? "--lvm-scripts" : "lvm-scripts/");
+        return new Lvm(dir, new ProcessCommandRunner(java.time.Duration.ofSeconds(lvmTimeoutSeconds)));
+    }
+
+    /** Root runs no script and reads no template that another user could have changed. */
+    static void trusted(Path dir, String what) throws IOException {
+        if (!Home.runningAsRoot()) {
+            return;
+        }
+        String why = Home.untrusted(dir);
+        if (why != null) {
+            throw new IOException(what + " " + dir + ": refused as root: " + why
+                    + "; make it root's and not writable by others (chown root, chmod go-w)");
+        }
+    }
+}

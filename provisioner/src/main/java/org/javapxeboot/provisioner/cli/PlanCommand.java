@@ -1,0 +1,93 @@
+package org.javapxeboot.provisioner.cli;
+
+import static org.javapxeboot.provisioner.cli.ProvisionCli.CHANGES_PENDING;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.FAILED;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.INVALID;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.OK;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.REMOTE_FOOTER;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.load;
+import static org.javapxeboot.provisioner.cli.ProvisionCli.reinstallNamesKnown;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.javapxeboot.provisioner.model.Cluster;
+import org.javapxeboot.provisioner.plan.Action;
+import org.javapxeboot.provisioner.plan.ProvisionException;
+import org.javapxeboot.provisioner.plan.Provisioner;
+import org.javapxeboot.provisioner.render.Kickstart;
+import org.javapxeboot.provisioner.storage.FileDisks;
+import org.javapxeboot.provisioner.storage.Lvm;
+import org.javapxeboot.provisioner.virt.VirtException;
+import org.javapxeboot.provisioner.virt.VmControl;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "plan", description = "Print what apply would create or change; touch nothing."
+        + " Exit 0: nothing to do; 3: changes pending; 2: invalid input; 1: cannot tell.", footer = REMOTE_FOOTER)
+final class PlanCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE") Path file;
+    @Mixin HostOptions host;
+    @Option(names = "--grow", description = "plan growing disks that are smaller than the YAML says") boolean grow;
+    @Option(names = "--preallocate", description = "plan new file disks fully written") boolean preallocate;
+    @Option(names = "--no-start", description = "plan no guest starts") boolean noStart;
+    @Option(names = "--reinstall", paramLabel = "NAME",
+            description = "(repeatable) define this KVM/QEMU guest back to its installer (and start it, if shut off)"
+                    + " although its domain already boots its disk with no ack recorded; without it such a guest is"
+                    + " kept on its disk (its kickstart would wipe the disk). Default: none")
+    java.util.List<String> reinstall = new java.util.ArrayList<>();
+    @Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String usage = host.usageProblem();
+        if (usage != null) {
+            err.println("provision: " + usage);
+            return INVALID;
+        }
+        Cluster c = load(file, err);
+        if (c == null || !reinstallNamesKnown(c, file, reinstall, err)) {
+            return INVALID;
+        }
+        Kickstart ks;
+        Lvm lvm;
+        try {
+            ks = host.kickstart();
+            lvm = host.lvm();
+        } catch (IOException e) {
+            err.println("provision: " + e.getMessage());
+            return INVALID;
+        }
+        // plan creates nothing, not even the embedded node file: a fresh embedded host is read as empty
+        try (VmControl vm = host.target().openToRead()) {
+            return printPlan(c, ks, lvm, vm, out, err);
+        } catch (VirtException e) {
+            err.println("provision: " + e.getMessage());
+            return FAILED;
+        }
+    }
+
+    private int printPlan(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
+        Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
+                new Provisioner.Options(grow, preallocate, !noStart, java.util.Set.copyOf(reinstall)),
+                new ConsoleReporter(out, err));
+        try {
+            Provisioner.Plan plan = p.plan();
+            for (Action a : plan.actions()) {
+                out.println(a);
+            }
+            out.println(plan.summary());
+            return plan.hasChanges() ? CHANGES_PENDING : OK;
+        } catch (ProvisionException e) {
+            e.reasons().forEach(err::println);
+            return FAILED;
+        }
+    }
+}

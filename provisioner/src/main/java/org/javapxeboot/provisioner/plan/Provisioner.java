@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,22 +108,22 @@ public final class Provisioner {
     private final Cluster cluster;
     private final Layout layout;
     private final Kickstart kickstart;
-    private final Lvm lvm;
     private final FileDisks files;
     private final VmControl vm;
     private final Options options;
     private final Reporter reporter;
+    private final StoragePlanner storage;
 
     public Provisioner(Cluster cluster, Layout layout, Kickstart kickstart, Lvm lvm, FileDisks files, VmControl vm,
                        Options options, Reporter reporter) {
         this.cluster = cluster;
         this.layout = layout;
         this.kickstart = kickstart;
-        this.lvm = lvm;
         this.files = files;
         this.vm = vm;
         this.options = options;
         this.reporter = reporter;
+        this.storage = new StoragePlanner(cluster, lvm, options);
     }
 
     // ---- plan ----
@@ -140,7 +139,7 @@ public final class Provisioner {
             throw new ProvisionException(List.of("cannot list domains: " + e.getMessage()));
         }
         List<Action> host = new ArrayList<>();
-        Set<String> vgsToCreate = planVolumeGroups(host, errors);
+        Set<String> vgsToCreate = storage.planVolumeGroups(host, errors);
         List<GuestPlan> plans = new ArrayList<>();
         int unchanged = 0;
         int i = 0;
@@ -152,7 +151,7 @@ public final class Provisioner {
                 if (gp.actions().stream().noneMatch(Action::isChange)) {
                     unchanged++;
                 }
-            } catch (DiskProblem e) {
+            } catch (StoragePlanner.DiskProblem e) {
                 errors.add(e.where + ": " + g.name() + ": " + e.getMessage());
             } catch (RenderException | StorageException | IOException | VirtException e) {
                 for (String line : String.valueOf(e.getMessage()).split("\n")) {
@@ -167,35 +166,6 @@ public final class Provisioner {
         return new Plan(host, plans, unchanged);
     }
 
-    /** Volume groups the YAML allows creating and some disk uses; returns those that do not exist yet. */
-    private Set<String> planVolumeGroups(List<Action> host, List<String> errors) {
-        Set<String> used = new LinkedHashSet<>();
-        for (Guest g : cluster.guests()) {
-            for (Disk d : g.disks()) {
-                if (d.type() == Disk.Type.LVM && d.create()) {
-                    used.add(d.vg());
-                }
-            }
-        }
-        Set<String> toCreate = new LinkedHashSet<>();
-        for (String name : used) {
-            VolumeGroup vg = cluster.volumeGroups().get(name);
-            if (vg == null) {
-                continue; // must exist; lv-ensure --dry-run says so if it does not
-            }
-            try {
-                Lvm.Outcome o = lvm().vgEnsure(vg.name(), vg.pvs(), true);
-                if (o.status().equals("would-create")) {
-                    toCreate.add(vg.name());
-                    host.add(new Action(Action.Kind.CREATE_VG, null, vg.name(), "on " + String.join(" ", vg.pvs())));
-                }
-            } catch (StorageException e) {
-                errors.add(vg.where() + ": " + e.getMessage());
-            }
-        }
-        return toCreate;
-    }
-
     private GuestPlan planGuest(Guest g, DomainInfo domain, Set<String> vgsToCreate)
             throws RenderException, StorageException, IOException, VirtException {
         List<Action> actions = new ArrayList<>();
@@ -204,7 +174,7 @@ public final class Provisioner {
         boolean running = domain != null && domain.state() != DomainState.SHUTOFF
                 && domain.state() != DomainState.CRASHED && domain.state() != DomainState.NOSTATE;
         for (Disk d : g.disks()) {
-            planDisk(g, d, vgsToCreate, actions, options.grow() && !running, running);
+            storage.planDisk(g, d, vgsToCreate, actions, options.grow() && !running, running);
         }
         boolean installed = installed(g);
         // A domain that already boots its disk (the installer ran, its ack was missed) is never
@@ -297,87 +267,6 @@ public final class Provisioner {
         return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart, running, diskBoot);
     }
 
-    private void planDisk(Guest g, Disk d, Set<String> vgsToCreate, List<Action> actions, boolean grow, boolean running)
-            throws StorageException {
-        String growHint = running && options.grow() ? "; not grown while the guest runs" : "; --grow grows it";
-        switch (d.type()) {
-            case FILE: {
-                FileDisks.State s = FileDisks.inspect(Path.of(d.path()));
-                if (!s.exists()) {
-                    if (!d.create()) {
-                        throw new DiskProblem(d, d.path() + " does not exist and create is false");
-                    }
-                    actions.add(new Action(Action.Kind.CREATE_DISK, g.name(), d.path(), Size.format(d.sizeBytes())
-                            + (options.preallocate() ? " preallocated" : " sparse")));
-                } else if (s.refusal(Path.of(d.path())) != null) {
-                    throw new DiskProblem(d, s.refusal(Path.of(d.path())));
-                } else if (d.sizeBytes() > 0 && s.sizeBytes() != d.sizeBytes()) {
-                    if (s.sizeBytes() < d.sizeBytes() && grow) {
-                        actions.add(new Action(Action.Kind.GROW_DISK, g.name(), d.path(), Size.format(s.sizeBytes())
-                                + " to " + Size.format(d.sizeBytes())));
-                    } else {
-                        actions.add(new Action(Action.Kind.DIFFERS, g.name(), d.path(), "is " + Size.format(s.sizeBytes())
-                                + ", YAML says " + Size.format(d.sizeBytes())
-                                + (s.sizeBytes() > d.sizeBytes() ? "; never shrunk" : growHint)));
-                    }
-                }
-                break;
-            }
-            case LVM: {
-                if (!d.create()) {
-                    break; // an existing LV the YAML does not manage
-                }
-                if (vgsToCreate.contains(d.vg())) {
-                    actions.add(new Action(Action.Kind.CREATE_LV, g.name(), d.vg() + "/" + d.lv(), Size.format(d.sizeBytes())));
-                    break;
-                }
-                Lvm.Outcome o;
-                try {
-                    o = lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), true, grow);
-                } catch (StorageException e) {
-                    throw new DiskProblem(d, e.getMessage()
-                            + (cluster.volumeGroups().containsKey(d.vg()) ? "" : " (volume_groups: may allow creating it)"));
-                }
-                switch (o.status()) {
-                    case "would-create":
-                        actions.add(new Action(Action.Kind.CREATE_LV, g.name(), d.vg() + "/" + d.lv(), Size.format(o.requestedBytes())));
-                        break;
-                    case "would-grow":
-                        actions.add(new Action(Action.Kind.GROW_LV, g.name(), d.vg() + "/" + d.lv(),
-                                Size.format(o.sizeBytes()) + " to " + Size.format(o.requestedBytes())));
-                        break;
-                    case "differs":
-                        actions.add(new Action(Action.Kind.DIFFERS, g.name(), d.vg() + "/" + d.lv(), "is "
-                                + Size.format(o.sizeBytes()) + ", YAML says " + Size.format(o.requestedBytes())
-                                + (o.sizeBytes() > o.requestedBytes() ? "; never shrunk" : growHint)));
-                        break;
-                    default:
-                        break; // unchanged
-                }
-                break;
-            }
-            default:
-                break; // phy: an existing device, never created
-        }
-    }
-
-    /** A planning failure that belongs to one disk entry of the YAML. */
-    private static final class DiskProblem extends StorageException {
-        final org.javapxeboot.provisioner.model.Location where;
-
-        DiskProblem(Disk d, String message) {
-            super(message);
-            this.where = d.where();
-        }
-    }
-
-    private Lvm lvm() throws StorageException {
-        if (lvm == null) {
-            throw new StorageException("LVM disks need lvm-scripts/; none configured (set --lvm-scripts)");
-        }
-        return lvm;
-    }
-
     // ---- apply ----
 
     /** The outcome of apply: every step done, and every guest that failed with why. */
@@ -416,7 +305,7 @@ public final class Provisioner {
             if (a.kind() == Action.Kind.CREATE_VG) {
                 VolumeGroup vg = cluster.volumeGroups().get(a.target());
                 try {
-                    lvm().vgEnsure(vg.name(), vg.pvs(), false);
+                    storage.lvm().vgEnsure(vg.name(), vg.pvs(), false);
                     record(done, a);
                 } catch (StorageException e) {
                     failures.add(vg.where() + ": " + e.getMessage());
@@ -458,7 +347,7 @@ public final class Provisioner {
                 case CREATE_LV:
                 case GROW_LV: {
                     Disk d = lv(g, a.target());
-                    Lvm.Outcome o = lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), false, a.kind() == Action.Kind.GROW_LV);
+                    Lvm.Outcome o = storage.lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), false, a.kind() == Action.Kind.GROW_LV);
                     record(done, new Action(a.kind(), a.guest(), a.target(), o.status() + ", " + Size.format(o.sizeBytes())));
                     break;
                 }

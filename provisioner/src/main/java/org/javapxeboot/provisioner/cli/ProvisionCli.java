@@ -29,12 +29,12 @@ import org.javapxeboot.provisioner.storage.FileDisks;
 import org.javapxeboot.provisioner.storage.Lvm;
 import org.javapxeboot.provisioner.storage.ProcessCommandRunner;
 import org.javapxeboot.provisioner.storage.StorageException;
-import org.javapxeboot.provisioner.virt.EmbeddedNode;
-import org.javapxeboot.provisioner.virt.LibvirtVmControl;
-import org.javapxeboot.provisioner.virt.VirtException;
-import org.javapxeboot.provisioner.virt.VmControl;
-import org.javapxeboot.provisioner.xman.RemoteVmControl;
-import org.javapxeboot.provisioner.xman.XmanClient;
+import org.javapxeboot.provisioner.host.EmbeddedNode;
+import org.javapxeboot.xman.vm.LibvirtVmControl;
+import org.javapxeboot.xman.vm.VirtException;
+import org.javapxeboot.xman.vm.VmControl;
+import org.javapxeboot.xman.client.RemoteVmControl;
+import org.javapxeboot.xman.client.XmanClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -106,7 +106,7 @@ public final class ProvisionCli implements Callable<Integer> {
     static boolean reinstallNamesKnown(Cluster c, Path file, java.util.List<String> names, PrintWriter err) {
         for (String n : names) {
             if (c.guest(n).isEmpty()) {
-                err.println("provision: --reinstall " + org.javapxeboot.provisioner.xman.Escape.line(n) + ": no such domain in "
+                err.println("provision: --reinstall " + org.javapxeboot.xman.text.Escape.line(n) + ": no such domain in "
                         + file + "; nothing done");
                 return false;
             }

@@ -6,7 +6,7 @@ import org.javapxeboot.xman.wire.Protocol;
 
 import org.javapxeboot.xman.vm.VirtException;
 import org.javapxeboot.xman.vm.VmControl;
-import org.javapxeboot.xman.wire.Protocol.Op;
+import org.javapxeboot.xman.wire.Op;
 import org.javapxeboot.xman.wire.Protocol.ProtocolException;
 
 import javax.net.ssl.SSLContext;

@@ -1,12 +1,11 @@
 package org.javapxeboot.xman.client;
 
-import org.javapxeboot.xman.daemon.XmandMain;
 import org.javapxeboot.xman.auth.Kerberos;
 import org.javapxeboot.xman.wire.Json;
 import org.javapxeboot.xman.wire.Protocol;
 
 import org.ietf.jgss.GSSException;
-import org.javapxeboot.xman.wire.Protocol.Op;
+import org.javapxeboot.xman.wire.Op;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -57,7 +56,7 @@ public final class XmanClient {
     public record Target(String host, int port) {
         public static Target parse(String s) {
             String h = s;
-            int port = XmandMain.DEFAULT_PORT;
+            int port = Protocol.DEFAULT_PORT;
             int colon = s.lastIndexOf(':');
             if (colon > 0 && (s.indexOf(':') == colon || s.startsWith("["))) {
                 if (!s.startsWith("[") || s.charAt(colon - 1) == ']') {

@@ -8,6 +8,7 @@ import org.javapxeboot.xman.auth.Kerberos;
 import org.javapxeboot.xman.vm.LibvirtVmControl;
 import org.javapxeboot.xman.vm.VirtException;
 import org.javapxeboot.xman.vm.VmControl;
+import org.javapxeboot.xman.wire.Protocol;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,7 +30,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "xmand", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Remote VM control over libvirt: HTTPS + Kerberos (SPNEGO), authorised by .k5login, audited to syslog.")
 public final class XmandMain implements Callable<Integer> {
-    public static final int DEFAULT_PORT = 8740;
+    public static final int DEFAULT_PORT = Protocol.DEFAULT_PORT;
     /** Request headers at most, and their total size: a Negotiate token is a few KiB. */
     static final int MAX_REQUEST_HEADERS = 64, MAX_REQUEST_HEADER_BYTES = 64 * 1024;
 
@@ -162,7 +163,7 @@ public final class XmandMain implements Callable<Integer> {
             return 2;
         }
         if ((noTls || insecureNoAuth) && !Loopback.only(addr)) {
-            System.err.println(Loopback.refusal("xmand", insecureFlags(noTls, insecureNoAuth), "--listen " + listen));
+            System.err.println(Loopback.refusal("xmand", Loopback.flags(noTls, insecureNoAuth), "--listen " + listen));
             return 2;
         }
         Kerberos.useKrb5ConfigEnv();
@@ -244,10 +245,6 @@ public final class XmandMain implements Callable<Integer> {
         } catch (LoginException e) {
             throw new IOException("cannot use keytab " + keytab + " for " + service + ": " + e.getMessage(), e);
         }
-    }
-
-    public static String insecureFlags(boolean noTls, boolean noAuth) {
-        return noTls && noAuth ? "--no-tls and --insecure-no-auth" : noTls ? "--no-tls" : "--insecure-no-auth";
     }
 
     static InetSocketAddress parseListen(String s) {

@@ -1,7 +1,5 @@
 package org.javapxeboot.xman.transport;
 
-import org.javapxeboot.xman.auth.Kerberos;
-
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -33,5 +31,10 @@ public final class Loopback {
     public static String refusal(String program, String flags, String where) {
         return program + ": " + flags + " refused for " + where + ": it is not a loopback address (127.0.0.1, ::1, localhost). "
                 + "Without TLS or Kerberos anyone on the network could read or send requests; use TLS and Kerberos there";
+    }
+
+    /** The flags a refusal names: "--no-tls", "--insecure-no-auth" or both. */
+    public static String flags(boolean noTls, boolean noAuth) {
+        return noTls && noAuth ? "--no-tls and --insecure-no-auth" : noTls ? "--no-tls" : "--insecure-no-auth";
     }
 }

@@ -22,59 +22,14 @@ import java.util.regex.Pattern;
  */
 public final class Protocol {
     public static final String PREFIX = "/v1/";
+    /** xmand's port unless told otherwise (--listen, rxm -H HOST:PORT). */
+    public static final int DEFAULT_PORT = 8740;
     public static final String JSON_TYPE = "application/json; charset=utf-8";
 
     /** Domain names xmand accepts: what libvirt tools and hostnames use; no shell or XML metacharacters. */
     private static final Pattern DOMAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
 
     private Protocol() {}
-
-    /**
-     * Every operation: the seed's fourteen plus the five the provisioner's VmControl needs (lookup,
-     * define, start, undefine, autostart).
-     */
-    public enum Op {
-        HELP("help", false, false, "", "Print help."),
-        LIST("list", false, false, "", "List information about domains."),
-        LOOKUP("lookup", true, false, "DOMAIN", "Show one domain."),
-        CREATE("create", false, true, "DOMAIN | --xml FILE", "Create a domain: start a defined one, or define and start from libvirt XML."),
-        DEFINE("define", false, true, "--xml FILE", "Define a domain from libvirt XML without starting it."),
-        START("start", true, true, "DOMAIN", "Start a defined domain."),
-        UNDEFINE("undefine", true, true, "DOMAIN", "Remove a stopped domain's definition (never its disks)."),
-        AUTOSTART("autostart", true, true, "DOMAIN on|off", "Set whether a defined domain starts with the host."),
-        DESTROY("destroy", true, true, "DOMAIN", "Terminate a domain immediately."),
-        REBOOT("reboot", true, true, "DOMAIN", "Reboot a domain."),
-        SHUTDOWN("shutdown", true, true, "DOMAIN", "Shutdown a domain."),
-        PAUSE("pause", true, true, "DOMAIN", "Pause execution of a domain."),
-        UNPAUSE("unpause", true, true, "DOMAIN", "Unpause a paused domain."),
-        MEM_SET("mem-set", true, true, "DOMAIN KIB", "Adjust the current memory usage for a domain (KiB)."),
-        VCPU_SET("vcpu-set", true, true, "DOMAIN COUNT", "Set the number of VCPUs for a domain."),
-        DESCRIBE("describe", true, false, "DOMAIN", "Provide domain's XML description."),
-        MIGRATE("migrate", true, true, "DOMAIN DEST-URI|DEST-HOST", "Migrate a domain to another machine (a libvirt URI, or an xmand host for rxm)."),
-        DMESG("dmesg", false, false, "", "Read the daemon's message buffer of libvirt events and errors."),
-        INFO("info", false, false, "", "Get information about the host.");
-
-        public final String wire;
-        /** The request must name a domain in "domain". */
-        public final boolean needsDomain;
-        /** Changes the host: refused on GET. */
-        public final boolean mutates;
-        public final String usage;
-        public final String help;
-
-        Op(String wire, boolean needsDomain, boolean mutates, String usage, String help) {
-            this.wire = wire;
-            this.needsDomain = needsDomain;
-            this.mutates = mutates;
-            this.usage = usage;
-            this.help = help;
-        }
-
-        public static Op of(String wire) {
-            for (Op op : values()) if (op.wire.equals(wire)) return op;
-            return null;
-        }
-    }
 
     /** A request that cannot be served as asked: carries the HTTP status and the error kind. */
     public static final class ProtocolException extends Exception {

@@ -5,7 +5,7 @@ import org.javapxeboot.xman.wire.Protocol;
 import org.javapxeboot.xman.vm.VmControl;
 
 import org.javapxeboot.xman.vm.VmControl.DomainState;
-import org.javapxeboot.xman.wire.Protocol.Op;
+import org.javapxeboot.xman.wire.Op;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import org.javapxeboot.xman.auth.Kerberos;
 import org.javapxeboot.xman.wire.Protocol;
 
 import org.javapxeboot.xman.vm.LibvirtVmControl;
-import org.javapxeboot.xman.wire.Protocol.Op;
+import org.javapxeboot.xman.wire.Op;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -9,7 +9,7 @@ import org.javapxeboot.xman.wire.Protocol;
 import org.javapxeboot.xman.vm.VmControl;
 
 import org.javapxeboot.xman.vm.VmControl.DomainState;
-import org.javapxeboot.xman.wire.Protocol.Op;
+import org.javapxeboot.xman.wire.Op;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package org.javapxeboot.xman.wire;
 
-import org.javapxeboot.xman.client.RxmMain;
+import org.javapxeboot.xman.client.Arguments;
+import org.javapxeboot.xman.client.Rxm;
 import org.javapxeboot.xman.client.XmanClient;
-import org.javapxeboot.xman.daemon.XmandServer;
 import org.javapxeboot.xman.auth.K5Login;
 
 import org.junit.jupiter.api.Test;
@@ -29,26 +29,26 @@ class ProtocolTest {
     void everySeedOperationExists() {
         for (String op : List.of("help", "list", "create", "destroy", "reboot", "shutdown", "pause", "unpause", "mem-set", "vcpu-set",
                 "describe", "migrate", "dmesg", "info")) {
-            assertEquals(op, Protocol.Op.of(op).wire);
+            assertEquals(op, Op.of(op).wire);
         }
     }
 
     @Test
     void autostartIsAMutatingDomainOperation() {
-        Protocol.Op op = Protocol.Op.of("autostart");
-        assertEquals(Protocol.Op.AUTOSTART, op);
+        Op op = Op.of("autostart");
+        assertEquals(Op.AUTOSTART, op);
         assertTrue(op.needsDomain);
         assertTrue(op.mutates, "refused on GET");
     }
 
     @Test
     void xmlNameIsReadWithoutEntities() throws Exception {
-        assertEquals("g1", XmandServer.domainNameOf("<domain type='kvm'><name>g1</name><devices><name>no</name></devices></domain>"));
-        assertEquals(" g1 ", XmandServer.domainNameOf("<domain><name> g1 </name></domain>"));
+        assertEquals("g1", DomainXml.nameOf("<domain type='kvm'><name>g1</name><devices><name>no</name></devices></domain>"));
+        assertEquals(" g1 ", DomainXml.nameOf("<domain><name> g1 </name></domain>"));
         assertEquals(400, assertThrows(Protocol.ProtocolException.class,
-                () -> XmandServer.domainNameOf("<!DOCTYPE domain [<!ENTITY a 'b'>]><domain><name>&a;</name></domain>")).status);
+                () -> DomainXml.nameOf("<!DOCTYPE domain [<!ENTITY a 'b'>]><domain><name>&a;</name></domain>")).status);
         assertEquals("the XML's root element is <node>, not <domain>",
-                assertThrows(Protocol.ProtocolException.class, () -> XmandServer.domainNameOf("<node/>")).getMessage());
+                assertThrows(Protocol.ProtocolException.class, () -> DomainXml.nameOf("<node/>")).getMessage());
     }
 
     @Test
@@ -63,13 +63,13 @@ class ProtocolTest {
         assertEquals(new XmanClient.Target("::1", 9000), XmanClient.Target.parse("[::1]:9000"));
         assertEquals("[::1]:9000", XmanClient.Target.parse("[::1]:9000").toString());
         assertThrows(IllegalArgumentException.class, () -> XmanClient.Target.parse("h1:x"));
-        assertEquals("xen+ssh://h2/system", RxmMain.remoteUri("xen:///system", "h2"));
-        assertEquals("qemu+ssh://[::1]/system", RxmMain.remoteUri("qemu:///system", "::1"));
-        assertEquals("qemu+tls://h3/system", RxmMain.remoteUri("qemu+tls://h3/system", "h2"));
+        assertEquals("xen+ssh://h2/system", Rxm.remoteUri("xen:///system", "h2"));
+        assertEquals("qemu+ssh://[::1]/system", Rxm.remoteUri("qemu:///system", "::1"));
+        assertEquals("qemu+tls://h3/system", Rxm.remoteUri("qemu+tls://h3/system", "h2"));
         // The test driver lives inside the daemon: no remote form.
-        assertEquals("test:///tmp/node.xml", RxmMain.remoteUri("test:///tmp/node.xml", "h2"));
-        assertEquals(524288, RxmMain.kib("512M"));
-        assertEquals(2097152, RxmMain.kib("2g"));
-        assertEquals(1000, RxmMain.kib("1000"));
+        assertEquals("test:///tmp/node.xml", Rxm.remoteUri("test:///tmp/node.xml", "h2"));
+        assertEquals(524288, Arguments.kib("512M"));
+        assertEquals(2097152, Arguments.kib("2g"));
+        assertEquals(1000, Arguments.kib("1000"));
     }
 }

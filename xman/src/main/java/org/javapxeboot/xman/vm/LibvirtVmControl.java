@@ -28,6 +28,10 @@ import org.libvirt.jna.virError;
  * {@link #dmesg()} returns what this object saw: every operation it did, every error libvirt
  * reported and every domain lifecycle event on its connection (including those caused by other
  * clients), with timestamps, bounded to {@link #DEFAULT_DMESG_CAPACITY} lines unless told otherwise.
+ *
+ * <p>Over 400 lines on purpose: it is one libvirt connection and its message ring, and most of its
+ * length is the VmControl verbs, each a few lines around {@code withDomain} that share that state;
+ * split by verb, the connection's locking and logging would be spread over several classes.
  */
 public final class LibvirtVmControl implements VmControl {
 

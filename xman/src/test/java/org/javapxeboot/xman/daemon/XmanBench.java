@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * was lost or applied twice: every answered pause/unpause has exactly one audit line, every domain
  * ends running.
  *
- * <pre>mvn -o -q -pl provisioner test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/cp.txt
- *  java -cp provisioner/target/classes:provisioner/target/test-classes:$(cat provisioner/target/cp.txt) \
+ * <pre>mvn -o -q -pl xman test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/cp.txt
+ *  java -cp xman/target/classes:xman/target/test-classes:$(cat xman/target/cp.txt) \
  *      org.javapxeboot.xman.daemon.XmanBench 16 20</pre>
  */
 public final class XmanBench {

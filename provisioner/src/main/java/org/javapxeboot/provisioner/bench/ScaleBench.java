@@ -16,7 +16,7 @@ import org.javapxeboot.provisioner.plan.Reporter;
 import org.javapxeboot.provisioner.render.DomainXml;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.storage.FileDisks;
-import org.javapxeboot.provisioner.virt.LibvirtVmControl;
+import org.javapxeboot.xman.vm.LibvirtVmControl;
 
 /**
  * The scale benchmark (not a unit test): for each guest count, generates a YAML file, then times

@@ -16,7 +16,7 @@ import org.javapxeboot.provisioner.model.Guest;
 import org.javapxeboot.provisioner.plan.Destroyer;
 import org.javapxeboot.provisioner.plan.Layout;
 import org.javapxeboot.provisioner.storage.Lvm;
-import org.javapxeboot.provisioner.virt.VirtException;
+import org.javapxeboot.xman.vm.VirtException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -7,7 +7,7 @@ import org.javapxeboot.provisioner.plan.Layout;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.storage.Lvm;
 import org.javapxeboot.provisioner.storage.ProcessCommandRunner;
-import org.javapxeboot.provisioner.virt.LibvirtVmControl;
+import org.javapxeboot.xman.vm.LibvirtVmControl;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that read or change the host. */

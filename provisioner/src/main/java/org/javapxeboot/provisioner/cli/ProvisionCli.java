@@ -75,7 +75,7 @@ public final class ProvisionCli implements Callable<Integer> {
     static boolean reinstallNamesKnown(Cluster c, Path file, List<String> names, PrintWriter err) {
         for (String n : names) {
             if (c.guest(n).isEmpty()) {
-                err.println("provision: --reinstall " + org.javapxeboot.provisioner.xman.Escape.line(n) + ": no such domain in "
+                err.println("provision: --reinstall " + org.javapxeboot.xman.text.Escape.line(n) + ": no such domain in "
                         + file + "; nothing done");
                 return false;
             }

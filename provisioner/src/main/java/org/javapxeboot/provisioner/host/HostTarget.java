@@ -7,12 +7,11 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import org.javapxeboot.provisioner.plan.Layout;
 import org.javapxeboot.provisioner.plan.OutputLock;
-import org.javapxeboot.provisioner.virt.EmbeddedNode;
-import org.javapxeboot.provisioner.virt.LibvirtVmControl;
-import org.javapxeboot.provisioner.virt.VirtException;
-import org.javapxeboot.provisioner.virt.VmControl;
-import org.javapxeboot.provisioner.xman.RemoteVmControl;
-import org.javapxeboot.provisioner.xman.XmanClient;
+import org.javapxeboot.xman.vm.LibvirtVmControl;
+import org.javapxeboot.xman.vm.VirtException;
+import org.javapxeboot.xman.vm.VmControl;
+import org.javapxeboot.xman.client.RemoteVmControl;
+import org.javapxeboot.xman.client.XmanClient;
 
 /**
  * Which host the provisioner acts on, and how it is opened: the embedded test node (libvirt's

@@ -10,8 +10,8 @@ import org.javapxeboot.provisioner.model.Disk;
 import org.javapxeboot.provisioner.model.Guest;
 import org.javapxeboot.provisioner.storage.Lvm;
 import org.javapxeboot.provisioner.storage.StorageException;
-import org.javapxeboot.provisioner.virt.VirtException;
-import org.javapxeboot.provisioner.virt.VmControl;
+import org.javapxeboot.xman.vm.VirtException;
+import org.javapxeboot.xman.vm.VmControl;
 
 /**
  * Removes one guest: its libvirt definition (stopping it first only when asked), its configs,

@@ -23,10 +23,10 @@ import org.javapxeboot.provisioner.render.XmConfig;
 import org.javapxeboot.provisioner.storage.FileDisks;
 import org.javapxeboot.provisioner.storage.Lvm;
 import org.javapxeboot.provisioner.storage.StorageException;
-import org.javapxeboot.provisioner.virt.VirtException;
-import org.javapxeboot.provisioner.virt.VmControl;
-import org.javapxeboot.provisioner.virt.VmControl.DomainInfo;
-import org.javapxeboot.provisioner.virt.VmControl.DomainState;
+import org.javapxeboot.xman.vm.VirtException;
+import org.javapxeboot.xman.vm.VmControl;
+import org.javapxeboot.xman.vm.VmControl.DomainInfo;
+import org.javapxeboot.xman.vm.VmControl.DomainState;
 
 /**
  * Plans and applies a {@link Cluster}: volume groups, disks, configs, kickstarts, pxelinux entries,

@@ -22,7 +22,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.javapxeboot.provisioner.xman.Escape;
+import org.javapxeboot.xman.text.Escape;
 
 /**
  * The small HTTP/1.1 server under {@link KickstartServer}: one request per connection

@@ -25,9 +25,9 @@ import org.javapxeboot.provisioner.render.PxelinuxEntry;
 import org.javapxeboot.provisioner.render.RenderException;
 import org.javapxeboot.provisioner.serve.HttpLite.Request;
 import org.javapxeboot.provisioner.serve.HttpLite.Response;
-import org.javapxeboot.provisioner.virt.VirtException;
-import org.javapxeboot.provisioner.virt.VmControl;
-import org.javapxeboot.provisioner.xman.Escape;
+import org.javapxeboot.xman.vm.VirtException;
+import org.javapxeboot.xman.vm.VmControl;
+import org.javapxeboot.xman.text.Escape;
 
 /**
  * The install server guests talk to: {@code GET /ks/NAME.ks} returns the guest's rendered

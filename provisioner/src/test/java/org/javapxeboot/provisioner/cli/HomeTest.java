@@ -30,7 +30,7 @@ class HomeTest {
     static String classpath() throws Exception {
         List<String> cp = new ArrayList<>();
         for (Class<?> c : new Class<?>[] {ProvisionCli.class, picocli.CommandLine.class, org.yaml.snakeyaml.Yaml.class,
-                org.libvirt.Connect.class, com.sun.jna.Native.class}) {
+                org.libvirt.Connect.class, com.sun.jna.Native.class, org.javapxeboot.xman.vm.VmControl.class}) {
             cp.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         }
         return String.join(File.pathSeparator, cp);

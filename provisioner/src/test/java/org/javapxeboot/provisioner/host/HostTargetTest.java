@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.javapxeboot.provisioner.plan.Layout;
 import org.javapxeboot.provisioner.plan.OutputLock;
-import org.javapxeboot.provisioner.virt.LibvirtVmControl;
-import org.javapxeboot.provisioner.virt.VmControl;
+import org.javapxeboot.xman.vm.LibvirtVmControl;
+import org.javapxeboot.xman.vm.VmControl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -22,7 +22,7 @@ import org.javapxeboot.provisioner.Fixtures;
 import org.javapxeboot.provisioner.model.ClusterLoader;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.storage.FileDisks;
-import org.javapxeboot.provisioner.virt.LibvirtVmControl;
+import org.javapxeboot.xman.vm.LibvirtVmControl;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

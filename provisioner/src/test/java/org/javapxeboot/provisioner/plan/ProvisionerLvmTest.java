@@ -18,7 +18,7 @@ import org.javapxeboot.provisioner.storage.CommandRunner;
 import org.javapxeboot.provisioner.storage.FileDisks;
 import org.javapxeboot.provisioner.storage.Lvm;
 import org.javapxeboot.provisioner.storage.ProcessCommandRunner;
-import org.javapxeboot.provisioner.virt.LibvirtVmControl;
+import org.javapxeboot.xman.vm.LibvirtVmControl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;

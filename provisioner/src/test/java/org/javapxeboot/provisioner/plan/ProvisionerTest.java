@@ -23,8 +23,8 @@ import org.javapxeboot.provisioner.render.PxelinuxEntry;
 import org.javapxeboot.provisioner.storage.FileDisks;
 import org.javapxeboot.provisioner.storage.Lvm;
 import org.javapxeboot.provisioner.storage.LvmSimulator;
-import org.javapxeboot.provisioner.virt.LibvirtVmControl;
-import org.javapxeboot.provisioner.virt.VmControl;
+import org.javapxeboot.xman.vm.LibvirtVmControl;
+import org.javapxeboot.xman.vm.VmControl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -226,7 +226,7 @@ class ProvisionerTest {
                 + " on device; the partial file was removed"), f);
         assertFalse(Files.exists(out.resolve("disks/g1.img")));
         assertFalse(Files.exists(out.resolve("xen/g1.cfg")), "g1 stopped at its first failure");
-        assertThrows(org.javapxeboot.provisioner.virt.VirtException.class, () -> vm.lookup("g1"));
+        assertThrows(org.javapxeboot.xman.vm.VirtException.class, () -> vm.lookup("g1"));
         assertTrue(r.done().stream().allMatch(a -> a.guest().equals("g2")), "exactly what was done: all of g2");
         assertEquals(VmControl.DomainState.RUNNING, vm.lookup("g2").state());
 

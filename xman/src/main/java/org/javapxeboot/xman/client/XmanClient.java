@@ -1,0 +1,209 @@
+package org.javapxeboot.xman.client;
+
+import org.javapxeboot.xman.auth.Kerberos;
+import org.javapxeboot.xman.wire.Json;
+import org.javapxeboot.xman.wire.Protocol;
+
+import org.ietf.jgss.GSSException;
+import org.javapxeboot.xman.wire.Op;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * One xman client: sends an operation to an xmand host over HTTPS with a fresh SPNEGO token, and
+ * checks the server's mutual-authentication token on the answer before believing it. Thread-safe:
+ * rxm asks several hosts at once through one client.
+ */
+public final class XmanClient {
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Why a call failed, as rxm's exit codes see it (docs/xman.md). */
+    public enum Category {
+        OPERATION(1), AUTH(3), UNREACHABLE(4);
+        public final int exitCode;
+
+        Category(int exitCode) { this.exitCode = exitCode; }
+    }
+
+    public static final class Failure extends Exception {
+        public final Category category;
+        /** The server's error kind (NO_DOMAIN, DENIED...) or the client's (UNREACHABLE, MUTUAL_AUTH...). */
+        public final String kind;
+        public final int status;
+
+        public Failure(Category category, String kind, int status, String message) {
+            super(message);
+            this.category = category;
+            this.kind = kind;
+            this.status = status;
+        }
+    }
+
+    /** host[:port]; IPv6 literals in brackets. */
+    public record Target(String host, int port) {
+        public static Target parse(String s) {
+            String h = s;
+            int port = Protocol.DEFAULT_PORT;
+            int colon = s.lastIndexOf(':');
+            if (colon > 0 && (s.indexOf(':') == colon || s.startsWith("["))) {
+                if (!s.startsWith("[") || s.charAt(colon - 1) == ']') {
+                    h = s.substring(0, colon);
+                    try {
+                        port = Integer.parseInt(s.substring(colon + 1));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("host " + s + ": the port is not a number");
+                    }
+                }
+            }
+            if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+            if (h.isEmpty() || port <= 0 || port > 65535) throw new IllegalArgumentException("bad host " + s);
+            return new Target(h, port);
+        }
+
+        @Override
+        public String toString() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    /**
+     * The daemons' certificates when none are given: $XMAN_CACERT (comma-separated files), else
+     * ~/.xman/ca.pem if it exists, else null (the JDK's trusted CAs).
+     */
+    public static java.util.List<java.nio.file.Path> defaultCaCerts() {
+        String env = System.getenv("XMAN_CACERT");
+        if (env != null && !env.isBlank()) {
+            java.util.List<java.nio.file.Path> l = new java.util.ArrayList<>();
+            for (String f : env.split(",")) if (!f.isBlank()) l.add(java.nio.file.Path.of(f.trim()));
+            return l;
+        }
+        java.nio.file.Path home = java.nio.file.Path.of(System.getProperty("user.home"), ".xman", "ca.pem");
+        return java.nio.file.Files.exists(home) ? java.util.List.of(home) : null;
+    }
+
+    private final Kerberos.Initiator initiator;
+    private final SSLContext tls;
+    private final String servicePrincipal;
+    private final Duration timeout;
+    private final HttpClient http;
+
+    /**
+     * @param initiator        Kerberos credentials; null only against a daemon run with --insecure-no-auth
+     * @param tls              trust for the daemons' certificates; null for plain HTTP (--no-tls daemons)
+     * @param servicePrincipal the daemon's principal, or null for HTTP@host (RFC 4559's convention)
+     */
+    public XmanClient(Kerberos.Initiator initiator, SSLContext tls, String servicePrincipal, Duration timeout) {
+        this.initiator = initiator;
+        this.tls = tls;
+        this.servicePrincipal = servicePrincipal;
+        this.timeout = timeout;
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (tls != null) b.sslContext(tls);
+        this.http = b.build();
+    }
+
+    /** Runs one operation; returns the answer's "result" (a JSON value). */
+    public Object call(Target target, Op op, Map<String, Object> args) throws Failure {
+        URI uri = URI.create((tls != null ? "https://" : "http://") + target + Protocol.PREFIX + op.wire);
+        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout)
+                .header("Content-Type", Protocol.JSON_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(args), StandardCharsets.UTF_8));
+        Kerberos.Initiator.Pending pending = null;
+        if (initiator != null) {
+            try {
+                pending = initiator.start(servicePrincipal != null ? servicePrincipal : "HTTP@" + target.host());
+            } catch (GSSException e) {
+                throw new Failure(Category.AUTH, "NO_CREDENTIALS", 0, "cannot get a Kerberos ticket for "
+                        + (servicePrincipal != null ? servicePrincipal : "HTTP/" + target.host()) + ": " + Kerberos.describe(e));
+            }
+            rb.header("Authorization", "Negotiate " + Base64.getEncoder().encodeToString(pending.token));
+        }
+        HttpResponse<String> resp;
+        try {
+            resp = http.send(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (HttpConnectTimeoutException e) {
+            dispose(pending);
+            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "connection timed out");
+        } catch (HttpTimeoutException e) {
+            dispose(pending);
+            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "no answer within " + timeout.toSeconds() + " s");
+        } catch (SSLHandshakeException e) {
+            dispose(pending);
+            throw new Failure(Category.UNREACHABLE, "TLS", 0, "TLS handshake failed (is its certificate in --cacert?): " + e.getMessage());
+        } catch (ConnectException e) {
+            dispose(pending);
+            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "connection refused");
+        } catch (IOException e) {
+            dispose(pending);
+            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, String.valueOf(e.getMessage() != null ? e.getMessage() : e));
+        } catch (InterruptedException e) {
+            dispose(pending);
+            Thread.currentThread().interrupt();
+            throw new Failure(Category.UNREACHABLE, "INTERRUPTED", 0, "interrupted");
+        }
+        Map<String, Object> body;
+        try {
+            body = Json.parseObject(resp.body());
+        } catch (Json.ParseException e) {
+            dispose(pending);
+            throw new Failure(Category.OPERATION, "PROTOCOL", resp.statusCode(), "HTTP " + resp.statusCode() + " with a body that is not xman JSON: " + e.getMessage());
+        }
+        if (resp.statusCode() == 401) {
+            dispose(pending);
+            throw new Failure(Category.AUTH, "UNAUTHENTICATED", 401, message(body));
+        }
+        if (pending != null) {
+            // Believe nothing, not even an error, from a server that has not proved its identity.
+            try {
+                pending.verify(negotiateToken(resp));
+            } catch (GSSException e) {
+                throw new Failure(Category.AUTH, "MUTUAL_AUTH", resp.statusCode(), "the server at " + target + " failed mutual authentication: " + Kerberos.describe(e));
+            }
+        }
+        if (Boolean.TRUE.equals(body.get("ok")) && resp.statusCode() == 200) return body.get("result");
+        String kind = kind(body);
+        Category c = resp.statusCode() == 403 ? Category.AUTH : Category.OPERATION;
+        throw new Failure(c, kind, resp.statusCode(), message(body));
+    }
+
+    private static void dispose(Kerberos.Initiator.Pending p) {
+        if (p != null) p.dispose();
+    }
+
+    private static byte[] negotiateToken(HttpResponse<?> resp) {
+        for (String h : resp.headers().allValues("WWW-Authenticate")) {
+            if (h.regionMatches(true, 0, "Negotiate ", 0, 10)) {
+                try {
+                    return Base64.getDecoder().decode(h.substring(10).trim());
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String kind(Map<String, Object> body) {
+        Object e = body.get("error");
+        return e instanceof Map && ((Map<?, ?>) e).get("kind") instanceof String ? (String) ((Map<?, ?>) e).get("kind") : "FAILED";
+    }
+
+    private static String message(Map<String, Object> body) {
+        Object e = body.get("error");
+        return e instanceof Map && ((Map<?, ?>) e).get("message") instanceof String ? (String) ((Map<?, ?>) e).get("message") : Json.write(body);
+    }
+}

@@ -410,17 +410,8 @@ public final class DhcpClient {
     static String hex(int xid) { return "0x" + java.util.HexFormat.of().toHexDigits(xid); }
 
     static String typeName(byte t) {
-        switch (t) {
-            case 1: return "DISCOVER";
-            case 2: return "OFFER";
-            case 3: return "REQUEST";
-            case 4: return "DECLINE";
-            case 5: return "ACK";
-            case 6: return "NAK";
-            case 7: return "RELEASE";
-            case 8: return "INFORM";
-            default: return "message type " + (t & 0xff);
-        }
+        String name = DhcpOptions.messageTypeName(t & 0xff);
+        return name != null ? name : "message type " + (t & 0xff);
     }
 
     /** "30 s", "1.5 s", "200 ms". */

@@ -28,6 +28,11 @@ import org.javapxeboot.net.MacAddress;
  * Obtains a DHCP lease on behalf of a guest: DISCOVER, OFFER, REQUEST, ACK with the guest's MAC, as the guest's
  * PXE ROM would (see {@link DhcpMessages}). The states are the table in {@link DhcpState}; time comes from an
  * injectable nanosecond clock and the network from an injectable {@link DhcpTransport}.
+ *
+ * <p>Over 400 lines on purpose: the inner {@code Exchange} is one RFC 2131 exchange (its retransmission timer,
+ * xid, offers and NAK count are one state), and {@code Settings} is the public face callers name as
+ * {@code DhcpClient.Settings}; the codec ({@link DhcpMessages}, {@link LeaseParser}, {@link DhcpTlv}) and the state
+ * table ({@link DhcpState}) already live beside it.
  */
 public final class DhcpClient {
     /** NAKs taken (each restarts from DISCOVER with a new xid, RFC 2131 §4.4.1) before giving up. */

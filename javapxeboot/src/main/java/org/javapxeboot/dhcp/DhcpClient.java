@@ -28,6 +28,11 @@ import org.javapxeboot.net.MacAddress;
  * Obtains a DHCP lease on behalf of a guest: DISCOVER, OFFER, REQUEST, ACK with the guest's MAC, as the guest's
  * PXE ROM would (see {@link DhcpMessages}). The states are the table in {@link DhcpState}; time comes from an
  * injectable nanosecond clock and the network from an injectable {@link DhcpTransport}.
+ *
+ * <p>Over 400 lines on purpose: the inner {@code Exchange} is one RFC 2131 exchange (its retransmission timer,
+ * xid, offers and NAK count are one state), and {@code Settings} is the public face callers name as
+ * {@code DhcpClient.Settings}; the codec ({@link DhcpMessages}, {@link LeaseParser}, {@link DhcpTlv}) and the state
+ * table ({@link DhcpState}) already live beside it.
  */
 public final class DhcpClient {
     /** NAKs taken (each restarts from DISCOVER with a new xid, RFC 2131 §4.4.1) before giving up. */
@@ -410,17 +415,8 @@ public final class DhcpClient {
     static String hex(int xid) { return "0x" + java.util.HexFormat.of().toHexDigits(xid); }
 
     static String typeName(byte t) {
-        switch (t) {
-            case 1: return "DISCOVER";
-            case 2: return "OFFER";
-            case 3: return "REQUEST";
-            case 4: return "DECLINE";
-            case 5: return "ACK";
-            case 6: return "NAK";
-            case 7: return "RELEASE";
-            case 8: return "INFORM";
-            default: return "message type " + (t & 0xff);
-        }
+        String name = DhcpOptions.messageTypeName(t & 0xff);
+        return name != null ? name : "message type " + (t & 0xff);
     }
 
     /** "30 s", "1.5 s", "200 ms". */

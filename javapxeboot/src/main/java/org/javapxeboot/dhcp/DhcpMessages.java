@@ -67,8 +67,7 @@ public final class DhcpMessages {
         p.setDHCPMessageType(DHCPREQUEST);
         p.setOptionRaw(DHO_DHCP_CLIENT_IDENTIFIER, clientIdentifier(mac));
         pxeOptions(p, uuid);
-        p.setOptionRaw(org.dhcp4java.DHCPConstants.DHO_VENDOR_ENCAPSULATED_OPTIONS, new byte[] {
-            ProxyDhcp.PXE_BOOT_ITEM, 4, (byte) (bootServerType >> 8), (byte) bootServerType, 0, 0, (byte) 255});
+        p.setOptionRaw(org.dhcp4java.DHCPConstants.DHO_VENDOR_ENCAPSULATED_OPTIONS, DhcpOptions.pxeBootItem(bootServerType, 0));
         return p;
     }
 

@@ -2,7 +2,8 @@ package org.javapxeboot.dhcp;
 
 /**
  * Option numbers and PXE constants that dhcp4java's {@code DHCPConstants} lacks, and the values this client
- * sends. One line each, with the document that defines it.
+ * sends. One line each, with the document that defines it. The bootloader's client and pxe-mock's server
+ * both read them from here; the byte layout of options is {@link DhcpTlv}.
  */
 public final class DhcpOptions {
     private DhcpOptions() {}
@@ -17,6 +18,36 @@ public final class DhcpOptions {
     public static final byte PXELINUX_CONFIG_FILE = (byte) 209;
     /** RFC 5071 §6: PXELINUX path prefix. */
     public static final byte PXELINUX_PATH_PREFIX = (byte) 210;
+
+    /** RFC 2132 §9.3 option 52: the {@code file} field (bit 1) and the {@code sname} field (bit 2) carry options. */
+    public static final int OVERLOAD_FILE = 1, OVERLOAD_SNAME = 2;
+
+    /** PXE 2.1 §2.4: option 43 sub-options (discovery control, boot servers, boot menu, boot item). */
+    public static final int PXE_DISCOVERY_CONTROL = 6, PXE_BOOT_SERVERS = 8, PXE_BOOT_MENU = 9, PXE_BOOT_ITEM = 71;
+
+    /** RFC 2132 §9.6 option 53: the names of message types 1..8. */
+    private static final String[] MESSAGE_TYPES = {null, "DISCOVER", "OFFER", "REQUEST", "DECLINE", "ACK", "NAK", "RELEASE", "INFORM"};
+
+    /** The name of a DHCP message type (option 53), or null for a number RFC 2132 does not define. */
+    public static String messageTypeName(int type) {
+        return type > 0 && type < MESSAGE_TYPES.length ? MESSAGE_TYPES[type] : null;
+    }
+
+    /** Whether an option 55 value (the parameter request list) asks for {@code code}. */
+    public static boolean requests(byte[] parameterRequestList, int code) {
+        if (parameterRequestList == null) return false;
+        for (byte b : parameterRequestList) if ((b & 0xff) == code) return true;
+        return false;
+    }
+
+    /**
+     * PXE 2.1 §2.2.5: the option 43 a boot server request carries, sub-option 71 (boot item: server type, layer),
+     * then END.
+     */
+    public static byte[] pxeBootItem(int bootServerType, int layer) {
+        return DhcpTlv.encode(java.util.Map.of(PXE_BOOT_ITEM,
+            new byte[] {(byte) (bootServerType >> 8), (byte) bootServerType, (byte) (layer >> 8), (byte) layer}));
+    }
 
     /** RFC 4578 §2.1: architecture 0 = Intel x86PC (BIOS), which is what pxelinux serves. */
     public static final byte[] ARCH_X86_BIOS = {0x00, 0x00};

@@ -32,7 +32,7 @@ public final class LeaseParser {
     private LeaseParser() {}
 
     /** RFC 2132 §9.3 option 52 values: which of the BOOTP fields carry options. */
-    static final int OVERLOAD_FILE = 1, OVERLOAD_SNAME = 2;
+    static final int OVERLOAD_FILE = DhcpOptions.OVERLOAD_FILE, OVERLOAD_SNAME = DhcpOptions.OVERLOAD_SNAME;
 
     /**
      * Decodes a datagram with dhcp4java. Lenient about a missing END option (iPXE is too); everything else
@@ -140,19 +140,12 @@ public final class LeaseParser {
 
         /** RFC 2131 §4.1: an overloaded field holds options like the options field, PAD-skipped, END-ended. */
         private void walk(byte[] field, String name) throws DhcpException {
-            int i = 0;
-            while (i < field.length) {
-                int code = field[i] & 0xff;
-                if (code == 0) { i++; continue; }
-                if (code == 255) return;
-                if (i + 1 >= field.length || i + 2 + (field[i + 1] & 0xff) > field.length) {
-                    throw new DhcpException(from + " sent " + DhcpOptions.name(code) + " in the overloaded '"
-                            + name + "' field that runs past the field's end");
-                }
-                int len = field[i + 1] & 0xff;
-                byte[] v = Arrays.copyOfRange(field, i + 2, i + 2 + len);
-                if (code != 52) values.merge(code, v, LeaseParser.Options::concat);
-                i += 2 + len;
+            int bad = DhcpTlv.walk(field, (code, b, at, len) -> {
+                if (code != 52) values.merge(code, Arrays.copyOfRange(b, at, at + len), LeaseParser.Options::concat);
+            });
+            if (bad >= 0) {
+                throw new DhcpException(from + " sent " + DhcpOptions.name(bad) + " in the overloaded '"
+                        + name + "' field that runs past the field's end");
             }
         }
 

@@ -23,9 +23,6 @@ public final class ProxyDhcp {
     /** PXE 2.1 §2.2.5: boot server discovery goes to this port. */
     public static final int PXE_PORT = 4011;
 
-    /** PXE 2.1 §2.4 option 43 sub-options. */
-    static final int PXE_DISCOVERY_CONTROL = 6, PXE_BOOT_SERVERS = 8, PXE_BOOT_MENU = 9, PXE_BOOT_ITEM = 71;
-
     /** One entry of the PXE boot menu (sub-option 9): a boot server type and its description. */
     public record MenuItem(int type, String description) {}
 
@@ -65,32 +62,25 @@ public final class ProxyDhcp {
         List<int[]> servers = new ArrayList<>(); // type, then the first address as an int
         byte[] o43 = p.getOptionRaw(DHO_VENDOR_ENCAPSULATED_OPTIONS);
         if (o43 != null) {
-            int i = 0;
-            while (i < o43.length) {
-                int code = o43[i] & 0xff;
-                if (code == 0) { i++; continue; }
-                if (code == 255) break;
-                if (i + 1 >= o43.length || i + 2 + (o43[i + 1] & 0xff) > o43.length) {
-                    throw new DhcpException(from + " sent option 43 whose sub-option " + code + " runs past its end");
-                }
-                int len = o43[i + 1] & 0xff, at = i + 2, end = at + len;
-                if (code == PXE_BOOT_MENU) {
+            int bad = DhcpTlv.walk(o43, (code, b, at, len) -> {
+                int end = at + len;
+                if (code == DhcpOptions.PXE_BOOT_MENU) {
                     // type (2), description length (1), description
-                    while (at + 3 <= end && at + 3 + (o43[at + 2] & 0xff) <= end) {
-                        int n = o43[at + 2] & 0xff;
-                        menu.add(new MenuItem(u16(o43, at), new String(o43, at + 3, n, StandardCharsets.ISO_8859_1)));
+                    while (at + 3 <= end && at + 3 + (b[at + 2] & 0xff) <= end) {
+                        int n = b[at + 2] & 0xff;
+                        menu.add(new MenuItem(u16(b, at), new String(b, at + 3, n, StandardCharsets.ISO_8859_1)));
                         at += 3 + n;
                     }
-                } else if (code == PXE_BOOT_SERVERS) {
+                } else if (code == DhcpOptions.PXE_BOOT_SERVERS) {
                     // type (2), address count (1), addresses
-                    while (at + 3 <= end && at + 3 + 4 * (o43[at + 2] & 0xff) <= end) {
-                        int n = o43[at + 2] & 0xff;
-                        if (n > 0) servers.add(new int[] {u16(o43, at), at + 3});
+                    while (at + 3 <= end && at + 3 + 4 * (b[at + 2] & 0xff) <= end) {
+                        int n = b[at + 2] & 0xff;
+                        if (n > 0) servers.add(new int[] {u16(b, at), at + 3});
                         at += 3 + 4 * n;
                     }
                 }
-                i = end;
-            }
+            });
+            if (bad >= 0) throw new DhcpException(from + " sent option 43 whose sub-option " + bad + " runs past its end");
         }
         List<Inet4Address> bootServers = new ArrayList<>();
         for (MenuItem m : menu) {

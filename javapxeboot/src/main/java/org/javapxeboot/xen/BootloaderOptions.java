@@ -1,14 +1,10 @@
 package org.javapxeboot.xen;
 
-import java.math.BigDecimal;
 import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import org.javapxeboot.net.MacAddress;
@@ -150,7 +146,7 @@ public final class BootloaderOptions {
                 continue;
             }
             o.vifTokens.add(p);
-            MacAddress parsed = parseMac(m, "'" + p + "'");
+            MacAddress parsed = OptionValues.parseMac(m, "'" + p + "'");
             if (vifMac == null) {
                 vifMac = parsed;
                 vifMacToken = p;
@@ -218,23 +214,23 @@ public final class BootloaderOptions {
             case "runas": runas = v; break;
             case "pygrub": pygrub = v; break;
             case "mac":
-                mac = parseMac(v, "--mac");
+                mac = OptionValues.parseMac(v, "--mac");
                 macSource = "--mac";
                 break;
-            case "server": server = parseIpv4(v, "--server"); break;
-            case "ip": ip = parseIpv4(v, "--ip"); break;
+            case "server": server = OptionValues.parseIpv4(v, "--server"); break;
+            case "ip": ip = OptionValues.parseIpv4(v, "--ip"); break;
             case "dhcp-server": {
                 int colon = v.lastIndexOf(':');
                 String host = colon < 0 ? v : v.substring(0, colon);
                 if (host.isEmpty()) throw new UsageException("--dhcp-server: '" + v + "' names no host (expected HOST[:PORT])");
                 dhcpServerHost = host;
-                if (colon >= 0) dhcpServerPort = parseInt(v.substring(colon + 1), "--dhcp-server port", 1, 65535);
+                if (colon >= 0) dhcpServerPort = OptionValues.parseInt(v.substring(colon + 1), "--dhcp-server port", 1, 65535);
                 break;
             }
-            case "dhcp-port": dhcpClientPort = parseInt(v, "--dhcp-port", 0, 65535); break;
-            case "tftp-port": tftpPort = parseInt(v, "--tftp-port", 1, 65535); break;
-            case "timeout": timeout = parseSeconds(v, "--timeout"); break;
-            case "boot-timeout": bootTimeout = parseSeconds(v, "--boot-timeout"); break;
+            case "dhcp-port": dhcpClientPort = OptionValues.parseInt(v, "--dhcp-port", 0, 65535); break;
+            case "tftp-port": tftpPort = OptionValues.parseInt(v, "--tftp-port", 1, 65535); break;
+            case "timeout": timeout = OptionValues.parseSeconds(v, "--timeout"); break;
+            case "boot-timeout": bootTimeout = OptionValues.parseSeconds(v, "--boot-timeout"); break;
             case "uuid":
                 try {
                     uuid = ConfigSearch.normalizeUuid(v);
@@ -242,86 +238,15 @@ public final class BootloaderOptions {
                     throw new UsageException("--uuid: " + e.getMessage());
                 }
                 break;
-            case "max-file-size": maxFileSize = parseSize(v, "--max-file-size"); break;
-            case "max-total-size": maxTotalSize = parseSize(v, "--max-total-size"); break;
-            case "max-requests": maxRequests = parseInt(v, "--max-requests", 1, 100_000); break;
+            case "max-file-size": maxFileSize = OptionValues.parseSize(v, "--max-file-size"); break;
+            case "max-total-size": maxTotalSize = OptionValues.parseSize(v, "--max-total-size"); break;
+            case "max-requests": maxRequests = OptionValues.parseInt(v, "--max-requests", 1, 100_000); break;
             // RFC 2348: blksize 8..65464; RFC 7440: windowsize 1..65535.
-            case "blksize": blksize = parseInt(v, "--blksize", 8, 65464); break;
-            case "windowsize": windowsize = parseInt(v, "--windowsize", 1, 65535); break;
-            case "spin": spin = parseInt(v, "--spin", 0, 10000); break;
+            case "blksize": blksize = OptionValues.parseInt(v, "--blksize", 8, 65464); break;
+            case "windowsize": windowsize = OptionValues.parseInt(v, "--windowsize", 1, 65535); break;
+            case "spin": spin = OptionValues.parseInt(v, "--spin", 0, 10000); break;
             default: throw new IllegalStateException("option table and apply() disagree on --" + name);
         }
-    }
-
-    private static MacAddress parseMac(String text, String where) throws UsageException {
-        try {
-            return MacAddress.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(where + ": " + e.getMessage());
-        }
-    }
-
-    /** A dotted quad, parsed without any name lookup. */
-    private static Inet4Address parseIpv4(String v, String opt) throws UsageException {
-        String[] parts = v.trim().split("\\.", -1);
-        String bad = opt + ": '" + v + "' is not an IPv4 address (expected a.b.c.d)";
-        if (parts.length != 4) throw new UsageException(bad);
-        byte[] b = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            if (!parts[i].matches("[0-9]{1,3}")) throw new UsageException(bad);
-            int n = Integer.parseInt(parts[i]);
-            if (n > 255) throw new UsageException(bad);
-            b[i] = (byte) n;
-        }
-        try {
-            return (Inet4Address) InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new UsageException(bad);
-        }
-    }
-
-    private static int parseInt(String v, String opt, int min, int max) throws UsageException {
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= min && n <= max) return n;
-        } catch (NumberFormatException e) {
-            // fall through to the message below
-        }
-        throw new UsageException(opt + ": '" + v + "' is not a whole number from " + min + " to " + max);
-    }
-
-    private static Duration parseSeconds(String v, String opt) throws UsageException {
-        try {
-            BigDecimal s = new BigDecimal(v.trim());
-            if (s.signum() > 0 && s.compareTo(BigDecimal.valueOf(86400)) <= 0) {
-                return Duration.ofNanos(s.movePointRight(9).longValue());
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new UsageException(opt + ": '" + v + "' is not a number of seconds above 0 (at most 86400)");
-    }
-
-    /** Bytes, optionally with a binary suffix: K/KiB, M/MiB, G/GiB. */
-    private static long parseSize(String v, String opt) throws UsageException {
-        String s = v.trim();
-        String upper = s.toUpperCase(Locale.ROOT);
-        long unit = 1;
-        for (String[] suf : new String[][] {{"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"},
-                {"K", "1024"}, {"M", "1048576"}, {"G", "1073741824"}}) {
-            if (upper.endsWith(suf[0])) {
-                unit = Long.parseLong(suf[1]);
-                s = s.substring(0, s.length() - suf[0].length()).trim();
-                break;
-            }
-        }
-        try {
-            long n = Long.parseLong(s);
-            if (n > 0 && n <= Long.MAX_VALUE / unit) return n * unit;
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new UsageException(opt + ": '" + v + "' is not a size in bytes (e.g. 536870912 or 512M)");
     }
 
     // --- what was asked for -------------------------------------------------------------------------

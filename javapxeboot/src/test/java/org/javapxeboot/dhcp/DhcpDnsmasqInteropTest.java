@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.javapxeboot.fixture.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,20 +23,18 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The client against real dnsmasq, as root: two network namespaces joined by a veth pair (10.213.0.1 for
- * dnsmasq, 10.213.0.2 for the client), dnsmasq in one, {@link DhcpProbe} run with {@code ip netns exec} in the
+ * The client against real dnsmasq, as root: two network namespaces joined by a veth pair ({@link Netns};
+ * 10.213.0.1 for dnsmasq, 10.213.0.2 for the client), dnsmasq in one, {@link DhcpProbe} run with {@code ip netns exec} in the
  * other, sending through the interface's directed broadcast exactly as the bootloader would on a bridge.
  */
 @Timeout(120)
 class DhcpDnsmasqInteropTest {
     static final String MAC = "aa:00:86:e2:35:72";
-    static final String ID = Long.toString(ProcessHandle.current().pid() % 100000);
-    static final String NS_SERVER = "jpxdhcp-s" + ID, NS_CLIENT = "jpxdhcp-c" + ID;
-    static final String IF_SERVER = "jpxd" + ID + "s", IF_CLIENT = "jpxd" + ID + "c";
     static final String DNSMASQ = "/usr/sbin/dnsmasq";
 
     @TempDir static Path tmp;
-    static boolean created;
+    /** The two namespaces, dnsmasq's at 10.213.0.1 and the client's at 10.213.0.2; null when skipped. */
+    static Netns net;
     /**
      * Why this class cannot run here, or null. Surefire reports a skip in @BeforeAll as "Tests run: 0"
      * with no reason; skipping each test keeps the reason in the report.
@@ -52,22 +51,12 @@ class DhcpDnsmasqInteropTest {
             skip = "skipped: " + DNSMASQ + " is not installed (dnsmasq-base)";
             return;
         }
-        String err = run("ip", "netns", "add", NS_SERVER);
-        if (err != null) {
-            skip = "skipped: 'ip netns add' failed: " + err;
+        String why = Netns.unavailable();
+        if (why != null) {
+            skip = "skipped: " + why;
             return;
         }
-        created = true;
-        must("ip", "netns", "add", NS_CLIENT);
-        must("ip", "link", "add", IF_SERVER, "type", "veth", "peer", "name", IF_CLIENT);
-        must("ip", "link", "set", IF_SERVER, "netns", NS_SERVER);
-        must("ip", "link", "set", IF_CLIENT, "netns", NS_CLIENT);
-        must("ip", "-n", NS_SERVER, "addr", "add", "10.213.0.1/24", "dev", IF_SERVER);
-        must("ip", "-n", NS_CLIENT, "addr", "add", "10.213.0.2/24", "dev", IF_CLIENT);
-        for (String[] nsIf : new String[][] {{NS_SERVER, IF_SERVER}, {NS_CLIENT, IF_CLIENT}}) {
-            must("ip", "-n", nsIf[0], "link", "set", nsIf[1], "up");
-            must("ip", "-n", nsIf[0], "link", "set", "lo", "up");
-        }
+        net = Netns.create("10.213.0");
     }
 
     @BeforeEach void runnableHere() {
@@ -75,13 +64,8 @@ class DhcpDnsmasqInteropTest {
     }
 
     @AfterAll
-    static void cleanUp() throws Exception {
-        if (!created) return;
-        try {
-            run("ip", "netns", "del", NS_CLIENT); // deleting a namespace deletes its end of the veth, and the pair
-        } finally {
-            run("ip", "netns", "del", NS_SERVER);
-        }
+    static void cleanUp() {
+        if (net != null) net.close(); // deleting a namespace deletes its end of the veth, and the pair
     }
 
     @Test
@@ -166,8 +150,8 @@ class DhcpDnsmasqInteropTest {
         try {
             for (List<String> args : dnsmasqs) {
                 Path leases = Files.createTempFile(tmp, "dnsmasq", ".leases");
-                List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NS_SERVER, DNSMASQ, "--no-daemon",
-                        "--port=0", "--conf-file=/dev/null", "--interface=" + IF_SERVER, "--bind-interfaces",
+                List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", net.server, DNSMASQ, "--no-daemon",
+                        "--port=0", "--conf-file=/dev/null", "--interface=" + net.serverIf, "--bind-interfaces",
                         "--dhcp-leasefile=" + leases, "--pid-file=", "--log-dhcp", "--log-facility=-"));
                 cmd.addAll(args);
                 Path own = Files.createTempFile(tmp, "dnsmasq", ".log");
@@ -178,10 +162,10 @@ class DhcpDnsmasqInteropTest {
             }
             Path out = Files.createTempFile(tmp, "probe", ".out");
             Path err = Files.createTempFile(tmp, "probe", ".err");
-            Process p = new ProcessBuilder("ip", "netns", "exec", NS_CLIENT,
+            Process p = new ProcessBuilder("ip", "netns", "exec", net.client,
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:auto",
                     "-cp", System.getProperty("java.class.path"), DhcpProbe.class.getName(),
-                    MAC, IF_CLIENT, Integer.toString(timeoutSeconds))
+                    MAC, net.clientIf, Integer.toString(timeoutSeconds))
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(timeoutSeconds + 30L, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -206,18 +190,5 @@ class DhcpDnsmasqInteropTest {
             Thread.sleep(50);
         }
         throw new AssertionError("dnsmasq did not start within 60 s:\n" + Files.readString(log));
-    }
-
-    /** Runs a command; null on success, else its exit code and output. */
-    private static String run(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        int rc = p.waitFor();
-        return rc == 0 ? null : String.join(" ", cmd) + " exited " + rc + ": " + out;
-    }
-
-    private static void must(String... cmd) throws IOException, InterruptedException {
-        String err = run(cmd);
-        if (err != null) throw new AssertionError(err);
     }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.javapxeboot.cli.Main;
+import org.javapxeboot.fixture.Netns;
 import org.javapxeboot.mock.PxeMockServer;
 import org.javapxeboot.mock.fault.ErrorFault;
 import org.javapxeboot.mock.fault.Faults;

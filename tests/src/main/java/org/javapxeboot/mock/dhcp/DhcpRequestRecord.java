@@ -23,7 +23,7 @@ public record DhcpRequestRecord(long sequence, Instant time, InetSocketAddress s
 
     /** Option 55, the parameter request list, as unsigned codes (empty when absent). */
     public List<Integer> parameterRequestList() {
-        byte[] v = options.get(55);
+        byte[] v = options.get((int) org.dhcp4java.DHCPConstants.DHO_DHCP_PARAMETER_REQUEST_LIST);
         if (v == null) return List.of();
         Integer[] codes = new Integer[v.length];
         for (int i = 0; i < v.length; i++) codes[i] = v[i] & 0xFF;
@@ -38,8 +38,9 @@ public record DhcpRequestRecord(long sequence, Instant time, InetSocketAddress s
 
     /** The name of a message type (RFC 2132 section 9.6). */
     public static String typeName(int type) {
-        String[] names = {"BOOTP", "DISCOVER", "OFFER", "REQUEST", "DECLINE", "ACK", "NAK", "RELEASE", "INFORM"};
-        return type >= 0 && type < names.length ? names[type] : "TYPE-" + type;
+        if (type == 0) return "BOOTP";
+        String name = org.javapxeboot.dhcp.DhcpOptions.messageTypeName(type);
+        return name != null ? name : "TYPE-" + type;
     }
 
     @Override public String toString() {

@@ -7,8 +7,17 @@ import static org.dhcp4java.DHCPConstants.DHCPDISCOVER;
 import static org.dhcp4java.DHCPConstants.DHCPNAK;
 import static org.dhcp4java.DHCPConstants.DHCPOFFER;
 import static org.dhcp4java.DHCPConstants.DHCPREQUEST;
+import static org.dhcp4java.DHCPConstants.DHO_BOOTFILE;
+import static org.dhcp4java.DHCPConstants.DHO_DHCP_LEASE_TIME;
+import static org.dhcp4java.DHCPConstants.DHO_DHCP_OPTION_OVERLOAD;
+import static org.dhcp4java.DHCPConstants.DHO_DHCP_PARAMETER_REQUEST_LIST;
+import static org.dhcp4java.DHCPConstants.DHO_DHCP_REQUESTED_ADDRESS;
+import static org.dhcp4java.DHCPConstants.DHO_DHCP_SERVER_IDENTIFIER;
+import static org.dhcp4java.DHCPConstants.DHO_DOMAIN_NAME_SERVERS;
+import static org.dhcp4java.DHCPConstants.DHO_ROUTERS;
+import static org.dhcp4java.DHCPConstants.DHO_SUBNET_MASK;
+import static org.dhcp4java.DHCPConstants.DHO_TFTP_SERVER;
 
-import java.io.ByteArrayOutputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -17,11 +26,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.dhcp4java.DHCPPacket;
+import org.javapxeboot.dhcp.DhcpOptions;
+import org.javapxeboot.dhcp.DhcpTlv;
 import org.javapxeboot.net.MacAddress;
 
 /**
  * Decides the answer to one DHCP request. Pure: a parsed request in, reply packets out; the
- * {@link DhcpServer} owns the socket and where replies go.
+ * {@link DhcpServer} owns the socket and where replies go. Option numbers and the option layout
+ * (overloaded fields) are the bootloader's ({@link DhcpOptions}, {@link DhcpTlv}); this class holds
+ * only what a server decides.
  *
  * <p>Boot file placement follows dnsmasq: option 67 (NUL-terminated, because some PXE ROMs expect
  * it) only when the parameter request list asks for 67, the {@code file} field otherwise; option 66
@@ -29,9 +42,6 @@ import org.javapxeboot.net.MacAddress;
  * field(s) and the boot file is always option 67.
  */
 public final class DhcpResponder {
-    private static final byte OPT_PXE_CONFIG_FILE = (byte) 209;
-    private static final byte OPT_PXE_PATH_PREFIX = (byte) 210;
-
     private final DhcpServerConfig config;
 
     public DhcpResponder(DhcpServerConfig config) { this.config = config; }
@@ -56,13 +66,13 @@ public final class DhcpResponder {
             return withDecoys(reply(request, DHCPOFFER, ip), "OFFER");
         }
         if (type == DHCPREQUEST) {
-            InetAddress sid = option(request, (byte) 54);
+            InetAddress sid = option(request, DHO_DHCP_SERVER_IDENTIFIER);
             // RFC 2131 4.3.2: a REQUEST naming another server means the client chose that server's offer.
             if (sid != null && !sid.equals(config.serverId())) return Decision.ignore("REQUEST for server " + sid.getHostAddress());
             if (ip == null) {
                 return config.unknownMacNak() ? new Decision(List.of(nak(request)), "NAK") : Decision.ignore("unknown MAC " + mac);
             }
-            InetAddress wanted = option(request, (byte) 50);
+            InetAddress wanted = option(request, DHO_DHCP_REQUESTED_ADDRESS);
             if (wanted == null && request.getCiaddr() != null && !request.getCiaddr().isAnyLocalAddress()) wanted = request.getCiaddr();
             if (config.faults().dhcpNak()) return new Decision(List.of(nak(request)), "NAK");
             if (wanted != null && !wanted.equals(ip)) return new Decision(List.of(nak(request)), "NAK");
@@ -101,7 +111,7 @@ public final class DhcpResponder {
         p.setChaddr(request.getChaddr());
         p.setDhcp(true);
         p.setDHCPMessageType(type);
-        p.setOptionAsInetAddress((byte) 54, config.serverId());
+        p.setOptionAsInetAddress(DHO_DHCP_SERVER_IDENTIFIER, config.serverId());
         return p;
     }
 
@@ -114,65 +124,37 @@ public final class DhcpResponder {
         p.setCiaddrRaw(request.getCiaddrRaw());
         p.setYiaddr(ip);
         p.setSiaddr(config.nextServer() != null ? config.nextServer() : config.serverId());
-        p.setOptionAsInt((byte) 51, config.leaseSeconds());
-        p.setOptionAsInetAddress((byte) 1, config.subnetMask());
-        if (config.router() != null) p.setOptionAsInetAddresses((byte) 3, new InetAddress[] {config.router()});
-        if (!config.dnsServers().isEmpty()) p.setOptionAsInetAddresses((byte) 6, config.dnsServers().toArray(new InetAddress[0]));
-        boolean asksForBootfileOption = false;
-        byte[] prl = request.getOptionRaw((byte) 55);
-        if (prl != null) for (byte b : prl) if (b == 67) asksForBootfileOption = true;
+        p.setOptionAsInt(DHO_DHCP_LEASE_TIME, config.leaseSeconds());
+        p.setOptionAsInetAddress(DHO_SUBNET_MASK, config.subnetMask());
+        if (config.router() != null) p.setOptionAsInetAddresses(DHO_ROUTERS, new InetAddress[] {config.router()});
+        if (!config.dnsServers().isEmpty()) p.setOptionAsInetAddresses(DHO_DOMAIN_NAME_SERVERS, config.dnsServers().toArray(new InetAddress[0]));
+        boolean asksForBootfileOption = DhcpOptions.requests(request.getOptionRaw(DHO_DHCP_PARAMETER_REQUEST_LIST), DHO_BOOTFILE);
         if (config.overload() != 0) {
-            byte[][] fields = pack(overloadedOptions(config.bootFile(), config.tftpServerName(), config.configFile(), config.pathPrefix()), config.overload());
-            p.setOptionAsByte((byte) 52, (byte) config.overload());
+            byte[][] fields = DhcpTlv.pack(overloadedOptions(config.bootFile(), config.tftpServerName(), config.configFile(), config.pathPrefix()), config.overload());
+            p.setOptionAsByte(DHO_DHCP_OPTION_OVERLOAD, (byte) config.overload());
             if (fields[0] != null) p.setFileRaw(fields[0]);
             if (fields[1] != null) p.setSnameRaw(fields[1]);
             return p;
         }
         if (config.bootFile() != null) {
-            if (asksForBootfileOption || config.bootFile().length() > 127) p.setOptionRaw((byte) 67, nulTerminated(config.bootFile()));
+            if (asksForBootfileOption || config.bootFile().length() > 127) p.setOptionRaw(DHO_BOOTFILE, nulTerminated(config.bootFile()));
             else p.setFile(config.bootFile());
         }
-        if (config.tftpServerName() != null) p.setOptionRaw((byte) 66, bytes(config.tftpServerName()));
+        if (config.tftpServerName() != null) p.setOptionRaw(DHO_TFTP_SERVER, bytes(config.tftpServerName()));
         // dhcp4java knows no type for 209/210 (setOptionAsString refuses them): raw bytes.
-        if (config.configFile() != null) p.setOptionRaw(OPT_PXE_CONFIG_FILE, bytes(config.configFile()));
-        if (config.pathPrefix() != null) p.setOptionRaw(OPT_PXE_PATH_PREFIX, bytes(config.pathPrefix()));
+        if (config.configFile() != null) p.setOptionRaw(DhcpOptions.PXELINUX_CONFIG_FILE, bytes(config.configFile()));
+        if (config.pathPrefix() != null) p.setOptionRaw(DhcpOptions.PXELINUX_PATH_PREFIX, bytes(config.pathPrefix()));
         return p;
     }
 
     /** The options that travel in the overloaded fields (66, 67 NUL-terminated, 209, 210), in that order. */
     static Map<Integer, byte[]> overloadedOptions(String bootFile, String tftpServerName, String configFile, String pathPrefix) {
         Map<Integer, byte[]> m = new LinkedHashMap<>();
-        if (tftpServerName != null) m.put(66, tftpServerName.getBytes(StandardCharsets.ISO_8859_1));
-        if (bootFile != null) m.put(67, nulTerminated(bootFile));
-        if (configFile != null) m.put(209, configFile.getBytes(StandardCharsets.ISO_8859_1));
-        if (pathPrefix != null) m.put(210, pathPrefix.getBytes(StandardCharsets.ISO_8859_1));
+        if (tftpServerName != null) m.put((int) DHO_TFTP_SERVER, tftpServerName.getBytes(StandardCharsets.ISO_8859_1));
+        if (bootFile != null) m.put((int) DHO_BOOTFILE, nulTerminated(bootFile));
+        if (configFile != null) m.put(DhcpOptions.PXELINUX_CONFIG_FILE & 0xff, configFile.getBytes(StandardCharsets.ISO_8859_1));
+        if (pathPrefix != null) m.put(DhcpOptions.PXELINUX_PATH_PREFIX & 0xff, pathPrefix.getBytes(StandardCharsets.ISO_8859_1));
         return m;
-    }
-
-    /**
-     * Packs options into the overloaded fields: {@code file} (128 bytes) first when mode has bit 1,
-     * then {@code sname} (64 bytes) when mode has bit 2. Each field holds whole options and ends with
-     * END (RFC 2132 section 9.3). Returns {file, sname} (null: field not used), or null if they do not fit.
-     */
-    static byte[][] pack(Map<Integer, byte[]> options, int mode) {
-        int[] sizes = {(mode & 1) != 0 ? 128 : 0, (mode & 2) != 0 ? 64 : 0};
-        ByteArrayOutputStream[] fields = {new ByteArrayOutputStream(), new ByteArrayOutputStream()};
-        int f = sizes[0] > 0 ? 0 : 1;
-        for (Map.Entry<Integer, byte[]> e : options.entrySet()) {
-            int need = e.getValue().length + 2;
-            while (f < 2 && fields[f].size() + need + 1 > sizes[f]) f++;
-            if (f == 2) return null;
-            fields[f].write(e.getKey());
-            fields[f].write(e.getValue().length);
-            fields[f].write(e.getValue(), 0, e.getValue().length);
-        }
-        byte[][] out = new byte[2][];
-        for (int i = 0; i < 2; i++) {
-            if (sizes[i] == 0) continue;
-            fields[i].write(255);
-            out[i] = fields[i].toByteArray();
-        }
-        return out;
     }
 
     private static byte[] bytes(String s) {

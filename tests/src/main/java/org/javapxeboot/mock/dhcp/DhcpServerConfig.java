@@ -68,7 +68,7 @@ public record DhcpServerConfig(InetAddress bindAddress, int port, int clientPort
             if (s[1] != null && s[1].length() > 254) throw new IllegalArgumentException(s[0] + " '" + s[1] + "' is longer than the 254 bytes a DHCP option holds");
         }
         if (overload != 0) {
-            if (DhcpResponder.pack(DhcpResponder.overloadedOptions(bootFile, tftpServerName, configFile, pathPrefix), overload) == null) {
+            if (org.javapxeboot.dhcp.DhcpTlv.pack(DhcpResponder.overloadedOptions(bootFile, tftpServerName, configFile, pathPrefix), overload) == null) {
                 throw new IllegalArgumentException("options 66/67/209/210 do not fit in the fields option 52 overload mode " + overload + " frees");
             }
         }

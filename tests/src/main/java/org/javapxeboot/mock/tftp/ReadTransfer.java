@@ -6,6 +6,7 @@ import java.nio.channels.ClosedByInterruptException;
 import org.javapxeboot.mock.fault.ErrorFault;
 import org.javapxeboot.mock.fault.FaultInjector;
 import org.javapxeboot.mock.fault.Faults;
+import org.javapxeboot.tftp.Negotiation;
 import org.javapxeboot.tftp.TftpCodec;
 import org.javapxeboot.tftp.TftpError;
 import org.javapxeboot.tftp.TftpPacket;

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * One guest (ncm-xen's domain entry) after defaults were applied. Field names follow ncm-xen; see
- * docs/provisioner.md for every field and its default.
+ * README.md ("The YAML file") for every field and its default.
  *
  * @param name           the domain name (also the kickstart and config file names)
  * @param memoryMiB      memory in MiB

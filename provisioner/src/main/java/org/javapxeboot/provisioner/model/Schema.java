@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * The YAML schema, written once: every section's fields with their type, default, constraint and
  * meaning. {@link ClusterLoader} parses and validates from it (which keys are known, which parser
  * reads a value, the ranges and choices it checks), "did you mean" suggestions come from its keys,
- * domains take their defaults from it, and the YAML reference in docs/provisioner.md is
+ * domains take their defaults from it, and the YAML reference in README.md is
  * {@link #markdown()} (a test fails when the two disagree).
  */
 public final class Schema {
@@ -201,11 +201,11 @@ public final class Schema {
     /** Every section, in the order the reference shows them. */
     public static final List<Section> SECTIONS = List.of(TOP, DOMAIN, VIF, DISK, VOLUME_GROUP);
 
-    /** The YAML reference as Markdown tables, one per section, as docs/provisioner.md carries it. */
+    /** The YAML reference as Markdown tables, one per section, as README.md carries it. */
     public static String markdown() {
         StringBuilder b = new StringBuilder();
         for (Section s : SECTIONS) {
-            b.append("### ").append(s.title()).append("\n\n");
+            b.append("#### ").append(s.title()).append("\n\n");
             if (!s.intro().isEmpty()) {
                 b.append(s.intro()).append("\n\n");
             }

@@ -17,16 +17,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The schema table is the one place the YAML's keys are written: the reference in
- * docs/provisioner.md is rendered from it, the loader accepts exactly its keys, and an unknown key
+ * README.md ("The YAML file") is rendered from it, the loader accepts exactly its keys, and an unknown key
  * is answered with a suggestion from it.
  */
 class SchemaTest {
-    static final Path DOC = Path.of("..", "docs", "provisioner.md");
+    static final Path DOC = Path.of("..", "README.md");
     static final String BEGIN = "<!-- schema:begin -->\n";
     static final String END = "<!-- schema:end -->";
 
     @Test
-    void theReferenceInTheDocsIsRenderedFromTheSchema() throws Exception {
+    void theReadmesYamlReferenceIsRenderedFromTheSchema() throws Exception {
         String doc = Files.readString(DOC, StandardCharsets.UTF_8);
         int b = doc.indexOf(BEGIN);
         int e = doc.indexOf(END);

@@ -57,7 +57,7 @@ public final class XmandFixture implements AutoCloseable {
     static {
         // The JDK server reads its limits once per JVM, and other tests in this JVM run HTTP
         // servers too: xmand's defaults only (short timeouts are tested in XmanProcessTest).
-        XmandMain.serverLimits(4096, 30, 10);
+        Xmand.serverLimits(4096, 30, 10);
     }
 
     public final MitKdc kdc;

@@ -59,12 +59,12 @@ class XmandMainTest {
     void defaultPrincipalIsHttpSlashHostNotAnyKey() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(MitKdc.available(), "MIT krb5-kdc is not installed");
         MitKdc kdc = MitKdc.shared();
-        assertEquals("HTTP/h1.example.org", XmandMain.servicePrincipal(null, "h1.example.org"));
+        assertEquals("HTTP/h1.example.org", Xmand.servicePrincipal(null, "h1.example.org"));
         Kerberos.Initiator client = new Kerberos.Initiator(Kerberos.login(kdc.keytab("admin"), kdc.principal("admin"), true));
 
         XmandMain defaults = new XmandMain();
         new picocli.CommandLine(defaults).parseArgs("--keytab", kdc.sharedKeytab().toString());
-        Kerberos.Acceptor bound = defaults.acceptor("localhost", null);
+        Kerberos.Acceptor bound = Xmand.acceptor(defaults.config(), "localhost", null, System.err);
         assertEquals(kdc.principal("admin"), bound.accept(client.start(kdc.principal("HTTP/localhost")).token).principal());
         org.ietf.jgss.GSSException wrongService = assertThrows(org.ietf.jgss.GSSException.class,
                 () -> bound.accept(client.start(kdc.principal("host/localhost")).token));
@@ -77,7 +77,7 @@ class XmandMainTest {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         Kerberos.Acceptor star;
         try {
-            star = any.acceptor("localhost", null);
+            star = Xmand.acceptor(any.config(), "localhost", null, System.err);
         } finally {
             System.setErr(saved);
         }
@@ -87,7 +87,7 @@ class XmandMainTest {
         // A keytab without the default principal's key: the error names both, and the flag to give.
         XmandMain elsewhere = new XmandMain();
         new picocli.CommandLine(elsewhere).parseArgs("--keytab", kdc.sharedKeytab().toString());
-        java.io.IOException e = assertThrows(java.io.IOException.class, () -> elsewhere.acceptor("h9.example.org", null));
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> Xmand.acceptor(elsewhere.config(), "h9.example.org", null, System.err));
         assertEquals("keytab " + kdc.sharedKeytab() + " has no key for HTTP/h9.example.org@XMAN.TEST (the default --principal; give --principal HTTP/NAME@REALM)",
                 e.getMessage());
     }

@@ -11,6 +11,7 @@ import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.ClusterLoader;
 import org.javapxeboot.provisioner.model.Guest;
 import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.plan.Report;
 import org.javapxeboot.provisioner.plan.Provisioner;
 import org.javapxeboot.provisioner.plan.Reporter;
 import org.javapxeboot.provisioner.render.DomainXml;
@@ -55,11 +56,11 @@ public final class ScaleBench {
                         Reporter.SILENT);
                 Provisioner.Plan plan = time(n, "plan", p::plan);
                 check(plan.actions().size() == n * 8, "first plan: " + plan.summary());
-                Provisioner.Report r = time(n, "apply", p::apply);
+                Report r = time(n, "apply", p::apply);
                 check(r.ok(), "apply failed: " + r.failures());
                 Provisioner.Plan again = time(n, "plan-again", p::plan);
                 check(!again.hasChanges(), "second plan not empty: " + again.summary());
-                Provisioner.Report r2 = time(n, "apply-again", p::apply);
+                Report r2 = time(n, "apply-again", p::apply);
                 check(r2.done().isEmpty(), "second apply did something");
                 check(vm.list().size() == n, "expected " + n + " domains, found " + vm.list().size());
             }

@@ -15,6 +15,7 @@ import org.javapxeboot.provisioner.host.HostTarget;
 import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.plan.Action;
 import org.javapxeboot.provisioner.plan.ProvisionException;
+import org.javapxeboot.provisioner.plan.Report;
 import org.javapxeboot.provisioner.plan.Provisioner;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.storage.FileDisks;
@@ -86,7 +87,7 @@ final class ApplyCommand implements Callable<Integer> {
         Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
                 new Provisioner.Options(grow, preallocate, !noStart, java.util.Set.copyOf(reinstall)),
                 new ConsoleReporter(out, err));
-        Provisioner.Report r;
+        Report r;
         try {
             r = p.apply();
         } catch (ProvisionException e) {

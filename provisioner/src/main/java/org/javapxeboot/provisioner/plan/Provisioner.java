@@ -269,13 +269,6 @@ public final class Provisioner {
 
     // ---- apply ----
 
-    /** The outcome of apply: every step done, and every guest that failed with why. */
-    public record Report(List<Action> done, List<String> failures, Plan plan) {
-        public boolean ok() {
-            return failures.isEmpty();
-        }
-    }
-
     /**
      * Plans and applies under the output tree's {@link OutputLock} (waiting at most
      * {@link OutputLock#DEFAULT_WAIT} for another writer, such as an ack being handled).

@@ -119,7 +119,7 @@ class OutputLockTest {
     }
 
     /** apply with the tree already contended: fails at once instead of after the default wait. */
-    static Provisioner.Report applyWithoutWaiting(Provisioner prov, Path out) throws ProvisionException {
+    static Report applyWithoutWaiting(Provisioner prov, Path out) throws ProvisionException {
         return prov.apply(Duration.ZERO);
     }
 }

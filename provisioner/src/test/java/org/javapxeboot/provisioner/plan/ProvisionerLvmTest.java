@@ -92,7 +92,7 @@ class ProvisionerLvmTest {
                     "+ logical volume cagnode50: " + vg + "/cagnode50-swap (60MiB)")), plan.actions().toString());
             assertFalse(lvm.vgEnsure(vg, List.of(loop), true).status().equals("unchanged"), "plan created nothing");
 
-            Provisioner.Report r = p.apply();
+            Report r = p.apply();
             assertTrue(r.ok(), r.failures().toString());
             CommandRunner.Result lvs = RUN.run(List.of("lvm", "lvs", "--driverloaded", "n", "--noheadings", "--units", "b",
                     "--nosuffix", "-o", "lv_name,lv_size", vg), QUIET);

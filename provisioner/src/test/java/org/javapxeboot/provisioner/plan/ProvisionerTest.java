@@ -98,7 +98,7 @@ class ProvisionerTest {
     @Test
     void applyThenApplyAgainChangesNothing() throws Exception {
         Cluster c = load(YAML);
-        Provisioner.Report first = provisioner(c).apply();
+        Report first = provisioner(c).apply();
         assertTrue(first.ok(), first.failures().toString());
         assertEquals(first.plan().actions().size(), first.done().size());
         assertTrue(Files.exists(out.resolve("disks/g1.img")));
@@ -113,7 +113,7 @@ class ProvisionerTest {
         Provisioner.Plan again = provisioner(c).plan();
         assertFalse(again.hasChanges(), again.actions().toString());
         assertEquals(2, again.unchangedGuests());
-        Provisioner.Report second = provisioner(c).apply();
+        Report second = provisioner(c).apply();
         assertTrue(second.ok());
         assertEquals(List.of(), second.done());
     }
@@ -129,7 +129,7 @@ class ProvisionerTest {
         // definition is brought in line with that) and started from its disk, never the installer
         assertEquals(List.of("UPDATE_FILE g1", "UPDATE_FILE g1", "REDEFINE g1", "UPDATE_FILE g1", "DIFFERS g2",
                 "REDEFINE g2", "UPDATE_FILE g2", "START g2"), kinds(plan.actions()));
-        Provisioner.Report rb = provisioner(bigger).apply();
+        Report rb = provisioner(bigger).apply();
         assertTrue(rb.ok(), rb.failures().toString());
         assertEquals(512L << 10, vm.lookup("g1").maxMemoryKiB(), "a running guest keeps its memory until it restarts");
         vm.destroy("g1");
@@ -183,7 +183,7 @@ class ProvisionerTest {
         Path g2 = out.resolve("disks/g2.img");
         Files.write(g2, new byte[] {1, 2, 3}); // smaller than the YAML's 8MiB
         Cluster c = load(YAML);
-        Provisioner.Report r = provisioner(c).apply();
+        Report r = provisioner(c).apply();
         assertTrue(r.ok(), r.failures().toString());
         assertArrayEquals(data, Files.readAllBytes(g1), "a larger disk is never shrunk");
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(g2), "a smaller disk is not grown without --grow");
@@ -193,13 +193,13 @@ class ProvisionerTest {
         assertTrue(differs.get(1).toString().contains("--grow grows it"), differs.get(1).toString());
 
         Provisioner.Options grow = new Provisioner.Options(true, false, true);
-        Provisioner.Report whileRunning = provisioner(c, grow, new FileDisks(), null, vm).apply();
+        Report whileRunning = provisioner(c, grow, new FileDisks(), null, vm).apply();
         assertTrue(whileRunning.ok());
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(g2), "never grown under a running guest");
         assertTrue(whileRunning.plan().actions().stream().anyMatch(a -> a.toString().contains("not grown while the guest runs")),
                 whileRunning.plan().actions().toString());
         vm.destroy("g2");
-        Provisioner.Report grown = provisioner(c, grow, new FileDisks(), null, vm).apply();
+        Report grown = provisioner(c, grow, new FileDisks(), null, vm).apply();
         assertTrue(grown.ok());
         assertEquals(8L << 20, Files.size(g2));
         byte[] head = new byte[3];
@@ -218,7 +218,7 @@ class ProvisionerTest {
             }
             FileDisks.extendSparse(file, to);
         });
-        Provisioner.Report r = provisioner(c, Provisioner.Options.DEFAULT, full, null, vm).apply();
+        Report r = provisioner(c, Provisioner.Options.DEFAULT, full, null, vm).apply();
         assertFalse(r.ok());
         assertEquals(1, r.failures().size());
         String f = r.failures().get(0);
@@ -230,7 +230,7 @@ class ProvisionerTest {
         assertTrue(r.done().stream().allMatch(a -> a.guest().equals("g2")), "exactly what was done: all of g2");
         assertEquals(VmControl.DomainState.RUNNING, vm.lookup("g2").state());
 
-        Provisioner.Report again = provisioner(c).apply();
+        Report again = provisioner(c).apply();
         assertTrue(again.ok());
         assertTrue(again.done().stream().allMatch(a -> a.guest().equals("g1")), again.done().toString());
         assertFalse(provisioner(c).plan().hasChanges());
@@ -248,7 +248,7 @@ class ProvisionerTest {
                 g1.bootloader(), g1.bootargs(), null, null, null, "destroy", "restart", "restart", false, null,
                 g1.kickstart(), g1.hypervisor(), g1.installKernel(), g1.installInitrd(), g1.vars(), g1.where(), g1.fields());
         Cluster c = new Cluster("c.yaml", ok.server(), List.of(bad, ok.guest("g2").orElseThrow()), Map.of(), List.of());
-        Provisioner.Report r = provisioner(c).apply();
+        Report r = provisioner(c).apply();
         assertEquals(1, r.failures().size());
         assertTrue(r.failures().get(0).startsWith("c.yaml:5:3: g1: define: XML error: target 'xvda' duplicated"),
                 r.failures().get(0));
@@ -258,7 +258,7 @@ class ProvisionerTest {
         // the disks made before the refusal are listed as done, and kept
         assertTrue(r.done().stream().anyMatch(a -> a.kind() == Action.Kind.CREATE_DISK && a.guest().equals("g1")));
         // fixed YAML: the second run recovers
-        Provisioner.Report again = provisioner(ok).apply();
+        Report again = provisioner(ok).apply();
         assertTrue(again.ok(), again.failures().toString());
         assertEquals(VmControl.DomainState.RUNNING, vm.lookup("g1").state());
     }
@@ -320,7 +320,7 @@ class ProvisionerTest {
         assertEquals(List.of("vg-ensure --dry-run newvg /dev/loop9", "lv-ensure --dry-run xenvg l1-root 10485760",
                 "lv-ensure --dry-run xenvg l2-root 10485760"), sim.calls, "plan only runs dry runs");
 
-        Provisioner.Report r = provisioner(c, Provisioner.Options.DEFAULT, new FileDisks(), lvm, vm).apply();
+        Report r = provisioner(c, Provisioner.Options.DEFAULT, new FileDisks(), lvm, vm).apply();
         assertEquals(1, r.failures().size());
         assertTrue(r.failures().get(0).startsWith("c.yaml:5:3: l1: xenvg/l1-root: lv-ensure failed (exit 4): lvcreate failed"
                 + " [Volume group \"xenvg\" has insufficient free space]"), r.failures().get(0));

@@ -18,6 +18,7 @@ import org.javapxeboot.provisioner.Fixtures;
 import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.ClusterLoader;
 import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.plan.Report;
 import org.javapxeboot.provisioner.plan.Provisioner;
 import org.javapxeboot.provisioner.plan.Reporter;
 import org.javapxeboot.provisioner.render.Kickstart;
@@ -72,8 +73,8 @@ class AckBootsDiskTest {
         vm.close();
     }
 
-    Provisioner.Report apply() throws Exception {
-        Provisioner.Report r = new Provisioner(cluster, layout, new Kickstart(Fixtures.TEMPLATES), null, new FileDisks(), vm,
+    Report apply() throws Exception {
+        Report r = new Provisioner(cluster, layout, new Kickstart(Fixtures.TEMPLATES), null, new FileDisks(), vm,
                 Provisioner.Options.DEFAULT, Reporter.SILENT).apply();
         assertTrue(r.ok(), r.failures().toString());
         return r;

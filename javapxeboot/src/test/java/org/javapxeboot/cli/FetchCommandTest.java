@@ -83,25 +83,6 @@ class FetchCommandTest {
         assertTrue(outBytes.toString(StandardCharsets.UTF_8).startsWith("usage: javapxeboot fetch"));
     }
 
-    @Test void urlParsing() {
-        FetchCommand.Target t = FetchCommand.Target.parse("tftp://10.0.0.1/pxelinux.cfg/default");
-        assertEquals(List.of("10.0.0.1", 69, "pxelinux.cfg/default"), List.of(t.host, t.port, t.path));
-        t = FetchCommand.Target.parse("TFTP://boot.example:6969//abs/path%20with%20space");
-        assertEquals(List.of("boot.example", 6969, "/abs/path with space"), List.of(t.host, t.port, t.path));
-        t = FetchCommand.Target.parse("tftp://[fe80::1%25eth0]:70/x");
-        assertEquals(List.of("fe80::1%25eth0", 70, "x"), List.of(t.host, t.port, t.path));
-        t = FetchCommand.Target.parse("tftp://[::1]/x");
-        assertEquals(List.of("::1", 69, "x"), List.of(t.host, t.port, t.path));
-        assertEquals("tftp://h: no file path after the host",
-            assertThrows(IllegalArgumentException.class, () -> FetchCommand.Target.parse("tftp://h")).getMessage());
-        assertEquals("tftp://h:99999/x: port '99999' is not 1..65535",
-            assertThrows(IllegalArgumentException.class, () -> FetchCommand.Target.parse("tftp://h:99999/x")).getMessage());
-        assertEquals("tftp://h/a%00b: the path contains a NUL byte (%00)",
-            assertThrows(IllegalArgumentException.class, () -> FetchCommand.Target.parse("tftp://h/a%00b")).getMessage());
-        assertThrows(IllegalArgumentException.class, () -> FetchCommand.Target.parse("tftp://h/a%2"));
-        assertThrows(IllegalArgumentException.class, () -> FetchCommand.Target.parse("tftp://h/a%zz"));
-    }
-
     @Test void sizes() {
         assertEquals(40L << 20, FetchCommand.sizeArg("--max-size", "40M"));
         assertEquals(512, FetchCommand.sizeArg("--max-size", "512"));

@@ -4,8 +4,6 @@ import static org.javapxeboot.provisioner.cli.ProvisionCli.FAILED;
 import static org.javapxeboot.provisioner.cli.ProvisionCli.INVALID;
 import static org.javapxeboot.provisioner.cli.ProvisionCli.OK;
 import static org.javapxeboot.provisioner.cli.ProvisionCli.REMOTE_FOOTER;
-import static org.javapxeboot.provisioner.cli.ProvisionCli.load;
-import static org.javapxeboot.provisioner.cli.ProvisionCli.reinstallNamesKnown;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,11 +36,7 @@ final class ApplyCommand implements Callable<Integer> {
             + " not while the guest runs)") boolean grow;
     @Option(names = "--preallocate", description = "write new file disks in full (default: sparse)") boolean preallocate;
     @Option(names = "--no-start", description = "define guests but do not start them") boolean noStart;
-    @Option(names = "--reinstall", paramLabel = "NAME",
-            description = "(repeatable) define this KVM/QEMU guest back to its installer (and start it, if shut off)"
-                    + " although its domain already boots its disk with no ack recorded; without it such a guest is"
-                    + " kept on its disk (its kickstart would wipe the disk). Default: none")
-    java.util.List<String> reinstall = new java.util.ArrayList<>();
+    @Mixin ReinstallOption reinstall;
     @Option(names = "--serve", description = "then keep serving kickstarts and acks (as `serve`) until stopped") boolean serve;
     @Mixin ServeOptions serveOptions;
     @Spec CommandLine.Model.CommandSpec spec;
@@ -51,24 +45,16 @@ final class ApplyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        String usage = host.usageProblem();
-        if (usage != null) {
-            err.println("provision: " + usage);
+        Cluster c = host.checkAndLoad(file, err);
+        if (c == null || !reinstall.known(c, file, err)) {
             return INVALID;
         }
-        Cluster c = load(file, err);
-        if (c == null || !reinstallNamesKnown(c, file, reinstall, err)) {
+        HostOptions.Tools tools = host.tools(err);
+        if (tools == null) {
             return INVALID;
         }
-        Kickstart ks;
-        Lvm lvm;
-        try {
-            ks = host.kickstart();
-            lvm = host.lvm();
-        } catch (IOException e) {
-            err.println("provision: " + e.getMessage());
-            return INVALID;
-        }
+        Kickstart ks = tools.kickstart();
+        Lvm lvm = tools.lvm();
         int rc;
         try (HostTarget.Session session = host.target().openLocked(host.layout(), host.lockWait(), "provision apply",
                 err::println)) {
@@ -85,7 +71,7 @@ final class ApplyCommand implements Callable<Integer> {
 
     private int apply(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
         Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
-                new Provisioner.Options(grow, preallocate, !noStart, java.util.Set.copyOf(reinstall)),
+                new Provisioner.Options(grow, preallocate, !noStart, java.util.Set.copyOf(reinstall.names)),
                 new ConsoleReporter(out, err));
         Report r;
         try {

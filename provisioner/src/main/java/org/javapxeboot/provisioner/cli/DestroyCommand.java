@@ -4,7 +4,6 @@ import static org.javapxeboot.provisioner.cli.ProvisionCli.FAILED;
 import static org.javapxeboot.provisioner.cli.ProvisionCli.INVALID;
 import static org.javapxeboot.provisioner.cli.ProvisionCli.OK;
 import static org.javapxeboot.provisioner.cli.ProvisionCli.REMOTE_FOOTER;
-import static org.javapxeboot.provisioner.cli.ProvisionCli.load;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,12 +37,7 @@ final class DestroyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        String usage = host.usageProblem();
-        if (usage != null) {
-            err.println("provision: " + usage);
-            return INVALID;
-        }
-        Cluster c = load(file, err);
+        Cluster c = host.checkAndLoad(file, err);
         if (c == null) {
             return INVALID;
         }

@@ -1,8 +1,10 @@
 package org.javapxeboot.provisioner.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.javapxeboot.provisioner.host.HostTarget;
+import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.plan.Layout;
 import org.javapxeboot.provisioner.render.Kickstart;
 import org.javapxeboot.provisioner.storage.Lvm;
@@ -80,6 +82,30 @@ final class HostOptions {
             return "--lvm-timeout must be at least 1 (seconds), got " + lvmTimeoutSeconds;
         }
         return target().usageProblem();
+    }
+
+    /** Checks these options, then loads FILE (printing its warnings); null after printing every problem. */
+    Cluster checkAndLoad(Path file, PrintWriter err) {
+        String usage = usageProblem();
+        if (usage != null) {
+            err.println("provision: " + usage);
+            return null;
+        }
+        return ProvisionCli.load(file, err);
+    }
+
+    /** The kickstart templates and LVM scripts a command that changes the host works with. */
+    record Tools(Kickstart kickstart, Lvm lvm) {
+    }
+
+    /** The templates and LVM scripts these options name (else the installation's); null after printing why. */
+    Tools tools(PrintWriter err) {
+        try {
+            return new Tools(kickstart(), lvm());
+        } catch (IOException e) {
+            err.println("provision: " + e.getMessage());
+            return null;
+        }
     }
 
     Kickstart kickstart() throws IOException {

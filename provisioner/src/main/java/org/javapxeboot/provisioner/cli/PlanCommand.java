@@ -5,8 +5,6 @@ import static org.javapxeboot.provisioner.cli.ProvisionCli.FAILED;
 import static org.javapxeboot.provisioner.cli.ProvisionCli.INVALID;
 import static org.javapxeboot.provisioner.cli.ProvisionCli.OK;
 import static org.javapxeboot.provisioner.cli.ProvisionCli.REMOTE_FOOTER;
-import static org.javapxeboot.provisioner.cli.ProvisionCli.load;
-import static org.javapxeboot.provisioner.cli.ProvisionCli.reinstallNamesKnown;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,35 +34,23 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--grow", description = "plan growing disks that are smaller than the YAML says") boolean grow;
     @Option(names = "--preallocate", description = "plan new file disks fully written") boolean preallocate;
     @Option(names = "--no-start", description = "plan no guest starts") boolean noStart;
-    @Option(names = "--reinstall", paramLabel = "NAME",
-            description = "(repeatable) define this KVM/QEMU guest back to its installer (and start it, if shut off)"
-                    + " although its domain already boots its disk with no ack recorded; without it such a guest is"
-                    + " kept on its disk (its kickstart would wipe the disk). Default: none")
-    java.util.List<String> reinstall = new java.util.ArrayList<>();
+    @Mixin ReinstallOption reinstall;
     @Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        String usage = host.usageProblem();
-        if (usage != null) {
-            err.println("provision: " + usage);
+        Cluster c = host.checkAndLoad(file, err);
+        if (c == null || !reinstall.known(c, file, err)) {
             return INVALID;
         }
-        Cluster c = load(file, err);
-        if (c == null || !reinstallNamesKnown(c, file, reinstall, err)) {
+        HostOptions.Tools tools = host.tools(err);
+        if (tools == null) {
             return INVALID;
         }
-        Kickstart ks;
-        Lvm lvm;
-        try {
-            ks = host.kickstart();
-            lvm = host.lvm();
-        } catch (IOException e) {
-            err.println("provision: " + e.getMessage());
-            return INVALID;
-        }
+        Kickstart ks = tools.kickstart();
+        Lvm lvm = tools.lvm();
         // plan creates nothing, not even the embedded node file: a fresh embedded host is read as empty
         try (VmControl vm = host.target().openToRead()) {
             return printPlan(c, ks, lvm, vm, out, err);
@@ -76,7 +62,7 @@ final class PlanCommand implements Callable<Integer> {
 
     private int printPlan(Cluster c, Kickstart ks, Lvm lvm, VmControl vm, PrintWriter out, PrintWriter err) {
         Provisioner p = new Provisioner(c, host.layout(), ks, lvm, new FileDisks(), vm,
-                new Provisioner.Options(grow, preallocate, !noStart, java.util.Set.copyOf(reinstall)),
+                new Provisioner.Options(grow, preallocate, !noStart, java.util.Set.copyOf(reinstall.names)),
                 new ConsoleReporter(out, err));
         try {
             Provisioner.Plan plan = p.plan();

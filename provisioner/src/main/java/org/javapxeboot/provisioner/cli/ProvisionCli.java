@@ -71,18 +71,6 @@ public final class ProvisionCli implements Callable<Integer> {
         return INVALID;
     }
 
-    /** Every --reinstall NAME names a domain of the YAML; else says which does not, and false. */
-    static boolean reinstallNamesKnown(Cluster c, Path file, List<String> names, PrintWriter err) {
-        for (String n : names) {
-            if (c.guest(n).isEmpty()) {
-                err.println("provision: --reinstall " + org.javapxeboot.xman.text.Escape.line(n) + ": no such domain in "
-                        + file + "; nothing done");
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Loads the YAML, printing warnings; on errors prints them all and returns null. */
     static Cluster load(Path file, PrintWriter err) {
         try {

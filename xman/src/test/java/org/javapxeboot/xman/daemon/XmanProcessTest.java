@@ -60,11 +60,14 @@ class XmanProcessTest {
         syslog = new DatagramSocket(0, InetAddress.getLoopbackAddress());
         syslog.setSoTimeout(5000);
         Files.writeString(dir.resolve("k5login"), kdc.principal("admin") + "\n");
+        // --request-timeout runs from a connection's first byte to the end of its request, TLS handshake
+        // included: it must leave a client JVM on a busy machine time to start its handshake. --idle-timeout
+        // is short so that idleConnectionsAreHarmlessAndClosed sees silent connections closed soon.
         for (int i = 0; i < 2; i++) {
             String h = "h" + (i + 1);
             XmandProcess d = XmandProcess.start(kdc, dir, h, XmandFixture.NODE.replace("vm1", h + "-vm1").replace("vm2", h + "-vm2"),
                     dir.resolve("k5login"), List.of("--syslog", "udp:127.0.0.1:" + syslog.getLocalPort(),
-                            "--idle-timeout", "2", "--request-timeout", "2", "--threads", "2", "--max-threads", "64"));
+                            "--idle-timeout", "5", "--request-timeout", "30", "--threads", "2", "--max-threads", "64"));
             daemons.add(d);
             ports[i] = d.port;
         }
@@ -235,13 +238,16 @@ class XmanProcessTest {
 
     /**
      * Slow senders: 40 connections each send the first byte of a TLS record and stall. Each holds
-     * a worker until --request-timeout (2 s here); the pool grows (2 kept, 64 at most), so rxm is
-     * served without waiting for them (with 2 fixed threads it would wait 40 s; rxm gives up at 15).
+     * a worker until --request-timeout (30 s here); the pool grows (2 kept, 64 at most), so rxm is
+     * served without waiting for them (with 2 fixed threads it would wait 10 minutes; rxm gives up at 15 s).
+     * rxm starts once the daemon has logged a CONNECT line for each of them: all 40 hold a worker.
      */
     @Test
     void slowSendersDoNotStarveOthers() throws Exception {
         Path cc = kdc.kinit("admin");
         List<java.net.Socket> slow = new ArrayList<>();
+        Path log = dir.resolve("h2.log");
+        long connectsBefore = connectLines(log);
         try {
             for (int i = 0; i < 40; i++) {
                 java.net.Socket s = new java.net.Socket("127.0.0.1", ports[1]);
@@ -249,12 +255,33 @@ class XmanProcessTest {
                 s.getOutputStream().flush();
                 slow.add(s);
             }
-            Thread.sleep(300); // let the daemon hand them to workers
+            awaitConnectLines(log, connectsBefore + 40);
             Result r = rxm(cc, "-H", "localhost:" + ports[1], "--timeout", "15", "list");
             assertEquals(0, r.exit(), r.err());
             assertTrue(r.out().contains("h2-vm1"), r.out());
         } finally {
             for (java.net.Socket s : slow) s.close();
+        }
+    }
+
+    static long connectLines(Path log) throws IOException {
+        return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains(" CONNECT ")).count();
+    }
+
+    /**
+     * Until {@code log} holds {@code n} CONNECT lines: xmand writes one when a worker takes up a TLS
+     * connection. It reads the file as it grows (no fixed pause); the test's timeout stops a hang.
+     */
+    static void awaitConnectLines(Path log, long n) throws Exception {
+        try (java.nio.file.WatchService w = log.getFileSystem().newWatchService()) {
+            log.getParent().register(w, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+            while (connectLines(log) < n) {
+                java.nio.file.WatchKey k = w.poll(1, TimeUnit.SECONDS);
+                if (k != null) {
+                    k.pollEvents();
+                    k.reset();
+                }
+            }
         }
     }
 

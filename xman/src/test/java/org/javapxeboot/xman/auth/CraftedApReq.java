@@ -5,9 +5,11 @@ import org.apache.kerby.kerberos.kerb.crypto.EncryptionHandler;
 import org.apache.kerby.kerberos.kerb.type.ap.ApOptions;
 import org.apache.kerby.kerberos.kerb.type.ap.ApReq;
 import org.apache.kerby.kerberos.kerb.type.base.EncryptedData;
+import org.apache.kerby.kerberos.kerb.type.base.EncryptionKey;
 import org.apache.kerby.kerberos.kerb.type.base.KeyUsage;
 import org.apache.kerby.kerberos.kerb.type.ticket.SgtTicket;
 import org.apache.kerby.kerberos.kerb.type.ticket.TgtTicket;
+import org.apache.kerby.kerberos.kerb.type.ticket.Ticket;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,10 +20,12 @@ import java.time.format.DateTimeFormatter;
 /**
  * A Kerberos 5 GSS token built by hand (Apache Kerby for the KDC exchange and the encryption):
  * unlike the JDK and MIT libraries, it will present a service ticket after the ticket expired,
- * with a fresh authenticator, which is what a server must refuse on its own.
+ * with a fresh authenticator, which is what a server must refuse on its own. The ticket comes from
+ * the KDC or is a {@link MintedTicket} (any times, an expired one included).
  */
 public final class CraftedApReq {
-    private final SgtTicket sgt;
+    private final Ticket ticket;
+    private final EncryptionKey sessionKey;
     private final String clientName;
 
     /** Gets a service ticket for {@code service} from the MIT KDC, logging in from the client's keytab. */
@@ -34,17 +38,26 @@ public final class CraftedApReq {
         c.setAllowTcp(true);
         c.init();
         TgtTicket tgt = c.requestTgt(kdc.principal(client), kdc.keytab(client).toFile());
-        sgt = c.requestSgt(tgt, service);
+        SgtTicket sgt = c.requestSgt(tgt, service);
+        ticket = sgt.getTicket();
+        sessionKey = sgt.getSessionKey();
         clientName = client;
+    }
+
+    /** Presents a ticket made without the KDC. */
+    public CraftedApReq(MintedTicket minted) {
+        ticket = minted.ticket;
+        sessionKey = minted.sessionKey;
+        clientName = minted.client;
     }
 
     /** A GSS krb5 initial context token (RFC 1964 section 1.1) with a new authenticator stamped now. */
     public byte[] token() throws Exception {
         byte[] authenticator = authenticatorDer();
-        EncryptedData enc = EncryptionHandler.encrypt(authenticator, sgt.getSessionKey(), KeyUsage.AP_REQ_AUTH);
+        EncryptedData enc = EncryptionHandler.encrypt(authenticator, sessionKey, KeyUsage.AP_REQ_AUTH);
         ApReq req = new ApReq();
         req.setApOptions(new ApOptions());
-        req.setTicket(sgt.getTicket());
+        req.setTicket(ticket);
         req.setEncryptedAuthenticator(enc);
         byte[] apReq = req.encode();
         byte[] oid = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x12, 0x01, 0x02, 0x02};

@@ -15,11 +15,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real MIT krb5 KDC (Debian krb5-kdc) in a temp directory on a loopback port: realm XMAN.TEST,
- * principals admin, other, HTTP/localhost and host/localhost with keytabs (and one keytab holding both services). One per test JVM: the JDK caches its
+ * principals admin, other, HTTP/localhost and host/localhost with keytabs (and one keytab holding both services;
+ * one holding krbtgt's key, to mint tickets). One per test JVM: the JDK caches its
  * krb5.conf, so every test shares this realm.
  */
 public final class MitKdc {
     public static final String REALM = "XMAN.TEST";
+    /** The realm's ticket-granting service; {@link #keytab(String)} has its key. */
+    public static final String TGS = "krbtgt/" + REALM;
     private static MitKdc shared;
 
     public final Path dir;
@@ -62,10 +65,11 @@ public final class MitKdc {
         }
         krb5Conf = dir.resolve("krb5.conf");
         kdcConf = dir.resolve("kdc.conf");
-        // A 2 s clock skew (default 300 s) so that a ticket is really expired 2 s after its end time;
+        // The default clock skew (300 s): an authenticator may take seconds to arrive on a busy machine. Tests
+        // of expired tickets mint them an hour old (MintedTicket) instead of waiting for one to expire.
         // dns_canonicalize_hostname off so that HTTP@localhost is HTTP/localhost.
         Files.writeString(krb5Conf, "[libdefaults]\n default_realm = " + REALM + "\n dns_lookup_kdc = false\n dns_lookup_realm = false\n"
-                + " dns_canonicalize_hostname = false\n rdns = false\n clockskew = 2\n udp_preference_limit = 1\n ticket_lifetime = 10h\n forwardable = false\n"
+                + " dns_canonicalize_hostname = false\n rdns = false\n udp_preference_limit = 1\n ticket_lifetime = 10h\n forwardable = false\n"
                 + "[realms]\n " + REALM + " = {\n  kdc = 127.0.0.1:" + port + "\n }\n"
                 + "[domain_realm]\n localhost = " + REALM + "\n");
         Files.writeString(kdcConf, "[kdcdefaults]\n kdc_ports = " + port + "\n kdc_tcp_ports = " + port + "\n"
@@ -74,13 +78,14 @@ public final class MitKdc {
                 + "[logging]\n kdc = FILE:" + dir.resolve("kdc.log") + "\n");
         Files.writeString(dir.resolve("kadm5.acl"), "");
         run("/usr/sbin/kdb5_util", "create", "-s", "-r", REALM, "-P", "master-pw-" + port);
-        for (String p : List.of("admin", "other", "HTTP/localhost", "host/localhost", "expiring")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "addprinc -randkey " + p);
-        run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "modprinc -maxlife 1sec expiring");
+        for (String p : List.of("admin", "other", "HTTP/localhost", "host/localhost")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "addprinc -randkey " + p);
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab("HTTP/localhost") + " HTTP/localhost");
         // A host keytab shared by two services, as /etc/krb5.keytab often is (-norandkey keeps the keys above valid).
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab("host/localhost") + " host/localhost");
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -norandkey -k " + dir.resolve("shared.keytab") + " HTTP/localhost host/localhost");
-        for (String p : List.of("admin", "other", "expiring")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab(p) + " " + p);
+        // The KDC's own key (-norandkey: the KDC keeps using it), so that a test can mint a ticket-granting ticket.
+        run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -norandkey -k " + keytab(TGS) + " " + TGS);
+        for (String p : List.of("admin", "other")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab(p) + " " + p);
         ProcessBuilder pb = new ProcessBuilder("/usr/sbin/krb5kdc", "-n", "-r", REALM);
         env(pb.environment());
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("krb5kdc.out").toFile());

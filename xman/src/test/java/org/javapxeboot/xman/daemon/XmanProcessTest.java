@@ -1,5 +1,6 @@
 package org.javapxeboot.xman.daemon;
 
+import org.javapxeboot.xman.auth.MintedTicket;
 import org.javapxeboot.xman.auth.MitKdc;
 import org.javapxeboot.xman.client.RxmMain;
 import org.javapxeboot.xman.auth.Kerberos;
@@ -18,6 +19,8 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,12 +59,15 @@ class XmanProcessTest {
         kdc = MitKdc.shared();
         syslog = new DatagramSocket(0, InetAddress.getLoopbackAddress());
         syslog.setSoTimeout(5000);
-        Files.writeString(dir.resolve("k5login"), kdc.principal("admin") + "\n" + kdc.principal("expiring") + "\n");
+        Files.writeString(dir.resolve("k5login"), kdc.principal("admin") + "\n");
+        // --request-timeout runs from a connection's first byte to the end of its request, TLS handshake
+        // included: it must leave a client JVM on a busy machine time to start its handshake. --idle-timeout
+        // is short so that idleConnectionsAreHarmlessAndClosed sees silent connections closed soon.
         for (int i = 0; i < 2; i++) {
             String h = "h" + (i + 1);
             XmandProcess d = XmandProcess.start(kdc, dir, h, XmandFixture.NODE.replace("vm1", h + "-vm1").replace("vm2", h + "-vm2"),
                     dir.resolve("k5login"), List.of("--syslog", "udp:127.0.0.1:" + syslog.getLocalPort(),
-                            "--idle-timeout", "2", "--request-timeout", "2", "--threads", "2", "--max-threads", "64"));
+                            "--idle-timeout", "5", "--request-timeout", "30", "--threads", "2", "--max-threads", "64"));
             daemons.add(d);
             ports[i] = d.port;
         }
@@ -164,16 +170,26 @@ class XmanProcessTest {
         assertTrue(Files.readString(dir.resolve("h1.log")).contains("principal=other@XMAN.TEST op=list result=refused status=403"));
     }
 
+    /**
+     * A ticket cache whose ticket-granting ticket ended an hour ago (minted with the KDC's key, as kinit
+     * can only get tickets that start now): rxm refuses it itself, before asking for anything. Its twin,
+     * minted the same way but ending in an hour, lists the host, so only the ticket's age differs.
+     */
     @Test
     void expiredTicketIsRefused() throws Exception {
-        // The KDC caps this principal's tickets at 1 s and the test krb5.conf allows 2 s of skew: 4 s later the
-        // ticket is expired for everyone. (No use while it is valid: that would race a JVM start against 3 s.
-        // That a ticket of this principal works at all is shown by XmandServerTest's crafted tokens.)
-        Path cc = kdc.kinit("expiring");
-        Thread.sleep(4_000);
-        Result r = rxm(cc, "-H", h1(), "list");
+        Instant now = Instant.now();
+        Path valid = MintedTicket.mint(kdc.keytab(MitKdc.TGS), MitKdc.TGS, "admin", now.minus(Duration.ofHours(2)), now.plus(Duration.ofHours(1)))
+                .writeCcache(dir.resolve("cc-minted-valid"));
+        Result ok = rxm(valid, "-H", h1(), "list");
+        assertEquals(0, ok.exit(), ok.err());
+        assertTrue(ok.out().contains("h1-vm1"), ok.out());
+
+        Path expired = MintedTicket.mint(kdc.keytab(MitKdc.TGS), MitKdc.TGS, "admin", now.minus(Duration.ofHours(2)), now.minus(Duration.ofHours(1)))
+                .writeCcache(dir.resolve("cc-minted-expired"));
+        Result r = rxm(expired, "-H", h1(), "list");
         assertEquals(3, r.exit(), r.out());
-        assertTrue(r.err().contains("Kerberos"), r.err());
+        assertTrue(r.err().contains("rxm: no usable Kerberos credentials (ticket cache; run kinit)"), r.err());
+        assertEquals("", r.out());
     }
 
     @Test
@@ -222,13 +238,16 @@ class XmanProcessTest {
 
     /**
      * Slow senders: 40 connections each send the first byte of a TLS record and stall. Each holds
-     * a worker until --request-timeout (2 s here); the pool grows (2 kept, 64 at most), so rxm is
-     * served without waiting for them (with 2 fixed threads it would wait 40 s; rxm gives up at 15).
+     * a worker until --request-timeout (30 s here); the pool grows (2 kept, 64 at most), so rxm is
+     * served without waiting for them (with 2 fixed threads it would wait 10 minutes; rxm gives up at 15 s).
+     * rxm starts once the daemon has logged a CONNECT line for each of them: all 40 hold a worker.
      */
     @Test
     void slowSendersDoNotStarveOthers() throws Exception {
         Path cc = kdc.kinit("admin");
         List<java.net.Socket> slow = new ArrayList<>();
+        Path log = dir.resolve("h2.log");
+        long connectsBefore = connectLines(log);
         try {
             for (int i = 0; i < 40; i++) {
                 java.net.Socket s = new java.net.Socket("127.0.0.1", ports[1]);
@@ -236,12 +255,33 @@ class XmanProcessTest {
                 s.getOutputStream().flush();
                 slow.add(s);
             }
-            Thread.sleep(300); // let the daemon hand them to workers
+            awaitConnectLines(log, connectsBefore + 40);
             Result r = rxm(cc, "-H", "localhost:" + ports[1], "--timeout", "15", "list");
             assertEquals(0, r.exit(), r.err());
             assertTrue(r.out().contains("h2-vm1"), r.out());
         } finally {
             for (java.net.Socket s : slow) s.close();
+        }
+    }
+
+    static long connectLines(Path log) throws IOException {
+        return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains(" CONNECT ")).count();
+    }
+
+    /**
+     * Until {@code log} holds {@code n} CONNECT lines: xmand writes one when a worker takes up a TLS
+     * connection. It reads the file as it grows (no fixed pause); the test's timeout stops a hang.
+     */
+    static void awaitConnectLines(Path log, long n) throws Exception {
+        try (java.nio.file.WatchService w = log.getFileSystem().newWatchService()) {
+            log.getParent().register(w, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+            while (connectLines(log) < n) {
+                java.nio.file.WatchKey k = w.poll(1, TimeUnit.SECONDS);
+                if (k != null) {
+                    k.pollEvents();
+                    k.reset();
+                }
+            }
         }
     }
 

@@ -16,14 +16,7 @@ public final class DomainXml {
     /** The domain name inside libvirt XML, read with a parser that refuses DOCTYPEs (no XXE, no entity bombs). */
     public static String nameOf(String xml) throws ProtocolException {
         try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setXIncludeAware(false);
-            f.setExpandEntityReferences(false);
-            DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(null);
-            Document d = b.parse(new InputSource(new StringReader(xml)));
+            Document d = parse(xml);
             if (!"domain".equals(d.getDocumentElement().getTagName())) {
                 throw new ProtocolException(400, "INVALID_ARGUMENT", "the XML's root element is <" + d.getDocumentElement().getTagName() + ">, not <domain>");
             }
@@ -40,5 +33,18 @@ public final class DomainXml {
         } catch (Exception e) {
             throw new ProtocolException(400, "INVALID_ARGUMENT", "domain XML: " + e.getMessage());
         }
+    }
+
+    /** Parses domain XML namespace-aware, refusing DOCTYPEs (no XXE, no entity bombs). */
+    static Document parse(String xml) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+        f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+        f.setXIncludeAware(false);
+        f.setExpandEntityReferences(false);
+        DocumentBuilder b = f.newDocumentBuilder();
+        b.setErrorHandler(null);
+        return b.parse(new InputSource(new StringReader(xml)));
     }
 }

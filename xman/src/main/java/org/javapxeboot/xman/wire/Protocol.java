@@ -25,6 +25,12 @@ public final class Protocol {
     /** xmand's port unless told otherwise (--listen, rxm -H HOST:PORT). */
     public static final int DEFAULT_PORT = 8740;
     public static final String JSON_TYPE = "application/json; charset=utf-8";
+    /**
+     * Sent only by a front end that xmand trusts by name (the portal's principal, xmand
+     * {@code --trust-proxy}): the Kerberos principal of the user the request is made for. xmand
+     * authorises and audits that user; from any other principal the header is refused.
+     */
+    public static final String ON_BEHALF_HEADER = "X-Xman-On-Behalf-Of";
 
     /** Domain names xmand accepts: what libvirt tools and hostnames use; no shell or XML metacharacters. */
     private static final Pattern DOMAIN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");

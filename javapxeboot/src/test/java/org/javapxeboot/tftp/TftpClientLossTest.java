@@ -134,9 +134,15 @@ class TftpClientLossTest {
             TransferResult r = fetchThrough(relay, TftpClient.Settings.defaults().withNegotiate(false), "file", file);
             int blocks = file.length / 512 + 1;
             int acks = relay.count(Dir.TO_SERVER, TftpPacket.ACK);
+            // The protocol's accounting, not luck: every block is ACKed once, a duplicate may draw at
+            // most one more ACK (the server's own retransmission looks the same), and anything beyond
+            // that must be the client's own timer re-ACKs, which it counts as retransmissions. A busy
+            // machine may fire that timer; an ACK storm (answering every duplicate) would not fit.
+            assertTrue(r.duplicatesIgnored() >= blocks / 2, "the relay duplicated the data: " + r);
             assertTrue(acks <= blocks + 1 + r.retransmissions(), acks + " ACKs for " + blocks + " blocks: " + r);
-            assertTrue(r.retransmissions() < blocks / 10, r.toString());
-            relay.acksByBlock.forEach((block, n) -> assertTrue(n.get() <= 2, "block " + block + " ACKed " + n + " times"));
+            int beyondTwo = relay.acksByBlock.values().stream().mapToInt(n -> Math.max(0, n.get() - 2)).sum();
+            assertTrue(beyondTwo <= r.retransmissions(), beyondTwo + " ACKs beyond two per block, but only "
+                    + r.retransmissions() + " timer re-ACKs: " + relay.acksByBlock + " " + r);
         }
     }
 

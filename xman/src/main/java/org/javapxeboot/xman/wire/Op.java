@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The operations table: every lifecycle operation xmand serves and rxm sends, written once. The
  * daemon dispatches from it (one handler per entry, checked at start), takes the lock and the
- * deadline it names, refuses GET for the ones that change the host, and lists it for {@code help};
+ * deadline it names, authorises by its {@link Caller} column (administrators, or owners of the
+ * domain), refuses GET for the ones that change the host, and lists it for {@code help};
  * rxm parses its positional arguments from {@link #args}, checks {@link #xml}, prints its help from
  * {@link #usage} and {@link #help}; the JSON answers and the audit lines name an operation by
  * {@link #wire}. Adding an operation is one entry here plus its handler in the daemon (and, if it

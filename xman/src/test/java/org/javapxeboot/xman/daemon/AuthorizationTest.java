@@ -76,6 +76,14 @@ class AuthorizationTest {
         assertEquals(403, assertThrows(ProtocolException.class, () -> a.admin(ALICE)).status);
     }
 
+    private static String read(String doc) {
+        try {
+            return Files.readString(Path.of("..", "docs", doc));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /**
      * The table's column as docs/xman.md states it: what acts on the host, or could hand a guest to
      * someone else, is for administrators; the lifecycle of an existing guest is for its owners too.
@@ -85,6 +93,14 @@ class AuthorizationTest {
         Set<Op> admin = EnumSet.noneOf(Op.class);
         for (Op op : Op.values()) if (op.caller == Op.Caller.ADMIN) admin.add(op);
         assertEquals(EnumSet.of(Op.CREATE, Op.DEFINE, Op.UNDEFINE, Op.AUTOSTART, Op.MIGRATE, Op.DMESG, Op.INFO), admin);
+        // docs/xman.md and docs/xman-protocol.md state the column: one row per operation, as the table has it.
+        String guide = read("xman.md"), protocol = read("xman-protocol.md");
+        for (Op op : Op.values()) {
+            String level = op.caller == Op.Caller.ADMIN ? "admin" : "owner";
+            assertTrue(guide.contains("\n| `" + op.wire + "` | " + level + " |"), "docs/xman.md: " + op.wire + " is " + level);
+            assertTrue(protocol.matches("(?s).*\\n\\| [^\\n]*`" + java.util.regex.Pattern.quote(op.wire) + "`[^\\n]*\\| " + level + " \\|.*"),
+                    "docs/xman-protocol.md: " + op.wire + " is " + level);
+        }
         // An owner operation either names its domain or has its own rule for non-administrators.
         for (Op op : Op.values()) {
             if (op.caller == Op.Caller.OWNER) assertTrue(op.needsDomain || op == Op.LIST || op == Op.HELP, op.wire);

@@ -102,9 +102,19 @@ public final class Audit implements AutoCloseable {
     /** One audit event. {@code result} is "ok", "refused" or "failed"; msgid is CONNECT or REQUEST. */
     public void event(String msgid, String from, String principal, String op, String domain, String result,
                       int status, String detail) {
+        event(msgid, from, principal, null, op, domain, result, status, detail);
+    }
+
+    /**
+     * The same for a request a trusted proxy made for a user: {@code principal} is the user,
+     * {@code via} the proxy's own principal (null: the principal made it himself).
+     */
+    public void event(String msgid, String from, String principal, String via, String op, String domain, String result,
+                      int status, String detail) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("from", from);
         p.put("principal", principal == null ? "-" : principal);
+        if (via != null) p.put("via", via);
         if (op != null) p.put("op", op);
         if (domain != null) p.put("domain", domain);
         p.put("result", result);

@@ -2,6 +2,7 @@ package org.javapxeboot.xman.daemon;
 
 import org.javapxeboot.xman.vm.VirtException;
 import org.javapxeboot.xman.vm.VmControl;
+import org.javapxeboot.xman.wire.DomainMetadata;
 import org.javapxeboot.xman.wire.DomainXml;
 import org.javapxeboot.xman.wire.MigrationUri;
 import org.javapxeboot.xman.wire.Op;
@@ -120,6 +121,48 @@ final class Handlers {
                 return Protocol.domainJson(vm.lookup(d));
             };
         };
+    }
+
+    /**
+     * The operation for someone who is not an administrator ({@link Authorization}): the
+     * {@link Op.Caller#OWNER} operations on a domain he owns, list filtered to his domains, help.
+     * Anything else is refused, so an operation added to the table as OWNER without a domain is
+     * refused to non-administrators until it is given a rule here. Runs under the domain's lock, so
+     * the owners read here are the ones in force when the operation runs.
+     */
+    Object runAsOwner(Op op, Map<String, Object> args, Authorization.Caller c, Authorization authz) throws ProtocolException, VirtException {
+        if (op.caller != Op.Caller.OWNER) throw authz.adminOnly(c, op.wire);
+        if (op == Op.LIST) return listOwnedBy(c);
+        if (op == Op.HELP) return help();
+        if (!op.needsDomain) throw authz.adminOnly(c, op.wire);
+        String domain = Protocol.checkDomainName(Protocol.optStr(args, "domain"));
+        if (!Authorization.owns(c, metadata(domain))) throw authz.notOwner(c, op, domain);
+        return run(op, args);
+    }
+
+    /** list for a non-administrator: the domains whose metadata names him, sorted by name. */
+    private List<Object> listOwnedBy(Authorization.Caller c) throws VirtException {
+        List<VmControl.DomainInfo> mine = new ArrayList<>();
+        for (VmControl.DomainInfo d : vm.list()) {
+            if (Authorization.owns(c, metadata(d.name()))) mine.add(d);
+        }
+        mine.sort(java.util.Comparator.comparing(VmControl.DomainInfo::name));
+        return Protocol.domainsJson(mine);
+    }
+
+    /**
+     * The domain's metadata; null if there is no such domain (or it went away) or its metadata is
+     * not ours to trust (malformed owners): such a domain has no owners, only administrators.
+     */
+    private DomainMetadata metadata(String domain) throws VirtException {
+        try {
+            return DomainMetadata.of(vm.describe(domain));
+        } catch (VirtException e) {
+            if (e.kind() == VirtException.Kind.NO_DOMAIN) return null;
+            throw e;
+        } catch (ProtocolException e) {
+            return null;
+        }
     }
 
     /** A domain operation that answers with the domain as it is afterwards. */

@@ -38,7 +38,11 @@ public final class Xmand {
     public record Config(String listen, String connect, Path keytab, String principal, Path k5login, String syslog,
             Path log, Path hypervisorLog, String hostName, Path tlsKeystore, String tlsPassword, List<String> tlsNames,
             boolean noTls, boolean insecureNoAuth, int maxRequestBytes, int maxConnections, int idleTimeout,
-            int requestTimeout, int opTimeout, int migrateTimeout, int opThreads, int maxQueued, int threads, int maxThreads) {
+            int requestTimeout, int opTimeout, int migrateTimeout, int opThreads, int maxQueued, int threads, int maxThreads,
+            List<String> trustProxies) {
+        public Config {
+            trustProxies = trustProxies == null ? List.of() : List.copyOf(trustProxies);
+        }
     }
 
     private Xmand() {
@@ -85,6 +89,16 @@ public final class Xmand {
             err.println("xmand: --op-timeout, --migrate-timeout, --op-threads and --max-queued must be >= 1");
             return 2;
         }
+        for (String p : c.trustProxies()) {
+            if (!org.javapxeboot.xman.wire.DomainMetadata.validOwner(p)) {
+                err.println("xmand: --trust-proxy " + org.javapxeboot.xman.wire.Protocol.printable(p) + ": not a Kerberos principal name@REALM");
+                return 2;
+            }
+        }
+        if (!c.trustProxies().isEmpty() && c.insecureNoAuth()) {
+            err.println("xmand: --trust-proxy needs Kerberos: with --insecure-no-auth no proxy can be told apart from anyone else");
+            return 2;
+        }
         InetSocketAddress addr;
         try {
             addr = parseListen(c.listen());
@@ -123,7 +137,7 @@ public final class Xmand {
             try (VmControl vm = new LibvirtVmControl(c.connect())) {
                 XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, c.maxRequestBytes(), c.threads(), c.maxThreads(), tls, c.insecureNoAuth(), c.hypervisorLog(),
                         c.connect().startsWith("test:"), new XmandServer.Limits(Duration.ofSeconds(c.opTimeout()),
-                        Duration.ofSeconds(c.migrateTimeout()), c.opThreads(), c.maxQueued())),
+                        Duration.ofSeconds(c.migrateTimeout()), c.opThreads(), c.maxQueued()), c.trustProxies()),
                         vm, acceptor, new K5Login(c.k5login()), audit);
                 server.start();
                 err.println("xmand: listening on " + XmandServer.addr(server.address()) + (tls != null

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * {@link Xmand#serve}; every option and its default is listed in docs/xman.md.
  */
 @Command(name = "xmand", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Remote VM control over libvirt: HTTPS + Kerberos (SPNEGO), authorised by .k5login, audited to syslog.")
+        description = "Remote VM control over libvirt: HTTPS + Kerberos (SPNEGO), authorised by .k5login and the domains' owners, audited to syslog.")
 public final class XmandMain implements Callable<Integer> {
     public static final int DEFAULT_PORT = Protocol.DEFAULT_PORT;
     @Option(names = "--listen", paramLabel = "ADDR:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
@@ -32,6 +32,11 @@ public final class XmandMain implements Callable<Integer> {
 
     @Option(names = "--k5login", paramLabel = "FILE", description = "Administrators allowed, one principal per line (default: ${DEFAULT-VALUE}).")
     Path k5login = Path.of("/root/.k5login");
+
+    @Option(names = "--trust-proxy", paramLabel = "PRINC", description = "A front end's Kerberos principal (e.g. the web portal's) whose requests may name the user "
+            + "they are for in the " + Protocol.ON_BEHALF_HEADER + " header; xmand then authorises and audits that user. Repeatable; the header from anyone else "
+            + "is refused. Keep such a principal out of --k5login: without the header it acts as itself (default: none).")
+    List<String> trustProxies = new java.util.ArrayList<>();
 
     @Option(names = "--syslog", paramLabel = "SPEC", description = "unix:PATH, udp:HOST[:PORT] or off (default: ${DEFAULT-VALUE}).")
     String syslog = "unix:/dev/log";
@@ -105,7 +110,7 @@ public final class XmandMain implements Callable<Integer> {
         return new Xmand.Config(listen, connect, keytab, principal, k5login, syslog, log, hypervisorLog, hostName,
                 tlsKeystore, tlsPassword != null ? tlsPassword : System.getenv().getOrDefault("XMAND_TLS_PASSWORD", null),
                 tlsNames, noTls, insecureNoAuth, maxRequestBytes, maxConnections, idleTimeout, requestTimeout,
-                opTimeout, migrateTimeout, opThreads, maxQueued, threads, maxThreads);
+                opTimeout, migrateTimeout, opThreads, maxQueued, threads, maxThreads, trustProxies);
     }
 
     @Override

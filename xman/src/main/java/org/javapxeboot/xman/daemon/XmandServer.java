@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * xmand's HTTP side: authenticate (SPNEGO, every request), authorise (.k5login), decode, run the
+ * xmand's HTTP side: authenticate (SPNEGO, every request), authorise ({@link Authorization}: .k5login,
+ * the domain's owners, trusted proxies), decode, run the
  * operation (its {@link Handlers} entry) on the {@link VmControl}, answer, audit. The JDK server multiplexes idle connections on
  * one selector thread, so connections that send nothing cost a file descriptor, not a thread; the
  * worker pool is fixed.
@@ -41,7 +42,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class XmandServer implements AutoCloseable {
     /** Everything the server needs; XmandMain fills it from the command line. */
     public record Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
-                           SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog, boolean testDriver, Limits limits) {
+                           SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog, boolean testDriver, Limits limits,
+                           java.util.List<String> trustedProxies) {
+        /** No trusted proxies (--trust-proxy). */
+        public Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
+                        SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog, boolean testDriver, Limits limits) {
+            this(listen, hostName, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog, testDriver, limits, java.util.List.of());
+        }
+
         /** Not on libvirt's test driver, default limits. */
         public Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
                         SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog) {
@@ -76,7 +84,7 @@ public final class XmandServer implements AutoCloseable {
     /** What each operation does, one handler per entry of the operations table. */
     private final Handlers handlers;
     private final Kerberos.Acceptor acceptor;
-    private final K5Login k5login;
+    private final Authorization authz;
     private final Audit audit;
     private final HttpServer server;
     private final ExecutorService workers;
@@ -97,7 +105,10 @@ public final class XmandServer implements AutoCloseable {
         this.settings = settings;
         this.handlers = new Handlers(vm, audit::syslogDropped, settings.hypervisorLog(), settings.testDriver());
         this.acceptor = acceptor;
-        this.k5login = k5login;
+        if (!settings.trustedProxies().isEmpty() && settings.insecureNoAuth()) {
+            throw new IllegalArgumentException("--trust-proxy needs Kerberos: without authentication no proxy can be told apart");
+        }
+        this.authz = new Authorization(settings.trustedProxies(), settings.insecureNoAuth() ? null : k5login, settings.hostName());
         this.audit = audit;
         this.ops = new Operations(settings.limits().opThreads(), settings.limits().maxQueued(), deadlines, audit::note);
         if (settings.tls() != null) {
@@ -151,6 +162,15 @@ public final class XmandServer implements AutoCloseable {
 
     public void start() {
         server.start();
+        for (String proxy : authz.trustedProxies()) {
+            audit.note("trusting " + proxy + " to act on behalf of users (--trust-proxy); without " + Protocol.ON_BEHALF_HEADER + " it is only itself");
+            try {
+                if (authz.admin(proxy)) audit.note("WARNING: trusted proxy " + proxy + " is also an administrator: its requests without "
+                        + Protocol.ON_BEHALF_HEADER + " may do anything here; remove it from the .k5login");
+            } catch (ProtocolException e) {
+                // An unusable .k5login refuses every request, and each refusal says why.
+            }
+        }
         audit.note("xmand listening on " + addr(address()) + (settings.tls() != null ? " (https)" : " (http, no TLS)")
                 + (settings.insecureNoAuth() ? " WITHOUT AUTHENTICATION (--insecure-no-auth)" : ""));
     }
@@ -178,6 +198,8 @@ public final class XmandServer implements AutoCloseable {
     /** What one request turned into, for the answer and the audit line. */
     private static final class Outcome {
         String principal;
+        /** The trusted proxy that named {@link #principal}, or null. */
+        String via;
         byte[] replyToken;
         String op;
         String domain;
@@ -191,7 +213,11 @@ public final class XmandServer implements AutoCloseable {
             o.op = path.startsWith(Protocol.PREFIX) ? path.substring(Protocol.PREFIX.length()) : path;
             if (o.op.length() > 40) o.op = o.op.substring(0, 40);
             authenticate(ex, o);
-            if (!path.startsWith(Protocol.PREFIX) || Op.of(o.op) == null) authorise(o);
+            Authorization.Caller caller = authz.caller(o.principal, ex.getRequestHeaders().get(Protocol.ON_BEHALF_HEADER));
+            o.principal = caller.principal();
+            o.via = caller.via();
+            boolean admin = authz.admin(caller.principal());
+            if (!admin && (!path.startsWith(Protocol.PREFIX) || Op.of(o.op) == null)) throw authz.adminOnly(caller, null);
             if (!path.startsWith(Protocol.PREFIX)) throw new ProtocolException(404, "NOT_FOUND", "no such path " + Protocol.printable(path) + "; operations live under " + Protocol.PREFIX);
             Op op = Op.of(o.op);
             if (op == null) throw new ProtocolException(404, "NOT_FOUND", "unknown operation " + Protocol.printable(o.op) + "; try help");
@@ -212,25 +238,27 @@ public final class XmandServer implements AutoCloseable {
             }
             Object domainArg = args.get("domain");
             if (domainArg instanceof String) o.domain = Protocol.printable((String) domainArg).replaceAll("^'|'$", "");
-            // Someone not in .k5login hears only "denied", whatever else is wrong with the request.
-            authorise(o);
+            // A non-administrator asking for an administrators' operation hears only "denied", whatever
+            // else is wrong with the request; ownership is checked with the domain's lock held.
+            if (!admin && op.caller != Op.Caller.OWNER) throw authz.adminOnly(caller, op.wire);
             if (bad != null) throw bad;
             String domain = lockKey(op, args, o);
             Map<String, Object> checked = args;
-            Object result = ops.run(op.wire + (o.domain != null ? " " + o.domain : ""), domain, settings.limits().of(op), () -> handlers.run(op, checked));
+            Object result = ops.run(op.wire + (o.domain != null ? " " + o.domain : ""), domain, settings.limits().of(op),
+                    () -> admin ? handlers.run(op, checked) : handlers.runAsOwner(op, checked, caller, authz));
             // The audit line is written before the answer leaves: an answered request is always on record.
-            audit.event("REQUEST", from, o.principal, o.op, o.domain, "ok", 200, null);
+            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, "ok", 200, null);
             respond(ex, 200, Protocol.ok(settings.hostName(), op, result), o);
         } catch (ProtocolException e) {
-            audit.event("REQUEST", from, o.principal, o.op, o.domain, e.status >= 500 ? "failed" : "refused", e.status, e.kind + ": " + e.getMessage());
+            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, e.status >= 500 ? "failed" : "refused", e.status, e.kind + ": " + e.getMessage());
             respond(ex, e.status, Protocol.error(settings.hostName(), o.op, e.kind, e.getMessage()), o);
         } catch (VirtException e) {
             int status = Protocol.statusOf(e.kind());
             boolean refused = e.kind() == VirtException.Kind.INVALID_ARGUMENT || e.kind() == VirtException.Kind.DENIED;
-            audit.event("REQUEST", from, o.principal, o.op, o.domain, refused ? "refused" : "failed", status, e.kind() + ": " + e.getMessage());
+            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, refused ? "refused" : "failed", status, e.kind() + ": " + e.getMessage());
             respond(ex, status, Protocol.error(settings.hostName(), o.op, e.kind().name(), e.getMessage()), o);
         } catch (Exception e) {
-            audit.event("REQUEST", from, o.principal, o.op, o.domain, "failed", 500, "internal error: " + e);
+            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, "failed", 500, "internal error: " + e);
             respond(ex, 500, Protocol.error(settings.hostName(), o.op, "FAILED", "internal error: " + e), o);
         } finally {
             ex.close();
@@ -258,18 +286,6 @@ public final class XmandServer implements AutoCloseable {
         } catch (GSSException e) {
             throw new ProtocolException(401, "UNAUTHENTICATED", "Kerberos authentication failed: " + Kerberos.describe(e));
         }
-    }
-
-    /** After the body is read, so that a refusal's audit line names the domain too. */
-    private void authorise(Outcome o) throws ProtocolException {
-        if (settings.insecureNoAuth()) return;
-        boolean allowed;
-        try {
-            allowed = k5login.allows(o.principal);
-        } catch (IOException e) {
-            throw new ProtocolException(403, "DENIED", "cannot use " + k5login.path() + " on " + settings.hostName() + ": " + e.getMessage());
-        }
-        if (!allowed) throw new ProtocolException(403, "DENIED", o.principal + " is not listed in " + k5login.path() + " on " + settings.hostName());
     }
 
     /**

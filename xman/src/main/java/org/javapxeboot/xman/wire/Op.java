@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The operations table: every lifecycle operation xmand serves and rxm sends, written once. The
  * daemon dispatches from it (one handler per entry, checked at start), takes the lock and the
- * deadline it names, refuses GET for the ones that change the host, and lists it for {@code help};
+ * deadline it names, authorises by its {@link Caller} column (administrators, or owners of the
+ * domain), refuses GET for the ones that change the host, and lists it for {@code help};
  * rxm parses its positional arguments from {@link #args}, checks {@link #xml}, prints its help from
  * {@link #usage} and {@link #help}; the JSON answers and the audit lines name an operation by
  * {@link #wire}. Adding an operation is one entry here plus its handler in the daemon (and, if it
@@ -15,32 +16,32 @@ import java.util.List;
  * define, start, undefine, autostart).
  */
 public enum Op {
-    HELP("help", List.of(), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.LISTED, "", "Print help."),
-    LIST("list", List.of(), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.LISTED, "", "List information about domains."),
-    LOOKUP("lookup", List.of(Arg.DOMAIN), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.LISTED, "DOMAIN", "Show one domain."),
-    CREATE("create", List.of(Arg.DOMAIN), Xml.INSTEAD_OF_ARGS, true, Lock.DEFINED_NAME, Deadline.OP, Caller.LISTED,
+    HELP("help", List.of(), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.OWNER, "", "Print help."),
+    LIST("list", List.of(), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.OWNER, "", "List information about domains."),
+    LOOKUP("lookup", List.of(Arg.DOMAIN), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.OWNER, "DOMAIN", "Show one domain."),
+    CREATE("create", List.of(Arg.DOMAIN), Xml.INSTEAD_OF_ARGS, true, Lock.DEFINED_NAME, Deadline.OP, Caller.ADMIN,
             "DOMAIN | --xml FILE", "Create a domain: start a defined one, or define and start from libvirt XML."),
-    DEFINE("define", List.of(), Xml.REQUIRED, true, Lock.DEFINED_NAME, Deadline.OP, Caller.LISTED,
+    DEFINE("define", List.of(), Xml.REQUIRED, true, Lock.DEFINED_NAME, Deadline.OP, Caller.ADMIN,
             "--xml FILE", "Define a domain from libvirt XML without starting it."),
-    START("start", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED, "DOMAIN", "Start a defined domain."),
-    UNDEFINE("undefine", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED,
+    START("start", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.OWNER, "DOMAIN", "Start a defined domain."),
+    UNDEFINE("undefine", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.ADMIN,
             "DOMAIN", "Remove a stopped domain's definition (never its disks)."),
-    AUTOSTART("autostart", List.of(Arg.DOMAIN, Arg.ON_OFF), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED,
+    AUTOSTART("autostart", List.of(Arg.DOMAIN, Arg.ON_OFF), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.ADMIN,
             "DOMAIN on|off", "Set whether a defined domain starts with the host."),
-    DESTROY("destroy", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED, "DOMAIN", "Terminate a domain immediately."),
-    REBOOT("reboot", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED, "DOMAIN", "Reboot a domain."),
-    SHUTDOWN("shutdown", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED, "DOMAIN", "Shutdown a domain."),
-    PAUSE("pause", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED, "DOMAIN", "Pause execution of a domain."),
-    UNPAUSE("unpause", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED, "DOMAIN", "Unpause a paused domain."),
-    MEM_SET("mem-set", List.of(Arg.DOMAIN, Arg.KIB), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED,
+    DESTROY("destroy", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.OWNER, "DOMAIN", "Terminate a domain immediately."),
+    REBOOT("reboot", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.OWNER, "DOMAIN", "Reboot a domain."),
+    SHUTDOWN("shutdown", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.OWNER, "DOMAIN", "Shutdown a domain."),
+    PAUSE("pause", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.OWNER, "DOMAIN", "Pause execution of a domain."),
+    UNPAUSE("unpause", List.of(Arg.DOMAIN), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.OWNER, "DOMAIN", "Unpause a paused domain."),
+    MEM_SET("mem-set", List.of(Arg.DOMAIN, Arg.KIB), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.OWNER,
             "DOMAIN KIB", "Adjust the current memory usage for a domain (KiB)."),
-    VCPU_SET("vcpu-set", List.of(Arg.DOMAIN, Arg.COUNT), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.LISTED,
+    VCPU_SET("vcpu-set", List.of(Arg.DOMAIN, Arg.COUNT), Xml.NONE, true, Lock.DOMAIN, Deadline.OP, Caller.OWNER,
             "DOMAIN COUNT", "Set the number of VCPUs for a domain."),
-    DESCRIBE("describe", List.of(Arg.DOMAIN), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.LISTED, "DOMAIN", "Provide domain's XML description."),
-    MIGRATE("migrate", List.of(Arg.DOMAIN, Arg.DESTINATION), Xml.NONE, true, Lock.DOMAIN, Deadline.MIGRATE, Caller.LISTED,
+    DESCRIBE("describe", List.of(Arg.DOMAIN), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.OWNER, "DOMAIN", "Provide domain's XML description."),
+    MIGRATE("migrate", List.of(Arg.DOMAIN, Arg.DESTINATION), Xml.NONE, true, Lock.DOMAIN, Deadline.MIGRATE, Caller.ADMIN,
             "DOMAIN DEST-URI|DEST-HOST", "Migrate a domain to another machine (a libvirt URI, or an xmand host for rxm)."),
-    DMESG("dmesg", List.of(), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.LISTED, "", "Read the daemon's message buffer of libvirt events and errors."),
-    INFO("info", List.of(), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.LISTED, "", "Get information about the host.");
+    DMESG("dmesg", List.of(), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.ADMIN, "", "Read the daemon's message buffer of libvirt events and errors."),
+    INFO("info", List.of(), Xml.NONE, false, Lock.NONE, Deadline.OP, Caller.ADMIN, "", "Get information about the host.");
 
     /** A positional argument: the request's JSON member it becomes and how rxm's help names it. */
     public enum Arg {
@@ -97,10 +98,28 @@ public enum Op {
     }
 
     /**
-     * Who may call it. Today there is one level: a principal listed in the host's .k5login may call
-     * every operation; a read-only level (for the portal) would be a second constant here.
+     * Who may call it; the daemon enforces this column and nothing else. A principal listed in the
+     * host's .k5login (an administrator) may call every operation. Anyone else who authenticated
+     * (Kerberos) may call only the {@link #OWNER} operations, and only on domains whose libvirt
+     * metadata names him as an owner (wire.DomainMetadata).
      */
-    public enum Caller { LISTED }
+    public enum Caller {
+        /**
+         * Administrators only: what acts on the host rather than on one existing guest (define,
+         * create, its libvirt XML could name any owner, disks and devices; info, dmesg, which show
+         * every guest's events; autostart, the host's boot policy; migrate, which uses the host's
+         * own credentials to another host; undefine, which would also drop the owners).
+         */
+        ADMIN,
+        /**
+         * Administrators, and owners on their own domains: the day-to-day lifecycle of an existing
+         * guest, within what its definition allows (mem-set up to its maximum). A domain that does
+         * not exist is refused exactly like one owned by someone else, so a non-administrator learns
+         * nothing about other guests. Without a domain: list answers only the caller's own domains
+         * (all of them for an administrator), help the same static text for everyone.
+         */
+        OWNER
+    }
 
     public final String wire;
     public final List<Arg> args;

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real MIT krb5 KDC (Debian krb5-kdc) in a temp directory on a loopback port: realm XMAN.TEST,
- * principals admin, other, HTTP/localhost and host/localhost with keytabs (and one keytab holding both services;
+ * principals admin (the fixtures' administrator), other (owns nothing), alice (owns vm1 in the
+ * fixtures' node), portal (a front end trusted as a proxy), HTTP/localhost and host/localhost with keytabs (and one keytab holding both services;
  * one holding krbtgt's key, to mint tickets). One per test JVM: the JDK caches its
  * krb5.conf, so every test shares this realm.
  */
@@ -78,14 +79,14 @@ public final class MitKdc {
                 + "[logging]\n kdc = FILE:" + dir.resolve("kdc.log") + "\n");
         Files.writeString(dir.resolve("kadm5.acl"), "");
         run("/usr/sbin/kdb5_util", "create", "-s", "-r", REALM, "-P", "master-pw-" + port);
-        for (String p : List.of("admin", "other", "HTTP/localhost", "host/localhost")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "addprinc -randkey " + p);
+        for (String p : List.of("admin", "other", "alice", "portal", "HTTP/localhost", "host/localhost")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "addprinc -randkey " + p);
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab("HTTP/localhost") + " HTTP/localhost");
         // A host keytab shared by two services, as /etc/krb5.keytab often is (-norandkey keeps the keys above valid).
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab("host/localhost") + " host/localhost");
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -norandkey -k " + dir.resolve("shared.keytab") + " HTTP/localhost host/localhost");
         // The KDC's own key (-norandkey: the KDC keeps using it), so that a test can mint a ticket-granting ticket.
         run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -norandkey -k " + keytab(TGS) + " " + TGS);
-        for (String p : List.of("admin", "other")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab(p) + " " + p);
+        for (String p : List.of("admin", "other", "alice", "portal")) run("/usr/sbin/kadmin.local", "-r", REALM, "-q", "ktadd -k " + keytab(p) + " " + p);
         ProcessBuilder pb = new ProcessBuilder("/usr/sbin/krb5kdc", "-n", "-r", REALM);
         env(pb.environment());
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("krb5kdc.out").toFile());

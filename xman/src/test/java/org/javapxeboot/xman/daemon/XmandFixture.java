@@ -7,6 +7,7 @@ import org.javapxeboot.xman.auth.K5Login;
 import org.javapxeboot.xman.auth.Kerberos;
 
 import org.javapxeboot.xman.vm.LibvirtVmControl;
+import org.javapxeboot.xman.vm.VmControl;
 
 import java.io.ByteArrayOutputStream;
 import java.net.DatagramPacket;
@@ -23,9 +24,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One xmand in this JVM: a fresh libvirt test:/// node, HTTPS with a certificate made at start,
- * the MIT KDC's HTTP/localhost keytab, a .k5login listing admin, the audit log in memory and its
- * syslog copy on a UDP socket the test reads.
+ * One xmand in this JVM: a fresh libvirt test:/// node (or any VmControl, such as a FakeVm), HTTPS
+ * with a certificate made at start, the MIT KDC's HTTP/localhost keytab, a .k5login listing admin,
+ * the audit log in memory and its syslog copy on a UDP socket the test reads. In {@link #NODE},
+ * vm1's metadata names alice as its owner and vm2's names bob; nobody else owns anything.
  */
 public final class XmandFixture implements AutoCloseable {
     /** Deletes {@code dir} and everything under it (a test's or benchmark's scratch directory). */
@@ -45,11 +47,17 @@ public final class XmandFixture implements AutoCloseable {
                 <name>vm1</name>
                 <memory>1048576</memory><currentMemory>524288</currentMemory><vcpu>2</vcpu>
                 <os><type>hvm</type></os>
+                <metadata>
+                  <xman:guest xmlns:xman="urn:javapxeboot:xman:1"><xman:owner>alice@XMAN.TEST</xman:owner></xman:guest>
+                </metadata>
               </domain>
               <domain type='test'>
                 <name>vm2</name>
                 <memory>524288</memory><currentMemory>524288</currentMemory><vcpu>1</vcpu>
                 <os><type>hvm</type></os>
+                <metadata>
+                  <xman:guest xmlns:xman="urn:javapxeboot:xman:1"><xman:owner>bob@XMAN.TEST</xman:owner></xman:guest>
+                </metadata>
               </domain>
             </node>
             """;
@@ -62,7 +70,7 @@ public final class XmandFixture implements AutoCloseable {
 
     public final MitKdc kdc;
     public final Path dir;
-    public final LibvirtVmControl vm;
+    public final VmControl vm;
     public final XmandServer server;
     public final Path k5login;
     public final Path cert;
@@ -76,11 +84,29 @@ public final class XmandFixture implements AutoCloseable {
     }
 
     public XmandFixture(Path dir, String nodeXml) throws Exception {
-        this.kdc = MitKdc.shared();
-        this.dir = dir;
+        this(dir, nodeXml, List.of());
+    }
+
+    /** On the test driver with {@link #NODE}, trusting {@code trustedProxies} (--trust-proxy). */
+    public XmandFixture(Path dir, List<String> trustedProxies) throws Exception {
+        this(dir, NODE, trustedProxies);
+    }
+
+    public XmandFixture(Path dir, String nodeXml, List<String> trustedProxies) throws Exception {
+        this(dir, testDriver(dir, nodeXml), trustedProxies);
+    }
+
+    private static VmControl testDriver(Path dir, String nodeXml) throws Exception {
         Path node = dir.resolve("node.xml");
         Files.writeString(node, nodeXml);
-        vm = new LibvirtVmControl("test://" + node.toAbsolutePath());
+        return new LibvirtVmControl("test://" + node.toAbsolutePath());
+    }
+
+    /** Over {@code vm} (closed with the fixture), trusting {@code trustedProxies}. */
+    public XmandFixture(Path dir, VmControl vm, List<String> trustedProxies) throws Exception {
+        this.kdc = MitKdc.shared();
+        this.dir = dir;
+        this.vm = vm;
         k5login = dir.resolve("k5login");
         Files.writeString(k5login, "# xmand admins\n" + kdc.principal("admin") + "\n");
         Path ks = dir.resolve("tls/xmand.p12");
@@ -104,7 +130,8 @@ public final class XmandFixture implements AutoCloseable {
         char[] pw = "test-pw".toCharArray();
         var tls = Tls.serverContext(Tls.loadOrCreate(ks, pw, List.of("localhost", "127.0.0.1")), pw);
         Kerberos.Acceptor acceptor = new Kerberos.Acceptor(Kerberos.login(kdc.keytab("HTTP/localhost"), kdc.principal("HTTP/localhost"), false));
-        server = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h1", 64 * 1024, 8, 64, tls, false, dir.resolve("hypervisor.log"), true),
+        server = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h1", 64 * 1024, 8, 64, tls, false, dir.resolve("hypervisor.log"), true,
+                XmandServer.Limits.DEFAULT, trustedProxies),
                 vm, acceptor, new K5Login(k5login), audit);
         server.start();
     }

@@ -36,9 +36,21 @@ class XmandMainTest {
         assertEquals(2, XmandMain.run("--listen", "127.0.0.1:99999"));
         assertEquals(2, XmandMain.run("--threads", "0"));
         assertEquals(2, XmandMain.run("--no-such-option"));
+        assertEquals(2, XmandMain.run("--trust-proxy", "portal", "--log", dir.resolve("l").toString()));
+        assertEquals(2, XmandMain.run("--trust-proxy", "HTTP/portal@R", "--insecure-no-auth", "--no-tls", "--log", dir.resolve("l").toString()));
         assertEquals(1, XmandMain.run("--syslog", "tcp:h", "--log", dir.resolve("l").toString()));
         assertEquals(1, XmandMain.run("--syslog", "off", "--log", dir.resolve("l").toString(), "--keytab", dir.resolve("none.keytab").toString()));
         assertEquals("keytab " + dir.resolve("none.keytab") + " does not exist or is not readable", Kerberos.checkKeytab(dir.resolve("none.keytab"), "*"));
+    }
+
+    @Test
+    void trustProxyIsRepeatableAndNoneByDefault() {
+        XmandMain none = new XmandMain();
+        new picocli.CommandLine(none).parseArgs();
+        assertEquals(List.of(), none.config().trustProxies());
+        XmandMain two = new XmandMain();
+        new picocli.CommandLine(two).parseArgs("--trust-proxy", "HTTP/portal@R", "--trust-proxy", "HTTP/portal2@R");
+        assertEquals(List.of("HTTP/portal@R", "HTTP/portal2@R"), two.config().trustProxies());
     }
 
     @Test

@@ -18,6 +18,8 @@ public final class FakeVm implements VmControl {
     private final Map<String, Gate> gates = new ConcurrentHashMap<>();
     /** Names list() reports (libvirt allows almost any bytes in a name another tool defined). */
     public volatile List<String> names = List.of("vm1", "vm2");
+    /** The owners describe's metadata names, per domain (none: no metadata of ours). */
+    public final Map<String, List<String>> owners = new ConcurrentHashMap<>();
     /** Operations that fail with this exception, as libvirt would. */
     public final Map<String, VirtException> failures = new ConcurrentHashMap<>();
 
@@ -75,7 +77,12 @@ public final class FakeVm implements VmControl {
     @Override public void setMemory(String name, long kib) throws VirtException { call("mem-set", name, kib); }
     @Override public void setVcpus(String name, int count) throws VirtException { call("vcpu-set", name, count); }
     @Override public void setAutostart(String name, boolean on) throws VirtException { call("autostart", name, on); }
-    @Override public String describe(String name) throws VirtException { call("describe", name, null); return "<domain><name>" + name + "</name></domain>"; }
+    @Override public String describe(String name) throws VirtException {
+        call("describe", name, null);
+        List<String> o = owners.get(name);
+        String metadata = o == null ? "" : "<metadata>" + new org.javapxeboot.xman.wire.DomainMetadata(0, o).element("") + "</metadata>";
+        return "<domain><name>" + name + "</name>" + metadata + "</domain>";
+    }
     @Override public void migrate(String name, String uri) throws VirtException { call("migrate", name, uri); }
     @Override public List<String> dmesg() { return List.of(); }
     @Override public HostInfo info() throws VirtException {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.javapxeboot.provisioner.model.DiskReader.RawDisk;
 import org.javapxeboot.provisioner.model.YamlNodes.Value;
+import org.javapxeboot.xman.wire.DomainMetadata;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.SequenceNode;
@@ -135,6 +136,8 @@ final class DomainReader {
         }
         @SuppressWarnings("unchecked")
         Map<String, String> vars = (Map<String, String>) v.getOrDefault("vars", Map.of());
+        @SuppressWarnings("unchecked")
+        List<String> owners = (List<String>) v.getOrDefault("owners", Schema.DOMAIN.defaultOf("owners"));
         guests.add(new Guest(name,
                 (Integer) v.getOrDefault("memory", Schema.DOMAIN.defaultOf("memory")),
                 (Integer) v.getOrDefault("vcpus", Schema.DOMAIN.defaultOf("vcpus")),
@@ -152,7 +155,10 @@ final class DomainReader {
                 hv,
                 (String) v.getOrDefault("install_kernel", Schema.DOMAIN.defaultOf("install_kernel")),
                 (String) v.getOrDefault("install_initrd", Schema.DOMAIN.defaultOf("install_initrd")),
-                Map.copyOf(vars), where, Map.copyOf(fieldsAt)));
+                Map.copyOf(vars),
+                (Integer) v.getOrDefault("priority", Schema.DOMAIN.defaultOf("priority")),
+                owners,
+                where, Map.copyOf(fieldsAt)));
     }
 
     private final class Fields {
@@ -184,6 +190,8 @@ final class DomainReader {
                     return vifs(n, context);
                 case DISKS:
                     return disks.disks(n, context);
+                case PRINCIPALS:
+                    return owners(n);
                 default:
                     Object v = nodes.value(f, n);
                     return v != null && field.equals("hypervisor")
@@ -204,6 +212,31 @@ final class DomainReader {
             if (v != null) {
                 out.put(e.getKey(), v);
             }
+        }
+        return out;
+    }
+
+    /** {@code owners:}: principals as xmand compares them (DomainMetadata's rule), each once. */
+    private List<String> owners(Node n) {
+        List<String> out = new ArrayList<>();
+        Map<String, Location> seen = new LinkedHashMap<>();
+        for (Node item : nodes.list(n, "owners")) {
+            String s = nodes.string(item, "owners");
+            if (s == null) {
+                continue;
+            }
+            Location at = nodes.at(item);
+            if (!DomainMetadata.validOwner(s)) {
+                problems.error(at, "owner '" + Names.printable(s) + "' is not a Kerberos principal: write"
+                        + " name@REALM or name/instance@REALM (letters, digits, . _ + -), e.g. alice@EXAMPLE.ORG");
+                continue;
+            }
+            Location prior = seen.putIfAbsent(s, at);
+            if (prior != null) {
+                problems.error(at, "owner '" + s + "' is listed twice (also at " + prior.line() + ":" + prior.column() + ")");
+                continue;
+            }
+            out.add(s);
         }
         return out;
     }

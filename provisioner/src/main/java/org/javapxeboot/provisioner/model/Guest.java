@@ -27,6 +27,8 @@ import java.util.Map;
  * @param installKernel  installer kernel, relative to the TFTP root
  * @param installInitrd  installer initrd, relative to the TFTP root
  * @param vars           extra template variables
+ * @param priority       the batch system's preemption priority, written to the domain's {@code <metadata>} (0: none)
+ * @param owners         Kerberos principals that may act on the guest, written to {@code <metadata>} (none: empty)
  * @param where          the domain entry in the YAML
  * @param fields         where each field was given (own or from defaults); absent when built in
  */
@@ -34,7 +36,11 @@ public record Guest(String name, int memoryMiB, int vcpus, List<Vif> vifs, List<
                     String bootargs, String kernel, String ramdisk, String extra, String onPoweroff,
                     String onReboot, String onCrash, boolean auto, String installOptions, String kickstart,
                     Hypervisor hypervisor, String installKernel, String installInitrd, Map<String, String> vars,
-                    Location where, Map<String, Location> fields) {
+                    int priority, List<String> owners, Location where, Map<String, Location> fields) {
+
+    public Guest {
+        owners = List.copyOf(owners);
+    }
 
     /** The MAC the guest PXE-boots with: its first vif's. */
     public String bootMac() {

@@ -21,7 +21,7 @@ public final class Schema {
     public enum Kind {
         TEXT("text"), INTEGER("integer"), MEMORY("MiB or size"), BOOLEAN("boolean"), CHOICE("one of"),
         TEMPLATE("file name"), SIZE("size"), URL("URL"), MAPPING("mapping"), LIST("list"), VARS("mapping"),
-        VIFS("list of strings"), DISKS("list of disks"), VIF_OPTION("text");
+        VIFS("list of strings"), DISKS("list of disks"), VIF_OPTION("text"), PRINCIPALS("list of principals");
 
         final String type;
 
@@ -148,6 +148,12 @@ public final class Schema {
             choice("on_reboot", "restart", LIFECYCLE, "what libvirt does when the guest reboots"),
             choice("on_crash", "restart", CRASH, "what libvirt does when the guest crashes"),
             f("auto", Kind.BOOLEAN, false, "`false`", "", "start with the host (libvirt autostart)"),
+            integer("priority", 0, -1000, 1000, "the batch system's preemption priority (higher preempts lower),"
+                    + " kept in the domain's libvirt `<metadata>`; the portal's states compare it with the other"
+                    + " domain's on the same host. Written only when not 0. Xen xl/xm configs ignore it"),
+            f("owners", Kind.PRINCIPALS, List.of(), "none", "Kerberos principals `name[/instance]@REALM`, each once",
+                    "who may act on this guest through xmand (rxm, the portal) without being a host administrator,"
+                            + " kept in the domain's libvirt `<metadata>`. Xen xl/xm configs ignore it"),
             text("install_options", null, "extra installer kernel arguments, appended to the pxelinux APPEND"),
             text("install_kernel", "images/vmlinuz", "installer kernel, relative to the TFTP root"),
             text("install_initrd", "images/initrd.img", "installer initrd, relative to the TFTP root"),

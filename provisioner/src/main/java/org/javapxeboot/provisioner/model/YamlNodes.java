@@ -147,7 +147,9 @@ final class YamlNodes {
         if (s == null) {
             return null;
         }
-        if (!DIGITS.matcher(s).matches() || s.length() > 9) {
+        // a sign only where the range has negatives: "vcpus: -1" still reads "must be a whole number from 1"
+        String digits = min < 0 && s.startsWith("-") ? s.substring(1) : s;
+        if (!DIGITS.matcher(digits).matches() || digits.length() > 9) {
             problems.error(at(n), "'" + field + "' must be a whole number from " + min + " to " + max + ", got '"
                     + Names.printable(s) + "'");
             return null;

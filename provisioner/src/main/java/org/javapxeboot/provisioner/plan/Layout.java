@@ -100,6 +100,6 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
         return new Guest(g.name(), g.memoryMiB(), g.vcpus(), g.vifs(), List.copyOf(disks), g.bootloader(), g.bootargs(),
                 g.kernel(), g.ramdisk(), g.extra(), g.onPoweroff(), g.onReboot(), g.onCrash(), g.auto(),
                 g.installOptions(), g.kickstart(), g.hypervisor(), g.installKernel(), g.installInitrd(), g.vars(),
-                g.where(), g.fields());
+                g.priority(), g.owners(), g.where(), g.fields());
     }
 }

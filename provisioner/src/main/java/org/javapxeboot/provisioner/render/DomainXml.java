@@ -9,6 +9,7 @@ import org.javapxeboot.provisioner.model.Disk;
 import org.javapxeboot.provisioner.model.Guest;
 import org.javapxeboot.provisioner.model.Hypervisor;
 import org.javapxeboot.provisioner.model.Vif;
+import org.javapxeboot.xman.wire.DomainMetadata;
 
 /**
  * libvirt domain XML (formatdomain.html), written through {@link XMLStreamWriter} so that every
@@ -16,6 +17,7 @@ import org.javapxeboot.provisioner.model.Vif;
  * {@code <bootloader_args>}); KVM/QEMU guests boot the installer by direct kernel boot
  * ({@code <kernel>}, {@code <initrd>}, {@code <cmdline>}, with {@code <on_reboot>destroy}) and,
  * once installed, from their disk ({@code <boot dev='hd'/>}, no kernel, the YAML's on_reboot).
+ * A guest's {@code priority} and {@code owners} go to {@code <metadata>} (see {@link DomainMetadata}).
  * Characters XML 1.0 cannot carry at all (control characters other than tab/newline) are refused.
  */
 public final class DomainXml {
@@ -48,6 +50,7 @@ public final class DomainXml {
             if (uuid != null) {
                 x.text(1, "uuid", uuid);
             }
+            metadata(x, out, g);
             x.open(1, "memory");
             x.attr("unit", "MiB");
             x.chars(Integer.toString(g.memoryMiB()));
@@ -84,6 +87,25 @@ public final class DomainXml {
             throw new RenderException("cannot write domain XML for " + g.name() + ": " + e.getMessage());
         }
         return out.toString();
+    }
+
+    /**
+     * {@code <metadata>} with our {@code <xman:guest>} (DomainMetadata: the one writer of that
+     * element, so xmand and the portal read back exactly what is written), only when the guest has
+     * a priority or owners: a guest without either renders as before, byte for byte. The element
+     * is copied in as text after flushing the stream writer; its values are an integer and
+     * principals DomainMetadata has checked to contain no markup.
+     */
+    private static void metadata(Writer x, StringWriter out, Guest g) throws XMLStreamException {
+        if (g.priority() == 0 && g.owners().isEmpty()) {
+            return;
+        }
+        x.open(1, "metadata");
+        x.w.writeCharacters("\n"); // closes the start tag
+        x.w.flush();
+        out.write(new DomainMetadata(g.priority(), g.owners()).element("    "));
+        x.w.writeCharacters("  ");
+        x.w.writeEndElement();
     }
 
     /** A KVM/QEMU guest not yet acknowledged: direct kernel boot of the installer. */

@@ -71,6 +71,7 @@ class SchemaTest {
             case VARS: return "{x: y}";
             case VIFS: return "[\"" + VIF + "\"]";
             case DISKS: return "[{type: file, path: /srv/a.img, size: 1GiB}]";
+            case PRINCIPALS: return "[alice@EXAMPLE.ORG, host/skirit80.ics.muni.cz@META]";
             default: throw new AssertionError("no sample for kind " + f.kind() + " of " + s.name() + "." + f.name());
         }
     }

@@ -1,6 +1,7 @@
 package org.javapxeboot.provisioner.render;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import org.javapxeboot.provisioner.Fixtures;
 import org.javapxeboot.provisioner.Golden;
 import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.Guest;
+import org.javapxeboot.xman.wire.DomainMetadata;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -67,6 +69,45 @@ class RenderGoldenTest {
         Golden.check("kvmnode1.preseed", new Kickstart(Fixtures.TEMPLATES).render(SERVER, g));
     }
 
+    /**
+     * priority and owners go to the domain XML's {@code <metadata>}, and back through xmand's reader
+     * unchanged; the Xen configs ignore them (byte-identical to the same guest without them).
+     */
+    @Test
+    void priorityAndOwnersGoToTheDomainsMetadata() throws Exception {
+        String yaml = "domains:\n  skirit80-1:\n    hypervisor: kvm\n    kernel: /srv/d-i/linux\n"
+                + "    ramdisk: /srv/d-i/initrd.gz\n    vif: [\"mac=52:54:00:80:00:01, bridge=br0\"]\n"
+                + "    priority: 10\n    owners: [alice@EXAMPLE.ORG, \"host/skirit80.ics.muni.cz@META\"]\n";
+        Guest g = org.javapxeboot.provisioner.model.ClusterLoader.load("o.yaml", new java.io.StringReader(yaml))
+                .guests().get(0);
+        String xml = DomainXml.render(g, SERVER, false);
+        Golden.check("skirit80-1.xml", xml);
+        DomainMetadata m = DomainMetadata.of(xml);
+        assertEquals(10, m.priority());
+        assertEquals(List.of("alice@EXAMPLE.ORG", "host/skirit80.ics.muni.cz@META"), m.owners());
+        assertEquals(1, xml.split("<metadata>", -1).length - 1, xml);
+
+        Guest plain = org.javapxeboot.provisioner.model.ClusterLoader.load("o.yaml", new java.io.StringReader(
+                yaml.replaceAll("    (priority|owners): .*\n", ""))).guests().get(0);
+        assertEquals(0, plain.priority());
+        assertEquals(List.of(), plain.owners());
+        assertFalse(DomainXml.render(plain, SERVER, false).contains("metadata"));
+        assertEquals(xml.replaceAll("(?s)  <metadata>.*</metadata>\n", ""), DomainXml.render(plain, SERVER, false));
+        // a negative priority alone is written too
+        Guest low = org.javapxeboot.provisioner.model.ClusterLoader.load("o.yaml", new java.io.StringReader(
+                yaml.replace("priority: 10", "priority: -3").replaceAll("    owners: .*\n", ""))).guests().get(0);
+        assertEquals(new DomainMetadata(-3, List.of()), DomainMetadata.of(DomainXml.render(low, SERVER, true)));
+
+        Guest xen = Fixtures.cluster().guest("cagnode50").orElseThrow();
+        Guest ownedXen = new Guest(xen.name(), xen.memoryMiB(), xen.vcpus(), xen.vifs(), xen.disks(), xen.bootloader(),
+                xen.bootargs(), xen.kernel(), xen.ramdisk(), xen.extra(), xen.onPoweroff(), xen.onReboot(),
+                xen.onCrash(), xen.auto(), xen.installOptions(), xen.kickstart(), xen.hypervisor(), xen.installKernel(),
+                xen.installInitrd(), xen.vars(), 7, List.of("alice@EXAMPLE.ORG"), xen.where(), xen.fields());
+        assertEquals(XlConfig.render(xen), XlConfig.render(ownedXen));
+        assertEquals(XmConfig.render(xen), XmConfig.render(ownedXen));
+        assertEquals(new DomainMetadata(7, List.of("alice@EXAMPLE.ORG")), DomainMetadata.of(DomainXml.render(ownedXen, SERVER, false)));
+    }
+
     @Test
     void hostileValuesAreEscaped() throws Exception {
         Guest g = Fixtures.hostile();
@@ -89,7 +130,7 @@ class RenderGoldenTest {
         // pxelinux cannot quote: refused, not mangled
         Guest withOptions = new Guest(g.name(), 256, 1, g.vifs(), g.disks(), g.bootloader(), g.bootargs(), null, null,
                 null, "destroy", "restart", "restart", false, "a\nDEFAULT evil", "sl-basic.ks", g.hypervisor(),
-                "images/vmlinuz", "images/initrd.img", g.vars(), g.where(), g.fields());
+                "images/vmlinuz", "images/initrd.img", g.vars(), 0, List.of(), g.where(), g.fields());
         RenderException e = assertThrows(RenderException.class, () -> PxelinuxEntry.install(SERVER, withOptions));
         assertTrue(e.getMessage().contains("pxelinux has no quoting"), e.getMessage());
     }

@@ -1,0 +1,44 @@
+package org.javapxeboot.xman.portal;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The settings the portal refuses before it listens, each with its flag named. */
+class PortalTest {
+    private static Portal.Config config(List<String> hosts, String listen, boolean noTls, boolean noAuth) {
+        return new Portal.Config(hosts, null, listen, null, null, null, null, null, null, null, 10, 5, noTls, noAuth, 4, 4);
+    }
+
+    private static String refusal(Portal.Config c) {
+        return assertThrows(IllegalArgumentException.class, () -> Portal.start(c, new org.javapxeboot.xman.portal.fleet.LibvirtStates(),
+                new PrintStream(new ByteArrayOutputStream()))).getMessage();
+    }
+
+    @Test
+    void noTlsAndNoAuthOnlyOnLoopback() {
+        assertTrue(refusal(config(List.of("127.0.0.1"), "0.0.0.0:0", true, false)).contains("--no-tls refused for --listen 0.0.0.0:0"));
+        assertTrue(refusal(config(List.of("127.0.0.1"), "0.0.0.0:0", false, true)).contains("--insecure-no-auth refused"));
+        assertTrue(refusal(config(List.of("192.0.2.1"), "127.0.0.1:0", true, true)).contains("xmand host 192.0.2.1:8740"));
+    }
+
+    @Test
+    void hostsFromExactlyOneSource() {
+        assertTrue(refusal(config(List.of(), "127.0.0.1:0", true, true)).contains("--xmand"));
+        assertTrue(refusal(new Portal.Config(List.of("a"), java.nio.file.Path.of("hosts"), "127.0.0.1:0", null, null, null, null, null, null, null,
+                10, 5, true, true, 4, 4)).contains("either"));
+        assertTrue(refusal(new Portal.Config(List.of("127.0.0.1"), null, "127.0.0.1:0", null, null, null, null, null, null, null, 0, 5, true, true, 4, 4)).contains("--poll"));
+    }
+
+    @Test
+    void badListenIsNamed() {
+        assertTrue(refusal(config(List.of("127.0.0.1"), "127.0.0.1", true, true)).startsWith("--listen 127.0.0.1: expected ADDR:PORT"));
+        assertEquals(2, PortalMain.run("--xmand", "127.0.0.1", "--listen", "0.0.0.0:0", "--no-tls", "--insecure-no-auth"));
+    }
+}

@@ -2,9 +2,9 @@ package org.javapxeboot.xman.portal;
 
 import org.javapxeboot.xman.daemon.Audit;
 import org.javapxeboot.xman.daemon.XmandServer;
-import org.javapxeboot.xman.portal.fleet.LibvirtStates;
 import org.javapxeboot.xman.vm.LibvirtVmControl;
 import org.javapxeboot.xman.vm.VirtException;
+import org.javapxeboot.xman.wire.DomainMetadata;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -18,7 +18,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * xman-portal --demo: two xmand servers in this process on libvirt's test driver (each its own
  * node file, so they do not share domains), without TLS or Kerberos on loopback, and the portal
- * over them on --listen (loopback only). Nothing leaves the machine; nothing real is touched.
+ * over them on --listen (loopback only), with a JSON job source so that the seven states show.
+ * Nothing leaves the machine; nothing real is touched.
  */
 final class Demo {
     static final String NODE = """
@@ -26,12 +27,29 @@ final class Demo {
               <cpu><mhz>2000</mhz><model>demo-cpu</model><active>4</active><nodes>1</nodes>
                 <sockets>1</sockets><cores>2</cores><threads>2</threads></cpu>
               <memory>8388608</memory>
-              <domain type='test'><name>%1$s-1</name><memory>1048576</memory><currentMemory>1048576</currentMemory><vcpu>2</vcpu><os><type>hvm</type></os></domain>
-              <domain type='test'><name>%1$s-2</name><memory>524288</memory><currentMemory>524288</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os></domain>
+              <domain type='test'><name>%1$s-1</name>%2$s<memory>1048576</memory><currentMemory>1048576</currentMemory><vcpu>2</vcpu><os><type>hvm</type></os></domain>
+              <domain type='test'><name>%1$s-2</name>%3$s<memory>524288</memory><currentMemory>524288</currentMemory><vcpu>1</vcpu><os><type>hvm</type></os></domain>
             </node>
             """;
 
+    /**
+     * The batch system's view for the demo (a JSON job source): on skirit80 the first domain runs a
+     * job and the second, of higher priority, could preempt it; on skirit81 nothing runs.
+     */
+    static final String NODES = """
+            {"nodes": [
+              {"name": "skirit80-1", "state": "busy", "jobs": 1, "resources": true},
+              {"name": "skirit80-2", "state": "free", "jobs": 0, "resources": false},
+              {"name": "skirit81-1", "state": "free", "jobs": 0, "resources": true},
+              {"name": "skirit81-2", "state": "free", "jobs": 0, "resources": true}
+            ]}
+            """;
+
     private Demo() {}
+
+    private static String priority(int p) {
+        return "<metadata>" + new DomainMetadata(p, List.of()).element("") + "</metadata>";
+    }
 
     static int run(String listen, PrintStream err) {
         try {
@@ -40,7 +58,7 @@ final class Demo {
             StringBuilder hosts = new StringBuilder();
             for (String name : List.of("skirit80", "skirit81")) {
                 Path node = dir.resolve(name + ".xml");
-                Files.writeString(node, String.format(NODE, name));
+                Files.writeString(node, String.format(NODE, name, priority(0), priority(name.equals("skirit80") ? 10 : 0)));
                 node.toFile().deleteOnExit();
                 LibvirtVmControl vm = new LibvirtVmControl("test://" + node.toAbsolutePath());
                 Audit audit = new Audit(OutputStream.nullOutputStream(), null, Clock.systemUTC(), name);
@@ -50,9 +68,12 @@ final class Demo {
                 hosts.append(hosts.length() == 0 ? "" : ",").append("127.0.0.1:").append(x.address().getPort());
                 err.println("xman-portal: demo xmand " + name + " (libvirt test driver) on 127.0.0.1:" + x.address().getPort());
             }
+            Path nodes = dir.resolve("nodes.json");
+            Files.writeString(nodes, NODES);
+            nodes.toFile().deleteOnExit();
             Portal.Config c = new Portal.Config(List.of(hosts.toString().split(",")), null, listen, null, null, null, null, null, null,
-                    null, 2, 5, true, true, 8, 8);
-            try (Portal.Running r = Portal.start(c, new LibvirtStates(), err)) {
+                    null, 2, 5, true, true, 8, 8, "json:" + nodes);
+            try (Portal.Running r = Portal.start(c, Portal.view(c), err)) {
                 err.println("xman-portal: demo: open " + r.url());
                 CountDownLatch stop = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

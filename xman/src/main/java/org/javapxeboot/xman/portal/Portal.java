@@ -3,10 +3,12 @@ package org.javapxeboot.xman.portal;
 import org.javapxeboot.xman.auth.K5Login;
 import org.javapxeboot.xman.auth.Kerberos;
 import org.javapxeboot.xman.client.XmanClient;
+import org.javapxeboot.xman.portal.fleet.BatchStates;
 import org.javapxeboot.xman.portal.fleet.Fleet;
 import org.javapxeboot.xman.portal.fleet.Hosts;
 import org.javapxeboot.xman.portal.fleet.LibvirtStates;
 import org.javapxeboot.xman.portal.fleet.StateView;
+import org.javapxeboot.xman.portal.state.JobSources;
 import org.javapxeboot.xman.portal.web.Authenticator;
 import org.javapxeboot.xman.portal.web.PortalServer;
 import org.javapxeboot.xman.transport.Loopback;
@@ -44,21 +46,22 @@ public final class Portal {
      * @param xmandPrincipal xmand's principal (null: HTTP@host, as rxm)
      * @param k5login    who may use the portal at all (null: every authenticated user; xmand decides what they may do)
      * @param cacert     xmand's certificates (null: as rxm, $XMAN_CACERT, ~/.xman/ca.pem, the JDK's)
+     * @param jobSource  --job-source (pbs, slurm, json:FILE), or null: libvirt's states
      */
     public record Config(List<String> xmand, Path hostsFile, String listen, Path keytab, String principal, String xmandPrincipal,
                          Path k5login, Path tlsKeystore, String tlsPassword, List<Path> cacert, int pollSeconds, int hostTimeoutSeconds,
-                         boolean noTls, boolean insecureNoAuth, int threads, int pollThreads) {}
+                         boolean noTls, boolean insecureNoAuth, int threads, int pollThreads, String jobSource) {}
+
+    /** The state view the settings ask for: METACentrum's states with a job source, else libvirt's. */
+    public static StateView view(Config c) {
+        return c.jobSource() == null ? new LibvirtStates() : new BatchStates(JobSources.of(c.jobSource()));
+    }
 
     private Portal() {}
 
     /** Serves until the JVM stops. Exit status: 0 stopped, 1 could not start, 2 bad settings. */
     public static int serve(Config c, PrintStream err) {
-        return serve(c, new LibvirtStates(), err);
-    }
-
-    /** With a state view: the seven states' rules plug in here (LibvirtStates without a job source). */
-    public static int serve(Config c, StateView view, PrintStream err) {
-        try (Running r = start(c, view, err)) {
+        try (Running r = start(c, view(c), err)) {
             err.println("xman-portal: " + r.url() + " (" + r.hostCount() + " xmand hosts, read every " + c.pollSeconds() + " s)");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
@@ -147,7 +150,12 @@ public final class Portal {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(fleet::pollOnce, 0, c.pollSeconds(), TimeUnit.SECONDS);
+        // The job source (if any) is read first, on this timer: its command's own deadline (20 s)
+        // bounds it; the hosts are then read concurrently, each with its own deadline.
+        timer.scheduleWithFixedDelay(() -> {
+            view.refresh();
+            fleet.pollOnce();
+        }, 0, c.pollSeconds(), TimeUnit.SECONDS);
         Signals.onHangup(hosts::reload);
         server.start();
         return new Running(server, fleet, timer, serverTls != null);

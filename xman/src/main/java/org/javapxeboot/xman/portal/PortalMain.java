@@ -57,6 +57,9 @@ public final class PortalMain implements Callable<Integer> {
     @Option(names = "--poll-threads", description = "Hosts read at once (default: ${DEFAULT-VALUE}).")
     int pollThreads = 64;
 
+    @Option(names = "--job-source", paramLabel = "SOURCE", description = "The batch system's view of the nodes, for METACentrum's seven states: pbs (pbsnodes -x), slurm (scontrol show node --json) or json:FILE (default: none: libvirt's states).")
+    String jobSource;
+
     @Option(names = "--no-tls", description = "Plain HTTP, to the browsers and to xmand. Loopback only: refused unless --listen and every host are loopback addresses.")
     boolean noTls;
 
@@ -78,7 +81,7 @@ public final class PortalMain implements Callable<Integer> {
     Portal.Config config() {
         return new Portal.Config(xmand, hostsFile, listen, keytab, principal, xmandPrincipal, k5login, tlsKeystore,
                 tlsPassword != null ? tlsPassword : System.getenv("XMAN_PORTAL_TLS_PASSWORD"), cacert, poll, hostTimeout,
-                noTls, insecureNoAuth, threads, pollThreads);
+                noTls, insecureNoAuth, threads, pollThreads, jobSource);
     }
 
     @Override

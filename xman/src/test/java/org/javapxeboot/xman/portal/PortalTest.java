@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The settings the portal refuses before it listens, each with its flag named. */
 class PortalTest {
     private static Portal.Config config(List<String> hosts, String listen, boolean noTls, boolean noAuth) {
-        return new Portal.Config(hosts, null, listen, null, null, null, null, null, null, null, 10, 5, noTls, noAuth, 4, 4);
+        return new Portal.Config(hosts, null, listen, null, null, null, null, null, null, null, 10, 5, noTls, noAuth, 4, 4, null);
     }
 
     private static String refusal(Portal.Config c) {
@@ -32,13 +32,22 @@ class PortalTest {
     void hostsFromExactlyOneSource() {
         assertTrue(refusal(config(List.of(), "127.0.0.1:0", true, true)).contains("--xmand"));
         assertTrue(refusal(new Portal.Config(List.of("a"), java.nio.file.Path.of("hosts"), "127.0.0.1:0", null, null, null, null, null, null, null,
-                10, 5, true, true, 4, 4)).contains("either"));
-        assertTrue(refusal(new Portal.Config(List.of("127.0.0.1"), null, "127.0.0.1:0", null, null, null, null, null, null, null, 0, 5, true, true, 4, 4)).contains("--poll"));
+                10, 5, true, true, 4, 4, null)).contains("either"));
+        assertTrue(refusal(new Portal.Config(List.of("127.0.0.1"), null, "127.0.0.1:0", null, null, null, null, null, null, null, 0, 5, true, true, 4, 4, null)).contains("--poll"));
     }
 
     @Test
     void badListenIsNamed() {
         assertTrue(refusal(config(List.of("127.0.0.1"), "127.0.0.1", true, true)).startsWith("--listen 127.0.0.1: expected ADDR:PORT"));
         assertEquals(2, PortalMain.run("--xmand", "127.0.0.1", "--listen", "0.0.0.0:0", "--no-tls", "--insecure-no-auth"));
+    }
+
+    @Test
+    void anUnknownJobSourceIsNamed() {
+        assertEquals("--job-source lsf: expected pbs, slurm or json:FILE",
+                assertThrows(IllegalArgumentException.class, () -> Portal.view(new Portal.Config(List.of("127.0.0.1"), null,
+                        "127.0.0.1:0", null, null, null, null, null, null, null, 10, 5, true, true, 4, 4, "lsf"))).getMessage());
+        assertEquals(2, PortalMain.run("--xmand", "127.0.0.1", "--listen", "127.0.0.1:0", "--no-tls", "--insecure-no-auth",
+                "--job-source", "json:"));
     }
 }

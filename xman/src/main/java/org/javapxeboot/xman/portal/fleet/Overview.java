@@ -1,7 +1,6 @@
 package org.javapxeboot.xman.portal.fleet;
 
 import org.javapxeboot.xman.vm.VmControl.DomainInfo;
-import org.javapxeboot.xman.wire.DomainMetadata;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -42,8 +41,7 @@ public final class Overview {
                 rows.add(new Row(host, null, null, 0, 0, null, false, "not read yet"));
             }
             for (DomainInfo d : s.domains()) {
-                DomainMetadata meta = s.metadata().getOrDefault(d.name(), DomainMetadata.NONE);
-                rows.add(new Row(host, d.name(), view.label(host, d, meta, s.domains()), d.vcpus(), d.memoryKiB(), s.readAt(), stale, null));
+                rows.add(new Row(host, d.name(), view.label(host, d, s.metadata(), s.domains()), d.vcpus(), d.memoryKiB(), s.readAt(), stale, null));
             }
         }
         rows.sort(Comparator.comparing(Row::host).thenComparing(r -> r.domain() == null ? "" : r.domain()));

@@ -4,6 +4,7 @@ import org.javapxeboot.xman.vm.VmControl.DomainInfo;
 import org.javapxeboot.xman.wire.DomainMetadata;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The seam where the state rules plug in: turns what a host's xmand reported into the label the
@@ -17,10 +18,10 @@ public interface StateView {
 
     /**
      * The label of {@code domain} on {@code host}. {@code siblings} are all domains of that host
-     * (the METACentrum states depend on what the other domain does); {@code metadata} is the
-     * domain's {@code <metadata>} (DomainMetadata.NONE when not read).
+     * (the METACentrum states depend on what the other domain does); {@code metadata} is their
+     * {@code <metadata>} by domain name (absent when not read).
      */
-    String label(String host, DomainInfo domain, DomainMetadata metadata, List<DomainInfo> siblings);
+    String label(String host, DomainInfo domain, Map<String, DomainMetadata> metadata, List<DomainInfo> siblings);
 
     /** The states the legend lists, in the legend's order. */
     List<Legend> legend();
@@ -30,4 +31,8 @@ public interface StateView {
 
     /** True if {@link #label} needs the domains' metadata: the poller then also calls describe. */
     boolean needsMetadata();
+
+    /** Called once per poll cycle, before the hosts are read: a job source is read here. */
+    default void refresh() {
+    }
 }

@@ -118,10 +118,25 @@ public final class XmanClient {
 
     /** Runs one operation; returns the answer's "result" (a JSON value). */
     public Object call(Target target, Op op, Map<String, Object> args) throws Failure {
+        return call(target, op, args, null);
+    }
+
+    /**
+     * Runs one operation for another user: a front end that xmand trusts by name (xmand
+     * {@code --trust-proxy}, the web portal) authenticates as itself and names the user in
+     * {@link Protocol#ON_BEHALF_HEADER}; xmand authorises and audits that user. {@code onBehalfOf}
+     * null sends no header (the call is the client's own).
+     */
+    public Object call(Target target, Op op, Map<String, Object> args, String onBehalfOf) throws Failure {
+        if (onBehalfOf != null && (onBehalfOf.isEmpty() || onBehalfOf.length() > 256 || onBehalfOf.chars().anyMatch(c -> c < 0x21 || c >= 0x7f))) {
+            throw new Failure(Category.OPERATION, "INVALID_ARGUMENT", 0, "the user to act for, " + Protocol.printable(onBehalfOf)
+                    + ", is not a principal name (1-256 printable ASCII characters, no spaces)");
+        }
         URI uri = URI.create((tls != null ? "https://" : "http://") + target + Protocol.PREFIX + op.wire);
         HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Content-Type", Protocol.JSON_TYPE)
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(args), StandardCharsets.UTF_8));
+        if (onBehalfOf != null) rb.header(Protocol.ON_BEHALF_HEADER, onBehalfOf);
         Kerberos.Initiator.Pending pending = null;
         if (initiator != null) {
             try {

@@ -142,6 +142,25 @@ public final class Browser implements AutoCloseable {
         return driver.findElement(By.tagName("body")).getText();
     }
 
+    /**
+     * Clicks {@code element} (a submit button) and waits for the page it leads to: the old
+     * document goes stale first, so an element of the old page can never pass for the answer.
+     */
+    public void clickForNewPage(org.openqa.selenium.WebElement element) {
+        org.openqa.selenium.WebElement old = driver.findElement(By.tagName("html"));
+        element.click();
+        await.until(org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf(old));
+        waitLoaded();
+    }
+
+    /** Runs {@code script} (which sends a form) and waits for the page it leads to, as {@link #clickForNewPage}. */
+    public void scriptForNewPage(String script, Object... args) {
+        org.openqa.selenium.WebElement old = driver.findElement(By.tagName("html"));
+        ((JavascriptExecutor) driver).executeScript(script, args);
+        await.until(org.openqa.selenium.support.ui.ExpectedConditions.stalenessOf(old));
+        waitLoaded();
+    }
+
     public void waitLoaded() {
         await.until(d -> "complete".equals(((JavascriptExecutor) d).executeScript("return document.readyState")));
     }

@@ -13,9 +13,17 @@ public interface Authenticator {
     /** An authenticated user; {@code principal} null when authentication is off; {@code replyToken} for mutual authentication, or null. */
     record Identity(String principal, byte[] replyToken) {}
 
+    /** Not allowed in: 401 (not authenticated; the answer asks for Negotiate) or 403 (authenticated, not a user of the portal). */
     final class Refused extends Exception {
+        public final int status;
+
         Refused(String message) {
+            this(401, message);
+        }
+
+        Refused(int status, String message) {
             super(message);
+            this.status = status;
         }
     }
 
@@ -23,6 +31,24 @@ public interface Authenticator {
 
     /** No authentication: every request is the same anonymous user, and xmand is told no user. */
     Authenticator NONE = h -> new Identity(null, null);
+
+    /**
+     * Only the principals {@code k5login} lists may use the portal at all (--k5login); others get
+     * 403. Without it every authenticated user may, and xmand decides what each may do.
+     */
+    static Authenticator listed(Authenticator inner, org.javapxeboot.xman.auth.K5Login k5login) {
+        return h -> {
+            Identity id = inner.authenticate(h);
+            boolean ok;
+            try {
+                ok = id.principal() != null && k5login.allows(id.principal());
+            } catch (java.io.IOException e) {
+                throw new Refused(403, "cannot read " + k5login.path() + ": " + e.getMessage());
+            }
+            if (!ok) throw new Refused(403, id.principal() + " is not listed in " + k5login.path() + ", the portal's users");
+            return id;
+        };
+    }
 
     /** Negotiate through the portal's service key. */
     static Authenticator spnego(Kerberos.Acceptor acceptor) {

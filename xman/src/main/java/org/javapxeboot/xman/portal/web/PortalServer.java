@@ -123,8 +123,8 @@ public final class PortalServer implements AutoCloseable {
             try {
                 id = auth.authenticate(ex.getRequestHeaders().getFirst("Authorization"));
             } catch (Authenticator.Refused e) {
-                ex.getResponseHeaders().add("WWW-Authenticate", "Negotiate");
-                send(ex, 401, Pages.problem(401, e.getMessage()));
+                if (e.status == 401) ex.getResponseHeaders().add("WWW-Authenticate", "Negotiate");
+                send(ex, e.status, Pages.problem(e.status, e.getMessage()));
                 return;
             }
             if (id.replyToken() != null && id.replyToken().length > 0) {

@@ -92,7 +92,8 @@ public final class Browser implements AutoCloseable {
         if (!trusted.isEmpty()) options.addArguments("--ignore-certificate-errors-spki-list=" + String.join(",", spkiHashes(trusted)));
         driver = new ChromeDriver(service, options);
         driver.manage().timeouts().pageLoadTimeout(HANG_GUARD).scriptTimeout(HANG_GUARD);
-        await = new WebDriverWait(driver, HANG_GUARD);
+        // A page that refreshes itself in place replaces elements while a condition looks at them.
+        await = (WebDriverWait) new WebDriverWait(driver, HANG_GUARD).ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     }
 
     /** base64(SHA-256(SubjectPublicKeyInfo)) of each certificate: the form Chromium's SPKI list takes. */

@@ -56,7 +56,11 @@ final class PortalFixture implements AutoCloseable {
     final Duration poll;
     /** True when this xmand trusts the portal to name users (--trust-proxy): then it authorises each user itself. */
     final boolean xmandTrustsPortal;
-    private final LinkedBlockingQueue<HostSnapshot> polled = new LinkedBlockingQueue<>();
+    /** Each snapshot with the number of the list call it came from (calls are numbered as they start). */
+    private record Polled(long call, HostSnapshot snapshot) {}
+    private final LinkedBlockingQueue<Polled> polled = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong listsStarted = new java.util.concurrent.atomic.AtomicLong();
+    private final ThreadLocal<Long> listCall = ThreadLocal.withInitial(() -> 0L);
 
     PortalFixture(Path dir, Duration poll) throws Exception {
         this.poll = poll;
@@ -71,8 +75,13 @@ final class PortalFixture implements AutoCloseable {
         xmand = x;
         Kerberos.Initiator initiator = new Kerberos.Initiator(Kerberos.login(kdc.keytab(PORTAL), kdc.principal(PORTAL), true));
         XmanClient client = new XmanClient(initiator, Tls.clientContext(List.of(xmand.cert)), null, Duration.ofSeconds(20));
-        fleet = new Fleet(Hosts.of(List.of("localhost:" + xmand.server.address().getPort())), client::call, clock,
-                new LibvirtStates(), 2, polled::add);
+        // The poller's calls, numbered: a snapshot is known to come from a read that started after a given moment.
+        Fleet.Caller numbered = (t, op, args) -> {
+            if (op == org.javapxeboot.xman.wire.Op.LIST) listCall.set(listsStarted.incrementAndGet());
+            return client.call(t, op, args);
+        };
+        fleet = new Fleet(Hosts.of(List.of("localhost:" + xmand.server.address().getPort())), numbered, clock,
+                new LibvirtStates(), 2, snap -> polled.add(new Polled(listCall.get(), snap)));
         Path ks = dir.resolve("portal/portal.p12");
         char[] pw = "portal-test-pw".toCharArray();
         var tls = Tls.serverContext(Tls.loadOrCreate(ks, pw, List.of("localhost", "127.0.0.1")), pw);
@@ -119,17 +128,20 @@ final class PortalFixture implements AutoCloseable {
         return new Browser(kdc, principal == null ? null : kdc.kinit(principal), List.of(cert), "/static/portal.css");
     }
 
-    /** Reads the host now, at the clock's time, and waits for the answer (30 s only stops a hang). */
+    /**
+     * Reads the host now and waits for a read that started after this call (one already under
+     * way may have listed the domains before a change the test just made). 30 s only stops a hang.
+     */
     HostSnapshot pollAndWait() throws InterruptedException {
-        Instant at = clock.instant();
-        fleet.pollOnce();
+        long after = listsStarted.get();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < end) {
-            HostSnapshot s = polled.poll(1, TimeUnit.SECONDS);
-            if (s != null && s.failure() == null && !s.readAt().isBefore(at)) return s;
-            if (s != null && s.failure() != null) throw new AssertionError("the portal could not read xmand: " + s.failure());
-            // An earlier read (started by an action) may finish first: ask again once it is done.
-            if (s != null) fleet.pollOnce();
+            // A host with a read in flight is skipped by pollOnce: asked again each time an answer arrives.
+            fleet.pollOnce();
+            Polled p = polled.poll(1, TimeUnit.SECONDS);
+            if (p == null || p.call() <= after) continue;
+            if (p.snapshot().failure() != null) throw new AssertionError("the portal could not read xmand: " + p.snapshot().failure());
+            return p.snapshot();
         }
         throw new AssertionError("no poll answer within 30 s");
     }

@@ -13,6 +13,7 @@ import org.openqa.selenium.support.ui.Select;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,16 +52,36 @@ class PortalInBrowserTest {
         }
     }
 
-    private static WebElement row(Browser b, String domain) {
-        return b.driver.findElement(By.cssSelector("table#overview tr[data-host][data-domain='" + domain + "']"));
+    /**
+     * The overview's body rows as the page shows them now, read in one script: the page refreshes
+     * its table in place every poll, so element handles could go stale between two calls.
+     */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> table(Browser b) {
+        return (List<Map<String, Object>>) js(b, """
+                return Array.from(document.querySelectorAll('table#overview tbody tr')).map(r => ({
+                  host: r.dataset.host || null, domain: r.dataset.domain || null, stale: r.classList.contains('stale'),
+                  shown: getComputedStyle(r).display !== 'none', cells: Array.from(r.cells).map(c => c.textContent),
+                  datetime: r.querySelector('time') ? r.querySelector('time').dateTime : null,
+                  colour: r.querySelector('td.state') ? getComputedStyle(r.querySelector('td.state')).color : null,
+                  state: r.querySelector('td.state') ? r.querySelector('td.state').textContent : null}));""");
+    }
+
+    private static Map<String, Object> row(Browser b, String domain) {
+        for (Map<String, Object> r : table(b)) if (domain.equals(r.get("domain"))) return r;
+        throw new AssertionError("no row for " + domain + " in " + table(b));
     }
 
     private static String stateOf(Browser b, String domain) {
-        return row(b, domain).findElement(By.cssSelector("td.state")).getText();
+        return (String) row(b, domain).get("state");
     }
 
-    private static boolean stale(WebElement tr) {
-        return List.of(tr.getAttribute("class").split(" ")).contains("stale");
+    private static boolean stale(Browser b, String domain) {
+        return (Boolean) row(b, domain).get("stale");
+    }
+
+    private static boolean shown(Browser b, String domain) {
+        return (Boolean) row(b, domain).get("shown");
     }
 
     private static Object js(Browser b, String script, Object... args) {
@@ -72,21 +93,18 @@ class PortalInBrowserTest {
         java.time.Instant readAt = f.pollAndWait().readAt();
         admin.open(f.url("/"));
         assertEquals(200, admin.status(), () -> "warm-up " + admin.warmUpStatus + ": " + admin.text());
-        List<WebElement> rows = admin.driver.findElements(By.cssSelector("table#overview tbody tr[data-host][data-domain]"));
-        assertEquals(List.of("doomed", "vm1", "vm2"), rows.stream().map(r -> r.getAttribute("data-domain")).toList(), "sorted by host, then domain");
-        for (WebElement r : rows) {
-            assertEquals(f.host(), r.getAttribute("data-host"));
-            assertEquals(f.host(), r.findElement(By.cssSelector("td.host")).getText());
-            assertFalse(stale(r), "just read: " + r.getText());
+        List<Map<String, Object>> rows = table(admin).stream().filter(r -> r.get("domain") != null).toList();
+        assertEquals(List.of("doomed", "vm1", "vm2"), rows.stream().map(r -> r.get("domain")).toList(), "sorted by host, then domain");
+        for (Map<String, Object> r : rows) {
+            assertEquals(f.host(), r.get("host"));
+            assertEquals(f.host(), ((List<?>) r.get("cells")).get(0));
+            assertEquals(false, r.get("stale"), "just read: " + r);
         }
         // What xmand reports, through the portal: state, vCPUs, memory, and when it was read.
-        WebElement vm1 = row(admin, "vm1");
-        assertEquals("running", stateOf(admin, "vm1"));
-        assertEquals("2", vm1.findElements(By.cssSelector("td.num")).get(0).getText());
-        assertEquals("512 MiB", vm1.findElements(By.cssSelector("td.num")).get(1).getText());
-        assertEquals(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC).format(readAt),
-                vm1.findElement(By.cssSelector("td.read-at")).getText());
-        assertEquals(readAt.toString(), vm1.findElement(By.cssSelector("td.read-at time")).getAttribute("datetime"));
+        Map<String, Object> vm1 = row(admin, "vm1");
+        assertEquals(List.of(f.host(), "vm1", "running", "2", "512 MiB",
+                java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(java.time.ZoneOffset.UTC).format(readAt)), vm1.get("cells"));
+        assertEquals(readAt.toString(), vm1.get("datetime"));
         WebElement legend = admin.driver.findElement(By.id("legend"));
         assertTrue(legend.getText().contains("A greyed row is stale"), legend.getText());
         assertTrue(legend.getText().contains("No job source is configured"), legend.getText());
@@ -97,24 +115,24 @@ class PortalInBrowserTest {
     void rowsOlderThanTwoPollsAreGreyed() throws Exception {
         f.pollAndWait();
         admin.open(f.url("/"));
-        WebElement fresh = row(admin, "vm1").findElement(By.cssSelector("td.state"));
-        String freshColour = fresh.getCssValue("color");
-        assertFalse(stale(row(admin, "vm1")));
+        String freshColour = (String) row(admin, "vm1").get("colour");
+        assertFalse(stale(admin, "vm1"));
         // Two polls old is still fresh; a moment more is stale. No read happens meanwhile: the host "stopped answering".
         f.clock.advance(POLL.multipliedBy(2));
         admin.open(f.url("/"));
-        assertFalse(stale(row(admin, "vm1")), "exactly two polls old");
+        assertFalse(stale(admin, "vm1"), "exactly two polls old");
         f.clock.advance(Duration.ofMillis(1));
         admin.open(f.url("/"));
-        for (WebElement r : admin.driver.findElements(By.cssSelector("table#overview tr[data-domain]"))) assertTrue(stale(r), r.getText());
-        String staleColour = row(admin, "vm1").findElement(By.cssSelector("td.state")).getCssValue("color");
+        List<Map<String, Object>> rows = table(admin);
+        for (Map<String, Object> r : rows) if (r.get("domain") != null) assertEquals(true, r.get("stale"), r.toString());
+        String staleColour = (String) row(admin, "vm1").get("colour");
         assertNotEquals(freshColour, staleColour, "a stale row looks different");
-        assertEquals(admin.driver.findElement(By.cssSelector("#legend .stale-sample")).getCssValue("color"), staleColour,
+        assertEquals(js(admin, "return getComputedStyle(document.querySelector('#legend .stale-sample')).color;"), staleColour,
                 "the legend shows the same grey it explains");
         // The next read makes the rows fresh again, and the page says so by itself (refresh in place).
         js(admin, "window.sameDocument = 'yes';");
         f.pollAndWait();
-        admin.await.until(d -> !stale(row(admin, "vm1")));
+        admin.await.until(d -> !stale(admin, "vm1"));
         assertEquals("yes", js(admin, "return window.sameDocument;"), "refreshed in place, not reloaded");
     }
 
@@ -127,19 +145,19 @@ class PortalInBrowserTest {
             assertEquals("paused", stateOf(admin, "vm2"));
             js(admin, "window.sameDocument = 'yes';");
             new Select(admin.driver.findElement(By.id("filter-state"))).selectByValue("paused");
-            assertTrue(row(admin, "vm2").isDisplayed());
-            assertFalse(row(admin, "vm1").isDisplayed());
-            assertFalse(row(admin, "doomed").isDisplayed());
+            assertTrue(shown(admin, "vm2"));
+            assertFalse(shown(admin, "vm1"));
+            assertFalse(shown(admin, "doomed"));
             new Select(admin.driver.findElement(By.id("filter-state"))).selectByValue("running");
-            assertFalse(row(admin, "vm2").isDisplayed());
-            assertTrue(row(admin, "vm1").isDisplayed());
+            assertFalse(shown(admin, "vm2"));
+            assertTrue(shown(admin, "vm1"));
             new Select(admin.driver.findElement(By.id("filter-state"))).selectByValue("");
             new Select(admin.driver.findElement(By.id("filter-host"))).selectByValue(f.host());
-            assertTrue(row(admin, "vm1").isDisplayed() && row(admin, "vm2").isDisplayed());
+            assertTrue(shown(admin, "vm1") && shown(admin, "vm2"));
             assertEquals("yes", js(admin, "return window.sameDocument;"), "filtered without a reload");
             // Without JavaScript the same filter is a query: the server leaves the other rows out.
             admin.open(f.url("/?state=paused"));
-            assertEquals(1, admin.driver.findElements(By.cssSelector("table#overview tr[data-domain]")).size());
+            assertEquals(List.of("vm2"), table(admin).stream().map(r -> r.get("domain")).toList());
         } finally {
             f.xmand.vm.unpause("vm2");
         }

@@ -58,6 +58,15 @@ final class Authorization {
     }
 
     /**
+     * True if {@code c} is a trusted proxy speaking for itself (no user named) and {@code op} only
+     * reads what the overview shows: the front end's overview sees every domain (list, lookup,
+     * describe) without being an administrator, and can change nothing without naming a user.
+     */
+    boolean overviewReader(Caller c, Op op) {
+        return c.via() == null && trustedProxies.contains(c.principal()) && !op.mutates && op.caller == Op.Caller.OWNER;
+    }
+
+    /**
      * Whom the request acts for, given the principal that authenticated it and the values of the
      * on-behalf header (empty or null when it has none).
      */

@@ -163,7 +163,8 @@ public final class XmandServer implements AutoCloseable {
     public void start() {
         server.start();
         for (String proxy : authz.trustedProxies()) {
-            audit.note("trusting " + proxy + " to act on behalf of users (--trust-proxy); without " + Protocol.ON_BEHALF_HEADER + " it is only itself");
+            audit.note("trusting " + proxy + " to act on behalf of users (--trust-proxy); without " + Protocol.ON_BEHALF_HEADER
+                    + " it may only read every domain (list, lookup, describe) for an overview");
             try {
                 if (authz.admin(proxy)) audit.note("WARNING: trusted proxy " + proxy + " is also an administrator: its requests without "
                         + Protocol.ON_BEHALF_HEADER + " may do anything here; remove it from the .k5login");
@@ -241,11 +242,12 @@ public final class XmandServer implements AutoCloseable {
             // A non-administrator asking for an administrators' operation hears only "denied", whatever
             // else is wrong with the request; ownership is checked with the domain's lock held.
             if (!admin && op.caller != Op.Caller.OWNER) throw authz.adminOnly(caller, op.wire);
+            boolean unfiltered = admin || authz.overviewReader(caller, op);
             if (bad != null) throw bad;
             String domain = lockKey(op, args, o);
             Map<String, Object> checked = args;
             Object result = ops.run(op.wire + (o.domain != null ? " " + o.domain : ""), domain, settings.limits().of(op),
-                    () -> admin ? handlers.run(op, checked) : handlers.runAsOwner(op, checked, caller, authz));
+                    () -> unfiltered ? handlers.run(op, checked) : handlers.runAsOwner(op, checked, caller, authz));
             // The audit line is written before the answer leaves: an answered request is always on record.
             audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, "ok", 200, null);
             respond(ex, 200, Protocol.ok(settings.hostName(), op, result), o);

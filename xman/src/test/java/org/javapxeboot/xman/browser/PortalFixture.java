@@ -13,7 +13,6 @@ import org.javapxeboot.xman.portal.web.PortalServer;
 import org.javapxeboot.xman.transport.Tls;
 import org.javapxeboot.xman.vm.VmControl;
 
-import java.lang.reflect.Constructor;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +54,6 @@ final class PortalFixture implements AutoCloseable {
     final Path cert;
     final Duration poll;
     /** True when this xmand trusts the portal to name users (--trust-proxy): then it authorises each user itself. */
-    final boolean xmandTrustsPortal;
     /** Each snapshot with the number of the list call it came from (calls are numbered as they start). */
     private record Polled(long call, HostSnapshot snapshot) {}
     private final LinkedBlockingQueue<Polled> polled = new LinkedBlockingQueue<>();
@@ -66,13 +64,10 @@ final class PortalFixture implements AutoCloseable {
         this.poll = poll;
         Files.createDirectories(dir.resolve("xmand"));
         kdc = MitKdc.shared();
-        XmandFixture x = trustingFixture(dir.resolve("xmand"), kdc.principal(PORTAL));
-        xmandTrustsPortal = x != null;
-        if (x == null) x = new XmandFixture(dir.resolve("xmand"), NODE);
-        // The overview's reads are the portal's own (no user named): xmand must let it list. Without
-        // --trust-proxy (an xmand before that setting) the portal's actions are its own too.
-        Files.writeString(x.k5login, kdc.principal(PORTAL) + "\n", java.nio.file.StandardOpenOption.APPEND);
-        xmand = x;
+        // xmand --trust-proxy <portal>: the overview's reads are the portal's own (a trusted proxy
+        // naming nobody may read every domain), every action names the user. The portal is not an
+        // administrator: it is not in the .k5login.
+        xmand = new XmandFixture(dir.resolve("xmand"), NODE, List.of(kdc.principal(PORTAL)));
         Kerberos.Initiator initiator = new Kerberos.Initiator(Kerberos.login(kdc.keytab(PORTAL), kdc.principal(PORTAL), true));
         XmanClient client = new XmanClient(initiator, Tls.clientContext(List.of(xmand.cert)), null, Duration.ofSeconds(20));
         // The poller's calls, numbered: a snapshot is known to come from a read that started after a given moment.
@@ -90,24 +85,6 @@ final class PortalFixture implements AutoCloseable {
         portal = new PortalServer(new PortalServer.Settings(new InetSocketAddress("127.0.0.1", 0), tls, 4, poll), fleet, client::call, auth);
         portal.start();
         pollAndWait();
-    }
-
-    /**
-     * An xmand that trusts {@code proxy} (--trust-proxy), or null when this build's xmand has no
-     * such setting (the fixture's constructor with the trusted proxies is what tells).
-     */
-    private static XmandFixture trustingFixture(Path dir, String proxy) throws Exception {
-        Constructor<XmandFixture> c;
-        try {
-            c = XmandFixture.class.getConstructor(Path.class, String.class, List.class);
-        } catch (NoSuchMethodException e) {
-            return null;
-        }
-        try {
-            return c.newInstance(dir, NODE, List.of(proxy));
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
-        }
     }
 
     /** The host's name on the pages. */

@@ -207,10 +207,20 @@ class OwnersTest {
         assertTrue(x.syslogWith(needle) != null, "no syslog message with " + needle);
     }
 
+    /**
+     * A trusted proxy naming no user reads every domain for its overview (list, lookup, describe:
+     * what the portal's poller needs) and can change nothing, nor read the host's own data.
+     */
     @Test
-    void proxyWithoutTheHeaderIsOnlyItself() throws Exception {
-        assertEquals(List.of(), names(result(as("portal", Op.LIST, Map.of()))));
+    void proxyWithoutTheHeaderReadsTheOverviewAndChangesNothing() throws Exception {
+        assertEquals(List.of("vm1", "vm2"), names(result(as("portal", Op.LIST, Map.of()))));
+        assertEquals(200, as("portal", Op.DESCRIBE, Map.of("domain", "vm2")).statusCode());
+        assertEquals(200, as("portal", Op.LOOKUP, Map.of("domain", "vm2")).statusCode());
+        // Not for anyone else who is neither admin nor owner: the reader's right is the proxy's alone.
+        assertEquals(List.of(), names(result(as("other", Op.LIST, Map.of()))));
+        assertEquals(403, as("other", Op.DESCRIBE, Map.of("domain", "vm2")).statusCode());
         assertEquals(403, as("portal", Op.PAUSE, Map.of("domain", "vm1")).statusCode());
+        assertEquals(403, as("portal", Op.DMESG, Map.of()).statusCode());
         assertEquals(403, as("portal", Op.INFO, Map.of()).statusCode());
         assertEquals(DomainState.RUNNING, x.vm.lookup("vm1").state());
         assertLogged(" principal=" + PORTAL + " op=pause domain=vm1 result=refused status=403");

@@ -33,18 +33,12 @@ import org.xml.sax.SAXParseException;
  * {@code np}, the processors the node offers: 0 means it has no resources assigned (absent: it has).
  * Other elements are ignored. The XML parser refuses a DOCTYPE (no entities, no external files).
  */
-public final class PbsJobSource implements JobSource {
+public final class PbsJobSource extends CommandJobSource {
     public static final List<String> COMMAND = List.of("pbsnodes", "-x");
     public static final Duration DEADLINE = Duration.ofSeconds(20);
 
-    private final CommandRunner runner;
-    private final List<String> argv;
-    private final Duration deadline;
-
     public PbsJobSource(CommandRunner runner, List<String> argv, Duration deadline) {
-        this.runner = runner;
-        this.argv = List.copyOf(argv);
-        this.deadline = deadline;
+        super(runner, argv, deadline);
     }
 
     /** {@code pbsnodes -x} from PATH, 20 s deadline. */
@@ -53,13 +47,8 @@ public final class PbsJobSource implements JobSource {
     }
 
     @Override
-    public Map<String, NodeView> nodes() throws JobSourceException {
-        return parse(describe(), runner.run(argv, deadline, MAX_BYTES));
-    }
-
-    @Override
-    public String describe() {
-        return String.join(" ", argv);
+    Map<String, NodeView> parseOutput(String origin, String output) throws JobSourceException {
+        return parse(origin, output);
     }
 
     /** Pure: {@code pbsnodes -x} output to nodes; {@code origin} starts every error message. */

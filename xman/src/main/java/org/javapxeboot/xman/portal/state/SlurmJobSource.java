@@ -18,7 +18,7 @@ import org.javapxeboot.xman.wire.Json;
  * counts as holding one. {@code cpus} 0 means no resources assigned (absent: it has). A non-empty
  * {@code errors} list is the command's failure.
  */
-public final class SlurmJobSource implements JobSource {
+public final class SlurmJobSource extends CommandJobSource {
     public static final List<String> COMMAND = List.of("scontrol", "show", "node", "--json");
     public static final Duration DEADLINE = Duration.ofSeconds(20);
 
@@ -28,14 +28,8 @@ public final class SlurmJobSource implements JobSource {
             "POWERING_DOWN");
     private static final Set<String> BUSY = Set.of("ALLOCATED", "MIXED", "COMPLETING");
 
-    private final CommandRunner runner;
-    private final List<String> argv;
-    private final Duration deadline;
-
     public SlurmJobSource(CommandRunner runner, List<String> argv, Duration deadline) {
-        this.runner = runner;
-        this.argv = List.copyOf(argv);
-        this.deadline = deadline;
+        super(runner, argv, deadline);
     }
 
     /** {@code scontrol show node --json} from PATH, 20 s deadline. */
@@ -44,13 +38,8 @@ public final class SlurmJobSource implements JobSource {
     }
 
     @Override
-    public Map<String, NodeView> nodes() throws JobSourceException {
-        return parse(describe(), runner.run(argv, deadline, MAX_BYTES));
-    }
-
-    @Override
-    public String describe() {
-        return String.join(" ", argv);
+    Map<String, NodeView> parseOutput(String origin, String output) throws JobSourceException {
+        return parse(origin, output);
     }
 
     /** Pure: the command's JSON to nodes; {@code origin} starts every error message. */

@@ -161,10 +161,11 @@ public final class Portal {
         }
         XmanClient client = new XmanClient(initiator, clientTls, c.xmandPrincipal(), Duration.ofSeconds(c.hostTimeoutSeconds()));
         // Actions (migrate above all) may take far longer than a poll: their own client, xmand's deadlines plus a minute.
+        // The details pages' reads use the hosts' deadline: a host that does not answer must not hold a request thread for long.
         XmanClient actions = new XmanClient(initiator, clientTls, c.xmandPrincipal(), org.javapxeboot.xman.wire.Op.Deadline.MIGRATE.byDefault.plusSeconds(60));
         Duration poll = Duration.ofSeconds(c.pollSeconds());
         Fleet fleet = new Fleet(hosts, client::call, Clock.systemUTC(), view, c.pollThreads(), s -> { });
-        PortalServer server = new PortalServer(new PortalServer.Settings(listen, serverTls, c.threads(), poll), fleet, actions::call, auth);
+        PortalServer server = new PortalServer(new PortalServer.Settings(listen, serverTls, c.threads(), poll), fleet, client::call, actions::call, auth);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "portal-timer");
             t.setDaemon(true);

@@ -9,6 +9,7 @@ import org.javapxeboot.xman.wire.Op;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -17,10 +18,19 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One xman client: sends an operation to an xmand host over HTTPS with a fresh SPNEGO token, and
@@ -94,6 +104,9 @@ public final class XmanClient {
         return java.nio.file.Files.exists(home) ? java.util.List.of(home) : null;
     }
 
+    /** The largest answer read from a daemon (a list of thousands of domains is a few MiB). */
+    public static final int MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
     private final Kerberos.Initiator initiator;
     private final SSLContext tls;
     private final String servicePrincipal;
@@ -149,13 +162,16 @@ public final class XmanClient {
         }
         HttpResponse<String> resp;
         try {
-            resp = http.send(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            resp = send(rb.build());
         } catch (HttpConnectTimeoutException e) {
             dispose(pending);
             throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "connection timed out");
         } catch (HttpTimeoutException e) {
             dispose(pending);
             throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "no answer within " + timeout.toSeconds() + " s");
+        } catch (TooLarge e) {
+            dispose(pending);
+            throw new Failure(Category.OPERATION, "PROTOCOL", 0, e.getMessage());
         } catch (SSLHandshakeException e) {
             dispose(pending);
             throw new Failure(Category.UNREACHABLE, "TLS", 0, "TLS handshake failed (is its certificate in --cacert?): " + e.getMessage());
@@ -193,6 +209,86 @@ public final class XmanClient {
         String kind = kind(body);
         Category c = resp.statusCode() == 403 ? Category.AUTH : Category.OPERATION;
         throw new Failure(c, kind, resp.statusCode(), message(body));
+    }
+
+    /**
+     * The exchange within the deadline, the whole of it: the request's own timeout ends with the
+     * answer's headers, so a daemon that then sends its body slowly, or never, would hold the
+     * caller for ever. The answer is read up to {@link #MAX_ANSWER_BYTES}.
+     */
+    private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<String>> f = http.sendAsync(request, info -> new Bounded(MAX_ANSWER_BYTES));
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new HttpTimeoutException("no answer within " + timeout.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            while (c instanceof CompletionException && c.getCause() != null) c = c.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException r) throw r;
+            if (c instanceof Error err) throw err;
+            throw new IOException(c);
+        }
+    }
+
+    /** An answer larger than the limit. */
+    static final class TooLarge extends IOException {
+        TooLarge(int limit) {
+            super("the answer is larger than " + limit + " bytes");
+        }
+    }
+
+    /** The answer's body as UTF-8 text, refused (and the connection dropped) past {@code limit} bytes. */
+    private static final class Bounded implements HttpResponse.BodySubscriber<String> {
+        private final CompletableFuture<String> body = new CompletableFuture<>();
+        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        private final int limit;
+        private Flow.Subscription subscription;
+
+        Bounded(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (body.isDone()) return;
+            for (ByteBuffer b : items) {
+                if ((long) buf.size() + b.remaining() > limit) {
+                    subscription.cancel();
+                    body.completeExceptionally(new TooLarge(limit));
+                    return;
+                }
+                byte[] a = new byte[b.remaining()];
+                b.get(a);
+                buf.write(a, 0, a.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            body.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            body.complete(buf.toString(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return body;
+        }
     }
 
     private static void dispose(Kerberos.Initiator.Pending p) {

@@ -52,6 +52,7 @@ final class Demo {
     }
 
     static int run(String listen, PrintStream err) {
+        Portal.serverLimits();
         try {
             Path dir = Files.createTempDirectory("xman-portal-demo");
             dir.toFile().deleteOnExit();

@@ -38,6 +38,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Portal {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8741";
+    /** Longest time a browser may take to send one request (line, headers, body), as xmand's default. */
+    static final int REQUEST_SECONDS = 10;
+    /** An idle kept-alive connection is closed after this long. */
+    static final int IDLE_SECONDS = 30;
 
     /**
      * @param xmand      hosts from --xmand (empty when a hosts file is given)
@@ -99,8 +103,24 @@ public final class Portal {
         }
     }
 
+    /**
+     * The JDK HTTP server's deadlines. It reads a request's line and headers on a worker thread and,
+     * by default, waits for ever: without these, --threads unauthenticated connections that send
+     * their headers slowly would stop the portal. Read once per JVM, when the first server is made,
+     * so this runs before any. An answer may take as long as a migrate plus the portal's margin.
+     */
+    static void serverLimits() {
+        System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
+        System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS));
+        System.setProperty("sun.net.httpserver.maxRspTime",
+                Long.toString(org.javapxeboot.xman.wire.Op.Deadline.MIGRATE.byDefault.toSeconds() + 120));
+        System.setProperty("sun.net.httpserver.clockTick", "1000");
+        System.setProperty("sun.net.httpserver.timerMillis", "1000");
+    }
+
     /** Checks the settings and starts everything; bad settings throw IllegalArgumentException with the flag named. */
     public static Running start(Config c, StateView view, PrintStream err) throws IOException, GeneralSecurityException {
+        serverLimits();
         if (c.pollSeconds() < 1 || c.hostTimeoutSeconds() < 1 || c.threads() < 1 || c.pollThreads() < 1) {
             throw new IllegalArgumentException("--poll, --host-timeout, --threads and --poll-threads must be >= 1");
         }
@@ -141,10 +161,11 @@ public final class Portal {
         }
         XmanClient client = new XmanClient(initiator, clientTls, c.xmandPrincipal(), Duration.ofSeconds(c.hostTimeoutSeconds()));
         // Actions (migrate above all) may take far longer than a poll: their own client, xmand's deadlines plus a minute.
+        // The details pages' reads use the hosts' deadline: a host that does not answer must not hold a request thread for long.
         XmanClient actions = new XmanClient(initiator, clientTls, c.xmandPrincipal(), org.javapxeboot.xman.wire.Op.Deadline.MIGRATE.byDefault.plusSeconds(60));
         Duration poll = Duration.ofSeconds(c.pollSeconds());
         Fleet fleet = new Fleet(hosts, client::call, Clock.systemUTC(), view, c.pollThreads(), s -> { });
-        PortalServer server = new PortalServer(new PortalServer.Settings(listen, serverTls, c.threads(), poll), fleet, actions::call, auth);
+        PortalServer server = new PortalServer(new PortalServer.Settings(listen, serverTls, c.threads(), poll), fleet, client::call, actions::call, auth);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "portal-timer");
             t.setDaemon(true);

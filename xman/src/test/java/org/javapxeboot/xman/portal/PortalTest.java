@@ -50,4 +50,20 @@ class PortalTest {
         assertEquals(2, PortalMain.run("--xmand", "127.0.0.1", "--listen", "127.0.0.1:0", "--no-tls", "--insecure-no-auth",
                 "--job-source", "json:"));
     }
+
+    /**
+     * The JDK server reads a request's line and headers on a worker thread, with no deadline of its
+     * own: one unauthenticated connection sending its headers slowly holds a thread for ever, and
+     * --threads of them stop the portal. The portal sets the server's limits before it makes one.
+     */
+    @Test
+    void aSlowClientGetsADeadline() {
+        for (String p : List.of("sun.net.httpserver.maxReqTime", "sun.net.httpserver.idleInterval", "sun.net.httpserver.maxRspTime")) System.clearProperty(p);
+        refusal(config(List.of(), "127.0.0.1:0", true, true));
+        assertEquals(Integer.toString(Portal.REQUEST_SECONDS), System.getProperty("sun.net.httpserver.maxReqTime"));
+        assertEquals(Integer.toString(Portal.IDLE_SECONDS), System.getProperty("sun.net.httpserver.idleInterval"));
+        // An answer may take as long as a migrate (the longest action) and must not be cut short.
+        assertTrue(Long.parseLong(System.getProperty("sun.net.httpserver.maxRspTime"))
+                > org.javapxeboot.xman.wire.Op.Deadline.MIGRATE.byDefault.toSeconds());
+    }
 }

@@ -60,7 +60,7 @@ final class Actions {
             if (n < 1 || n > max) throw new Invalid(field + ": " + n + " is out of range (1.." + max + ")");
             return n;
         } catch (NumberFormatException e) {
-            throw new Invalid(field + ": '" + Html.escape(v.length() > 20 ? v.substring(0, 20) + "..." : v) + "' is not a whole number");
+            throw new Invalid(field + ": '" + (v.length() > 20 ? v.substring(0, 20) + "..." : v) + "' is not a whole number");
         }
     }
 }

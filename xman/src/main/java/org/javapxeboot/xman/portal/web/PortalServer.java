@@ -56,13 +56,24 @@ public final class PortalServer implements AutoCloseable {
     private final Settings settings;
     private final Fleet fleet;
     private final UserCaller caller;
+    private final UserCaller reader;
     private final Authenticator auth;
     private final Sessions sessions = new Sessions();
     private final HttpServer server;
     private final ThreadPoolExecutor workers;
     private final Map<String, byte[]> statics = new HashMap<>();
 
+    /** One caller for the details pages' reads and for the actions. */
     public PortalServer(Settings settings, Fleet fleet, UserCaller caller, Authenticator auth) throws IOException {
+        this(settings, fleet, caller, caller, auth);
+    }
+
+    /**
+     * @param reader the details pages' reads (lookup, describe, dmesg, migrate's info), with the
+     *               hosts' short deadline: they hold a request thread while they wait
+     * @param caller the actions, whose deadline must outlast the longest (migrate)
+     */
+    public PortalServer(Settings settings, Fleet fleet, UserCaller reader, UserCaller caller, Authenticator auth) throws IOException {
         if ((settings.tls() == null || auth == Authenticator.NONE) && !Loopback.only(settings.listen())) {
             throw new IllegalArgumentException(Loopback.refusal("xman-portal", Loopback.flags(settings.tls() == null, auth == Authenticator.NONE),
                     "--listen " + settings.listen()));
@@ -70,6 +81,7 @@ public final class PortalServer implements AutoCloseable {
         this.settings = settings;
         this.fleet = fleet;
         this.caller = caller;
+        this.reader = reader;
         this.auth = auth;
         for (String f : List.of("portal.css", "portal.js")) {
             try (InputStream in = PortalServer.class.getResourceAsStream("static/" + f)) {
@@ -220,10 +232,10 @@ public final class PortalServer implements AutoCloseable {
         String xml = null, readError = null;
         List<String> dmesg = null;
         try {
-            info = Protocol.domainFrom(caller.call(target, Op.LOOKUP, Map.of("domain", domain), principal));
-            Object x = caller.call(target, Op.DESCRIBE, Map.of("domain", domain), principal);
+            info = Protocol.domainFrom(reader.call(target, Op.LOOKUP, Map.of("domain", domain), principal));
+            Object x = reader.call(target, Op.DESCRIBE, Map.of("domain", domain), principal);
             xml = x instanceof String ? (String) x : null;
-            Object d = caller.call(target, Op.DMESG, Map.of(), principal);
+            Object d = reader.call(target, Op.DMESG, Map.of(), principal);
             dmesg = new ArrayList<>();
             if (d instanceof List) for (Object o : (List<?>) d) dmesg.add(String.valueOf(o));
             if (dmesg.size() > DMESG_LINES) dmesg = new ArrayList<>(dmesg.subList(dmesg.size() - DMESG_LINES, dmesg.size()));
@@ -243,7 +255,7 @@ public final class PortalServer implements AutoCloseable {
         XmanClient.Target dest = fleet.byName(destName);
         if (dest == null) throw new Actions.Invalid("destination: " + Protocol.printable(destName) + " is not one of the portal's hosts");
         if (dest.equals(from)) throw new Actions.Invalid("destination: the domain is already on " + destName);
-        Object info = caller.call(dest, Op.INFO, Map.of(), principal);
+        Object info = reader.call(dest, Op.INFO, Map.of(), principal);
         if (!(info instanceof Map) || !(((Map<?, ?>) info).get("uri") instanceof String)) {
             throw new XmanClient.Failure(XmanClient.Category.OPERATION, "PROTOCOL", 502, destName + " did not say its libvirt URI");
         }

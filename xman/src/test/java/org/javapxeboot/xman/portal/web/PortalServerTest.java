@@ -245,4 +245,43 @@ class PortalServerTest {
             fake.stop(0);
         }
     }
+
+    /**
+     * A details page only reads (lookup, describe, dmesg, and info for migrate's destination), so it
+     * reads with the hosts' short deadline; only the action itself may wait as long as a migrate.
+     * With the long client for everything, any user opening --threads details pages of a host that
+     * does not answer held every portal thread for half an hour.
+     */
+    @Test
+    void detailsReadWithTheShortDeadlineAndOnlyTheActionWaitsLong() throws Exception {
+        String host = "127.0.0.1:1";
+        List<String> reads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> acts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        PortalServer.UserCaller reader = (t, op, args, who) -> {
+            reads.add(op.wire);
+            return switch (op) {
+                case LOOKUP -> Protocol.domainJson(new org.javapxeboot.xman.vm.VmControl.DomainInfo("vm1", "u", 1,
+                        org.javapxeboot.xman.vm.VmControl.DomainState.RUNNING, 1024, 2048, 1, 0, true, false));
+                case DESCRIBE -> "<domain/>";
+                default -> List.of();
+            };
+        };
+        PortalServer.UserCaller actions = (t, op, args, who) -> {
+            acts.add(op.wire);
+            return null;
+        };
+        fleet = new Fleet(Hosts.of(List.of(host)), (t, op, args) -> List.of(), Clock.systemUTC(), new LibvirtStates(), 1, s -> { });
+        portal = new PortalServer(new PortalServer.Settings(new InetSocketAddress("127.0.0.1", 0), null, 2, Duration.ofSeconds(10)),
+                fleet, reader, actions, h -> new Authenticator.Identity("alice@EXAMPLE.ORG", null));
+        portal.start();
+        HttpResponse<String> page = get("/domain/" + host + "/vm1");
+        assertEquals(200, page.statusCode(), page.body());
+        assertEquals(List.of("lookup", "describe", "dmesg"), reads);
+        assertEquals(List.of(), acts);
+        reads.clear();
+        HttpResponse<String> r = post("/domain/" + host + "/vm1", cookie(page), "op=pause&csrf=" + csrf(page.body()));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(List.of("pause"), acts);
+        assertEquals(List.of("lookup", "describe", "dmesg"), reads);
+    }
 }

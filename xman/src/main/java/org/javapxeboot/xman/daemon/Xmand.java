@@ -191,7 +191,8 @@ public final class Xmand {
         }
     }
 
-    static InetSocketAddress parseListen(String s) {
+    /** {@code ADDR:PORT} ({@code [v6]:PORT}; an empty address is every interface) as xmand and the portal take it. */
+    public static InetSocketAddress parseListen(String s) {
         int colon = s.lastIndexOf(':');
         if (colon < 0) throw new IllegalArgumentException("expected ADDR:PORT");
         String host = s.substring(0, colon);

@@ -183,17 +183,10 @@ public final class Portal {
     }
 
     static InetSocketAddress listen(String s) {
-        int colon = s.lastIndexOf(':');
-        if (colon < 0) throw new IllegalArgumentException("--listen " + s + ": expected ADDR:PORT");
-        String host = s.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-        int port;
         try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--listen " + s + ": the port is not a number");
+            return org.javapxeboot.xman.daemon.Xmand.parseListen(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--listen " + s + ": " + e.getMessage());
         }
-        if (port < 0 || port > 65535) throw new IllegalArgumentException("--listen " + s + ": port out of range");
-        return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
     }
 }

@@ -45,16 +45,13 @@ final class ApplyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Cluster c = host.checkAndLoad(file, err);
-        if (c == null || !reinstall.known(c, file, err)) {
+        HostOptions.Inputs in = host.inputs(file, reinstall, err);
+        if (in == null) {
             return INVALID;
         }
-        HostOptions.Tools tools = host.tools(err);
-        if (tools == null) {
-            return INVALID;
-        }
-        Kickstart ks = tools.kickstart();
-        Lvm lvm = tools.lvm();
+        Cluster c = in.cluster();
+        Kickstart ks = in.kickstart();
+        Lvm lvm = in.lvm();
         int rc;
         try (HostTarget.Session session = host.target().openLocked(host.layout(), host.lockWait(), "provision apply",
                 err::println)) {

@@ -94,14 +94,21 @@ final class HostOptions {
         return ProvisionCli.load(file, err);
     }
 
-    /** The kickstart templates and LVM scripts a command that changes the host works with. */
-    record Tools(Kickstart kickstart, Lvm lvm) {
+    /** What plan and apply start from: the YAML, the kickstart templates and the LVM scripts. */
+    record Inputs(Cluster cluster, Kickstart kickstart, Lvm lvm) {
     }
 
-    /** The templates and LVM scripts these options name (else the installation's); null after printing why. */
-    Tools tools(PrintWriter err) {
+    /**
+     * Checks these options, loads FILE, checks every --reinstall NAME against it and finds the
+     * templates and scripts (these options', else the installation's); null after printing why.
+     */
+    Inputs inputs(Path file, ReinstallOption reinstall, PrintWriter err) {
+        Cluster c = checkAndLoad(file, err);
+        if (c == null || !reinstall.known(c, file, err)) {
+            return null;
+        }
         try {
-            return new Tools(kickstart(), lvm());
+            return new Inputs(c, kickstart(), lvm());
         } catch (IOException e) {
             err.println("provision: " + e.getMessage());
             return null;

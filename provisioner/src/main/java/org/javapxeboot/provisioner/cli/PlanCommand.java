@@ -41,16 +41,13 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Cluster c = host.checkAndLoad(file, err);
-        if (c == null || !reinstall.known(c, file, err)) {
+        HostOptions.Inputs in = host.inputs(file, reinstall, err);
+        if (in == null) {
             return INVALID;
         }
-        HostOptions.Tools tools = host.tools(err);
-        if (tools == null) {
-            return INVALID;
-        }
-        Kickstart ks = tools.kickstart();
-        Lvm lvm = tools.lvm();
+        Cluster c = in.cluster();
+        Kickstart ks = in.kickstart();
+        Lvm lvm = in.lvm();
         // plan creates nothing, not even the embedded node file: a fresh embedded host is read as empty
         try (VmControl vm = host.target().openToRead()) {
             return printPlan(c, ks, lvm, vm, out, err);

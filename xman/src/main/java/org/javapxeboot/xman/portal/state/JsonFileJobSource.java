@@ -84,24 +84,18 @@ public final class JsonFileJobSource implements JobSource {
         } catch (Json.ParseException e) {
             throw Text.json(origin, e);
         }
-        if (!(top.get("nodes") instanceof List<?> list)) {
-            throw new JobSourceException(origin + ": \"nodes\" must be an array, got " + Json.typeName(top.get("nodes")));
-        }
+        List<Map<?, ?>> list = Text.nodes(origin, top);
         NodeNames out = new NodeNames(origin);
         for (int i = 0; i < list.size(); i++) {
             String where = "nodes[" + i + "]";
-            if (!(list.get(i) instanceof Map<?, ?> node)) {
-                throw new JobSourceException(origin + ": " + where + " must be an object");
-            }
+            Map<?, ?> node = list.get(i);
             for (Object k : node.keySet()) {
                 if (!KEYS.contains(k)) {
                     throw new JobSourceException(origin + ": " + where + ": unknown key \"" + Text.shown(String.valueOf(k))
                             + "\"; known: jobs, name, resources, state");
                 }
             }
-            if (!(node.get("name") instanceof String name)) {
-                throw new JobSourceException(origin + ": " + where + ": \"name\" must be a string");
-            }
+            String name = Text.name(origin, where, node);
             where += " (" + Text.shown(name) + ")";
             Object state = node.get("state");
             NodeView.Availability a;

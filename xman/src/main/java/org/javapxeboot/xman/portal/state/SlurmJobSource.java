@@ -56,18 +56,12 @@ public final class SlurmJobSource extends CommandJobSource {
             Object said = first instanceof Map<?, ?> m ? m.get("description") : first;
             throw new JobSourceException(origin + ": scontrol reports an error: " + Text.shown(String.valueOf(said)));
         }
-        if (!(top.get("nodes") instanceof List<?> list)) {
-            throw new JobSourceException(origin + ": \"nodes\" must be an array, got " + Json.typeName(top.get("nodes")));
-        }
+        List<Map<?, ?>> list = Text.nodes(origin, top);
         NodeNames out = new NodeNames(origin);
         for (int i = 0; i < list.size(); i++) {
             String where = "nodes[" + i + "]";
-            if (!(list.get(i) instanceof Map<?, ?> node)) {
-                throw new JobSourceException(origin + ": " + where + " must be an object");
-            }
-            if (!(node.get("name") instanceof String name)) {
-                throw new JobSourceException(origin + ": " + where + ": \"name\" must be a string");
-            }
+            Map<?, ?> node = list.get(i);
+            String name = Text.name(origin, where, node);
             where += " (" + Text.shown(name) + ")";
             List<String> flags = flags(origin, where, node.get("state"));
             NodeView.Availability a = flags.stream().anyMatch(DOWN::contains) ? NodeView.Availability.DOWN

@@ -1,5 +1,8 @@
 package org.javapxeboot.xman.portal.state;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.javapxeboot.xman.text.Escape;
@@ -32,5 +35,28 @@ final class Text {
         Matcher m = JSON_AT.matcher(e.getMessage());
         return new JobSourceException(origin + ": " + (m.matches()
                 ? "line " + m.group(1) + ":" + m.group(2) + ": " + m.group(3) : e.getMessage()));
+    }
+
+    /** The "nodes" array of a job source's JSON answer, each entry an object; an error names the entry. */
+    static List<Map<?, ?>> nodes(String origin, Map<String, Object> top) throws JobSourceException {
+        if (!(top.get("nodes") instanceof List<?> list)) {
+            throw new JobSourceException(origin + ": \"nodes\" must be an array, got " + Json.typeName(top.get("nodes")));
+        }
+        List<Map<?, ?>> out = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof Map<?, ?> node)) {
+                throw new JobSourceException(origin + ": nodes[" + i + "] must be an object");
+            }
+            out.add(node);
+        }
+        return out;
+    }
+
+    /** A node entry's "name" ({@code where} names the entry in the error). */
+    static String name(String origin, String where, Map<?, ?> node) throws JobSourceException {
+        if (!(node.get("name") instanceof String name)) {
+            throw new JobSourceException(origin + ": " + where + ": \"name\" must be a string");
+        }
+        return name;
     }
 }

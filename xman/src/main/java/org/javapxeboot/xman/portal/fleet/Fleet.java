@@ -72,11 +72,15 @@ public final class Fleet implements AutoCloseable {
             if (!inFlight.add(t)) continue;
             try {
                 pool.execute(() -> {
+                    HostSnapshot after = null;
                     try {
-                        read(t);
+                        after = read(t);
                     } finally {
                         inFlight.remove(t);
                     }
+                    // Told only once the host is free again: whoever hears of this read and polls at
+                    // once gets a new read of this host, not a skip.
+                    if (after != null) onSnapshot.accept(after);
                 });
             } catch (RejectedExecutionException e) {
                 inFlight.remove(t);
@@ -85,7 +89,8 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
-    private void read(XmanClient.Target t) {
+    /** Reads one host and stores its snapshot; returns it, or null if the host was dropped meanwhile. */
+    private HostSnapshot read(XmanClient.Target t) {
         HostSnapshot before = snapshots.getOrDefault(t, HostSnapshot.never(t));
         HostSnapshot after;
         try {
@@ -105,7 +110,7 @@ public final class Fleet implements AutoCloseable {
             after = before.failed(new HostSnapshot.Failure(HostSnapshot.Reason.ERROR, String.valueOf(e), clock.instant()));
         }
         // A host dropped from the list while it was read stays dropped.
-        if (snapshots.replace(t, after) != null) onSnapshot.accept(after);
+        return snapshots.replace(t, after) != null ? after : null;
     }
 
     /** The domain's metadata; a domain whose description cannot be read or parsed has none. */

@@ -74,6 +74,32 @@ class FleetTest {
         }
     }
 
+    /**
+     * Whoever hears of a read and polls at once gets a new read of that host: the host is free
+     * again before its snapshot is told (told while still "in flight", the poll skipped it, and a
+     * test that polled right after a snapshot waited for a read that never came).
+     */
+    @Test
+    void aPollRightAfterASnapshotReadsTheHostAgain() throws Exception {
+        FakeVm vm = new FakeVm();
+        try (PlainXmand a = new PlainXmand(vm, false)) {
+            XmanClient client = new XmanClient(null, null, null, Duration.ofSeconds(30));
+            LinkedBlockingQueue<HostSnapshot> seen = new LinkedBlockingQueue<>();
+            java.util.concurrent.atomic.AtomicReference<Fleet> self = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+            try (Fleet fleet = new Fleet(Hosts.of(List.of("127.0.0.1:" + a.server.address().getPort())), client::call,
+                    Clock.fixed(T0, ZoneOffset.UTC), new LibvirtStates(), 2, s -> {
+                        seen.add(s);
+                        if (told.incrementAndGet() == 1) self.get().pollOnce();
+                    })) {
+                self.set(fleet);
+                fleet.pollOnce();
+                assertNotNull(seen.poll(60, TimeUnit.SECONDS), "the first read");
+                assertNotNull(seen.poll(60, TimeUnit.SECONDS), "the poll made on hearing of the first read read the host again");
+            }
+        }
+    }
+
     @Test
     void aRefusedHostIsAHostRowWithTheReason() throws Exception {
         int port;

@@ -86,6 +86,18 @@ public final class PxeMockCli implements Runnable {
         return out;
     }
 
+    /**
+     * The factory picocli's man page and bash completion generators instantiate the commands with (the
+     * process's streams, a stop latch nobody counts down): {@code --factory} of those tools.
+     */
+    public static final class DocsFactory implements CommandLine.IFactory {
+        private final Factory factory = new Factory(new Context(System.out, System.err, new CountDownLatch(1)));
+
+        @Override public <K> K create(Class<K> cls) throws Exception {
+            return factory.create(cls);
+        }
+    }
+
     /** Gives subcommands that want it the {@link Context}. */
     private record Factory(Context context) implements CommandLine.IFactory {
         @Override public <K> K create(Class<K> cls) throws Exception {

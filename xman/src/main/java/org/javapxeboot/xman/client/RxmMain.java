@@ -61,6 +61,11 @@ public final class RxmMain implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
 
+    /** On the process's streams (picocli's man page and completion generators make it so). */
+    public RxmMain() {
+        this(System.out, System.err);
+    }
+
     public RxmMain(PrintStream out, PrintStream err) {
         this.out = out;
         this.err = err;

@@ -3,6 +3,7 @@ package org.javapxeboot.xman.daemon;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.javapxeboot.xman.config.ConfigFile;
 import org.javapxeboot.xman.vm.LibvirtVmControl;
 import org.javapxeboot.xman.wire.Protocol;
 import picocli.CommandLine;
@@ -17,6 +18,13 @@ import picocli.CommandLine.Option;
         description = "Remote VM control over libvirt: HTTPS + Kerberos (SPNEGO), authorised by .k5login and the domains' owners, audited to syslog.")
 public final class XmandMain implements Callable<Integer> {
     public static final int DEFAULT_PORT = Protocol.DEFAULT_PORT;
+    /** The settings file read when --config is not given (if it exists). */
+    public static final Path DEFAULT_CONFIG = Path.of("/etc/xman/xmand.conf");
+
+    @Option(names = ConfigFile.OPTION, paramLabel = "FILE", description = "Settings file: 'key = value' lines, each key a long option's name without --; "
+            + "options given on the command line override it. Refused when a user other than root could change it (default: " + "/etc/xman/xmand.conf" + ", if it exists).")
+    Path config;
+
     @Option(names = "--listen", paramLabel = "ADDR:PORT", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String listen = "127.0.0.1:" + DEFAULT_PORT;
 
@@ -33,8 +41,8 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--k5login", paramLabel = "FILE", description = "Administrators allowed, one principal per line (default: ${DEFAULT-VALUE}).")
     Path k5login = Path.of("/root/.k5login");
 
-    @Option(names = "--trust-proxy", paramLabel = "PRINC", description = "A front end's Kerberos principal (e.g. the web portal's) whose requests may name the user "
-            + "they are for in the " + Protocol.ON_BEHALF_HEADER + " header; xmand then authorises and audits that user. Repeatable; the header from anyone else "
+    @Option(names = "--trust-proxy", split = ",", paramLabel = "PRINC", description = "A front end's Kerberos principal (e.g. the web portal's) whose requests may name the user "
+            + "they are for in the " + Protocol.ON_BEHALF_HEADER + " header; xmand then authorises and audits that user. Repeatable or comma-separated; the header from anyone else "
             + "is refused. Keep such a principal out of --k5login: without the header it acts as itself (default: none).")
     List<String> trustProxies = new java.util.ArrayList<>();
 
@@ -102,7 +110,13 @@ public final class XmandMain implements Callable<Integer> {
     }
 
     public static int run(String... args) {
-        return new CommandLine(new XmandMain()).execute(args);
+        CommandLine cl = new CommandLine(new XmandMain());
+        String bad = ConfigFile.apply(cl, DEFAULT_CONFIG, args);
+        if (bad != null) {
+            System.err.println("xmand: " + bad);
+            return 2;
+        }
+        return cl.execute(args);
     }
 
     /** The flags as xmand's settings. */

@@ -1,5 +1,6 @@
 package org.javapxeboot.xman.portal;
 
+import org.javapxeboot.xman.config.ConfigFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,6 +16,13 @@ import java.util.concurrent.Callable;
 @Command(name = "xman-portal", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Web portal over many xmand hosts: every host and domain at a glance, details and actions. HTTPS + Kerberos (Negotiate).")
 public final class PortalMain implements Callable<Integer> {
+    /** The settings file read when --config is not given (if it exists). */
+    public static final Path DEFAULT_CONFIG = Path.of("/etc/xman/portal.conf");
+
+    @Option(names = ConfigFile.OPTION, paramLabel = "FILE", description = "Settings file: 'key = value' lines, each key a long option's name without --; "
+            + "options given on the command line override it. Refused when a user other than root or the portal's could change it (default: /etc/xman/portal.conf, if it exists).")
+    Path config;
+
     @Option(names = "--xmand", split = ",", paramLabel = "HOST[:PORT]", description = "The xmand hosts to read (port default 8740).")
     List<String> xmand;
 
@@ -75,7 +83,13 @@ public final class PortalMain implements Callable<Integer> {
     }
 
     public static int run(String... args) {
-        return new CommandLine(new PortalMain()).execute(args);
+        CommandLine cl = new CommandLine(new PortalMain());
+        String bad = ConfigFile.apply(cl, DEFAULT_CONFIG, args);
+        if (bad != null) {
+            System.err.println("xman-portal: " + bad);
+            return 2;
+        }
+        return cl.execute(args);
     }
 
     Portal.Config config() {

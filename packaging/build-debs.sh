@@ -50,6 +50,7 @@ for c in xmand:org.javapxeboot.xman.daemon.XmandMain rxm:org.javapxeboot.xman.cl
   # shellcheck disable=SC2086
   "$java" -Dpicocli.autocomplete.systemExitOnError=true -cp "$cp_all" picocli.AutoComplete -f -n "$name" \
     -o "$gen/completion/$name" ${c#*:}
+  sed -i "1{/^#!/d}" "$gen/completion/$name"
 done
 
 # --- helpers ---
@@ -76,7 +77,7 @@ Comment: built from the javapxeboot repository (packaging/build-debs.sh); the ja
  (README, "Dependencies, and why").
 
 Files: *
-Copyright: the javapxeboot developers
+Copyright: $(date -u +%Y -d "@$epoch") the javapxeboot developers
 License: unspecified
  The source tree carries no license file yet.
 EOT

@@ -17,13 +17,13 @@ import java.util.stream.Stream;
  * <p>Where: the system property {@value #HOME_PROPERTY} if set (a launcher or an embedding program
  * sets it), else from where this code was loaded: {@code ROOT/provisioner/target/provisioner.jar}
  * (or {@code target/classes}) in a checkout gives {@code ROOT/FOLDER}; a jar under
- * {@value #PACKAGED} gives {@code /usr/share/javapxeboot/FOLDER}. Never the working folder or its
+ * {@value #PACKAGED} gives {@code /usr/share/provisioner/FOLDER} (the Debian package provisioner). Never the working folder or its
  * parents: {@code provision apply} run as root from a user's folder would otherwise run that user's
  * {@code lvm-scripts/lv-ensure} as root.
  */
 final class Home {
     static final String HOME_PROPERTY = "javapxeboot.home";
-    static final String PACKAGED = "/usr/share/javapxeboot";
+    static final String PACKAGED = "/usr/share/provisioner";
 
     private Home() {
     }

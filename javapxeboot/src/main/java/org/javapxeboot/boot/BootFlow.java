@@ -115,12 +115,15 @@ public final class BootFlow {
             }
             entry = config.select(r.entry());
         } catch (PxelinuxException e) {
-            throw new BootException(url(server, "") + e.getMessage());
+            // A config named by an http:// URL is located by its URL already.
+            String m = e.getMessage();
+            throw new BootException(m.regionMatches(true, 0, "http://", 0, 7) ? m : url(server, "") + m);
         }
         log.info("config " + url(server, configPath) + ", "
                 + (entry.label() == null ? "the kernel DEFAULT names" : "label '" + entry.label() + "'"));
 
         if (entry.localBoot()) return localBoot(r, entry);
+        if (r.http().fetchFilesOverHttp()) entry = overHttp(entry, server, r.http().httpPort());
 
         NetworkInfo net = new NetworkInfo(lease.clientAddress(), tftpServer, lease.router(), lease.subnetMask(), r.mac());
         String args = KernelArgs.compose(entry, net, r.extraArgs());
@@ -354,7 +357,20 @@ public final class BootFlow {
         }
     }
 
+    /**
+     * --fetch=http: the kernel and initrds named by server paths are fetched from the TFTP server's
+     * address over HTTP, the path unchanged (a leading slash is not doubled); URLs stay as they are.
+     */
+    static BootEntry overHttp(BootEntry e, InetSocketAddress server, int port) {
+        String base = "http://" + server.getAddress().getHostAddress() + (port == 80 ? "" : ":" + port) + "/";
+        java.util.function.UnaryOperator<String> map = p -> p.contains("://") ? p : base + (p.startsWith("/") ? p.substring(1) : p);
+        return new BootEntry(e.label(), map.apply(e.kernel()), e.initrds().stream().map(map).toList(), e.append(),
+                e.ipappend(), e.localBoot());
+    }
+
+    /** The URL of a server path for messages and -n; a path that is a URL already (lpxelinux's http://) is itself. */
     static String url(InetSocketAddress server, String path) {
+        if (path.contains("://")) return path;
         String host = server.getAddress().getHostAddress();
         return "tftp://" + host + (server.getPort() == 69 ? "" : ":" + server.getPort()) + "/" + path;
     }

@@ -47,7 +47,7 @@ public final class BootloaderOptions {
         for (String opt : List.of("output", "output-format", "output-directory", "entry", "label", "kernel", "ramdisk",
                 "args", "interface", "runas", "mac", "server", "ip", "dhcp-server", "dhcp-port", "tftp-port", "timeout",
                 "uuid", "max-file-size", "max-total-size", "boot-timeout", "max-requests", "blksize", "windowsize", "spin",
-                "pygrub")) {
+                "pygrub", "fetch", "http-port", "http-hosts")) {
             OPTIONS.put(opt, true);
         }
     }
@@ -86,6 +86,10 @@ public final class BootloaderOptions {
     private Integer blksize;
     private Integer windowsize;
     private Integer spin;
+    private boolean fetchHttp;
+    private int httpPort = 80;
+    private final List<String> httpHosts = new ArrayList<>();
+    private boolean httpAnyHost;
     private String disk;
     private final List<String> extraArguments = new ArrayList<>();
     private final List<String> vifTokens = new ArrayList<>();
@@ -245,6 +249,21 @@ public final class BootloaderOptions {
             case "blksize": blksize = OptionValues.parseInt(v, "--blksize", 8, 65464); break;
             case "windowsize": windowsize = OptionValues.parseInt(v, "--windowsize", 1, 65535); break;
             case "spin": spin = OptionValues.parseInt(v, "--spin", 0, 10000); break;
+            case "fetch":
+                if (!v.equals("tftp") && !v.equals("http")) throw new UsageException("--fetch: expected tftp or http, not '" + v + "'");
+                fetchHttp = v.equals("http");
+                break;
+            case "http-port": httpPort = OptionValues.parseInt(v, "--http-port", 1, 65535); break;
+            case "http-hosts":
+                httpHosts.clear();
+                httpAnyHost = false;
+                for (String h : v.split(",")) {
+                    if (h.isBlank()) continue;
+                    if (h.trim().equals("any")) httpAnyHost = true;
+                    else if (!h.trim().matches("[A-Za-z0-9.:-]+")) throw new UsageException("--http-hosts: '" + h.trim() + "' is not a host name or address");
+                    else httpHosts.add(h.trim());
+                }
+                break;
             default: throw new IllegalStateException("option table and apply() disagree on --" + name);
         }
     }
@@ -315,6 +334,14 @@ public final class BootloaderOptions {
 
     /** {@code --spin}: µs the TFTP client polls an empty socket before sleeping; null: the client's default. */
     public Integer spin() { return spin; }
+    /** {@code --fetch=http}: kernel and initrds named by server paths come over HTTP from the TFTP server's address. */
+    public boolean fetchHttp() { return fetchHttp; }
+    /** {@code --http-port}: the port {@code --fetch=http} uses (80). */
+    public int httpPort() { return httpPort; }
+    /** {@code --http-hosts}: HTTP servers allowed besides the TFTP server (names or addresses). */
+    public List<String> httpHosts() { return List.copyOf(httpHosts); }
+    /** {@code --http-hosts=any}: any HTTP server that is not loopback, link-local, wildcard or multicast. */
+    public boolean httpAnyHost() { return httpAnyHost; }
     /** The last positional word that is not a vif string: the guest's disk; null if none. */
     public String disk() { return disk; }
     /** Other positional words (ignored, each with a warning). */
@@ -366,6 +393,11 @@ public final class BootloaderOptions {
                 "  --max-file-size=BYTES     refuse larger files (default 512M; K, M, G suffixes)",
                 "  --max-total-size=BYTES    refuse to fetch more than BYTES in one boot, configs, kernel and",
                 "                            initrds together (default 2G; K, M, G suffixes)",
+                "  --fetch=tftp|http         how kernel and initrds named by server paths are fetched (default tftp;",
+                "                            http: from http://TFTP-SERVER[:--http-port]/PATH); http:// URLs always use HTTP",
+                "  --http-port=N             port for --fetch=http (default 80)",
+                "  --http-hosts=H[,H...]|any HTTP servers allowed besides the TFTP server (default: none; any = all",
+                "                            but loopback, link-local, wildcard and multicast addresses)",
                 "  --max-requests=N          refuse more than N TFTP requests in one boot: config names tried,",
                 "                            INCLUDEs found or not, kernel, initrds (default " + DEFAULT_MAX_REQUESTS + ")",
                 "",

@@ -19,6 +19,7 @@ import java.util.function.LongSupplier;
 import org.javapxeboot.dhcp.DhcpLease;
 import org.javapxeboot.dhcp.DhcpMessages;
 import org.javapxeboot.pxelinux.BootEntry;
+import org.javapxeboot.pxelinux.ConfigChain;
 import org.javapxeboot.pxelinux.ConfigSearch;
 import org.javapxeboot.pxelinux.ConfigSource;
 import org.javapxeboot.pxelinux.KernelArgs;
@@ -113,13 +114,20 @@ public final class BootFlow {
                 stdout.flush();
                 return new Outcome(null, null, 0);
             }
-            entry = config.select(r.entry());
+            // CONFIG labels load another config in its place (the first one is parsed again from the cache).
+            ConfigChain.Result chosen = ConfigChain.select(configPath, prefix, cached, r.entry());
+            for (PxelinuxConfig.Chain step : chosen.steps()) {
+                log.info("label '" + step.label() + "' loads config " + url(server, step.file())
+                        + (step.prefix().isEmpty() ? "" : " with path prefix '" + step.prefix() + "'"));
+            }
+            config = chosen.config();
+            entry = chosen.entry();
         } catch (PxelinuxException e) {
             // A config named by an http:// URL is located by its URL already.
             String m = e.getMessage();
             throw new BootException(m.regionMatches(true, 0, "http://", 0, 7) ? m : url(server, "") + m);
         }
-        log.info("config " + url(server, configPath) + ", "
+        log.info("config " + url(server, config.file()) + ", "
                 + (entry.label() == null ? "the kernel DEFAULT names" : "label '" + entry.label() + "'"));
 
         if (entry.localBoot()) return localBoot(r, entry);

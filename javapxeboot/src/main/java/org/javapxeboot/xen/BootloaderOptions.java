@@ -88,8 +88,7 @@ public final class BootloaderOptions {
     private Integer spin;
     private boolean fetchHttp;
     private int httpPort = 80;
-    private final List<String> httpHosts = new ArrayList<>();
-    private boolean httpAnyHost;
+    private List<String> httpHosts = List.of();
     private String disk;
     private final List<String> extraArguments = new ArrayList<>();
     private final List<String> vifTokens = new ArrayList<>();
@@ -249,21 +248,9 @@ public final class BootloaderOptions {
             case "blksize": blksize = OptionValues.parseInt(v, "--blksize", 8, 65464); break;
             case "windowsize": windowsize = OptionValues.parseInt(v, "--windowsize", 1, 65535); break;
             case "spin": spin = OptionValues.parseInt(v, "--spin", 0, 10000); break;
-            case "fetch":
-                if (!v.equals("tftp") && !v.equals("http")) throw new UsageException("--fetch: expected tftp or http, not '" + v + "'");
-                fetchHttp = v.equals("http");
-                break;
+            case "fetch": fetchHttp = OptionValues.parseChoice(v, "--fetch", "tftp", "http").equals("http"); break;
             case "http-port": httpPort = OptionValues.parseInt(v, "--http-port", 1, 65535); break;
-            case "http-hosts":
-                httpHosts.clear();
-                httpAnyHost = false;
-                for (String h : v.split(",")) {
-                    if (h.isBlank()) continue;
-                    if (h.trim().equals("any")) httpAnyHost = true;
-                    else if (!h.trim().matches("[A-Za-z0-9.:-]+")) throw new UsageException("--http-hosts: '" + h.trim() + "' is not a host name or address");
-                    else httpHosts.add(h.trim());
-                }
-                break;
+            case "http-hosts": httpHosts = OptionValues.parseHosts(v, "--http-hosts"); break;
             default: throw new IllegalStateException("option table and apply() disagree on --" + name);
         }
     }
@@ -336,12 +323,14 @@ public final class BootloaderOptions {
     public Integer spin() { return spin; }
     /** {@code --fetch=http}: kernel and initrds named by server paths come over HTTP from the TFTP server's address. */
     public boolean fetchHttp() { return fetchHttp; }
-    /** {@code --http-port}: the port {@code --fetch=http} uses (80). */
     public int httpPort() { return httpPort; }
-    /** {@code --http-hosts}: HTTP servers allowed besides the TFTP server (names or addresses). */
-    public List<String> httpHosts() { return List.copyOf(httpHosts); }
-    /** {@code --http-hosts=any}: any HTTP server that is not loopback, link-local, wildcard or multicast. */
-    public boolean httpAnyHost() { return httpAnyHost; }
+    /** {@code --http-hosts}: HTTP servers allowed besides the TFTP server; {@link #httpAnyHost()} for {@code any}. */
+    public List<String> httpHosts() {
+        List<String> out = new ArrayList<>(httpHosts); // no stream: a lambda costs start-up on every boot
+        out.remove("any");
+        return out;
+    }
+    public boolean httpAnyHost() { return httpHosts.contains("any"); }
     /** The last positional word that is not a vif string: the guest's disk; null if none. */
     public String disk() { return disk; }
     /** Other positional words (ignored, each with a warning). */
@@ -393,9 +382,8 @@ public final class BootloaderOptions {
                 "  --max-file-size=BYTES     refuse larger files (default 512M; K, M, G suffixes)",
                 "  --max-total-size=BYTES    refuse to fetch more than BYTES in one boot, configs, kernel and",
                 "                            initrds together (default 2G; K, M, G suffixes)",
-                "  --fetch=tftp|http         how kernel and initrds named by server paths are fetched (default tftp;",
-                "                            http: from http://TFTP-SERVER[:--http-port]/PATH); http:// URLs always use HTTP",
-                "  --http-port=N             port for --fetch=http (default 80)",
+                "  --fetch=tftp|http         kernel and initrds named by server paths over tftp (default) or from",
+                "  --http-port=N             http://TFTP-SERVER[:N, default 80]/PATH; http:// URLs always use HTTP",
                 "  --http-hosts=H[,H...]|any HTTP servers allowed besides the TFTP server (default: none; any = all",
                 "                            but loopback, link-local, wildcard and multicast addresses)",
                 "  --max-requests=N          refuse more than N TFTP requests in one boot: config names tried,",

@@ -20,11 +20,12 @@ class ArrowsTest {
     private static final Map<String, Set<String>> ALLOWED = new TreeMap<>(Map.of(
         P + "net", Set.of(),
         P + "tftp", Set.of(P + "net"),
+        P + "http", Set.of(),
         P + "dhcp", Set.of(P + "net"),
         P + "pxelinux", Set.of(P + "net"),
         P + "xen", Set.of(P + "net", P + "pxelinux"),
-        P + "boot", Set.of(P + "net", P + "dhcp", P + "tftp", P + "pxelinux", P + "xen"),
-        P + "cli", Set.of(P + "net", P + "dhcp", P + "tftp", P + "pxelinux", P + "xen", P + "boot")));
+        P + "boot", Set.of(P + "net", P + "dhcp", P + "tftp", P + "pxelinux", P + "xen", P + "http"),
+        P + "cli", Set.of(P + "net", P + "dhcp", P + "tftp", P + "pxelinux", P + "xen", P + "boot", P + "http")));
 
     private final PackageGraph graph = PackageGraph.of(PackageGraph.mainSources("javapxeboot"));
 

@@ -19,6 +19,7 @@ import java.util.function.LongSupplier;
 import org.javapxeboot.dhcp.DhcpLease;
 import org.javapxeboot.dhcp.DhcpMessages;
 import org.javapxeboot.pxelinux.BootEntry;
+import org.javapxeboot.pxelinux.ConfigChain;
 import org.javapxeboot.pxelinux.ConfigSearch;
 import org.javapxeboot.pxelinux.ConfigSource;
 import org.javapxeboot.pxelinux.KernelArgs;
@@ -113,14 +114,24 @@ public final class BootFlow {
                 stdout.flush();
                 return new Outcome(null, null, 0);
             }
-            entry = config.select(r.entry());
+            // CONFIG labels load another config in its place (the first one is parsed again from the cache).
+            ConfigChain.Result chosen = ConfigChain.select(configPath, prefix, cached, r.entry());
+            for (PxelinuxConfig.Chain step : chosen.steps()) {
+                log.info("label '" + step.label() + "' loads config " + url(server, step.file())
+                        + (step.prefix().isEmpty() ? "" : " with path prefix '" + step.prefix() + "'"));
+            }
+            config = chosen.config();
+            entry = chosen.entry();
         } catch (PxelinuxException e) {
-            throw new BootException(url(server, "") + e.getMessage());
+            // A config named by an http:// URL is located by its URL already.
+            String m = e.getMessage();
+            throw new BootException(m.regionMatches(true, 0, "http://", 0, 7) ? m : url(server, "") + m);
         }
-        log.info("config " + url(server, configPath) + ", "
+        log.info("config " + url(server, config.file()) + ", "
                 + (entry.label() == null ? "the kernel DEFAULT names" : "label '" + entry.label() + "'"));
 
         if (entry.localBoot()) return localBoot(r, entry);
+        if (r.http().fetchFilesOverHttp()) entry = overHttp(entry, server, r.http().httpPort());
 
         NetworkInfo net = new NetworkInfo(lease.clientAddress(), tftpServer, lease.router(), lease.subnetMask(), r.mac());
         String args = KernelArgs.compose(entry, net, r.extraArgs());
@@ -354,7 +365,20 @@ public final class BootFlow {
         }
     }
 
+    /**
+     * --fetch=http: the kernel and initrds named by server paths are fetched from the TFTP server's
+     * address over HTTP, the path unchanged (a leading slash is not doubled); URLs stay as they are.
+     */
+    static BootEntry overHttp(BootEntry e, InetSocketAddress server, int port) {
+        String base = "http://" + server.getAddress().getHostAddress() + (port == 80 ? "" : ":" + port) + "/";
+        java.util.function.UnaryOperator<String> map = p -> p.contains("://") ? p : base + (p.startsWith("/") ? p.substring(1) : p);
+        return new BootEntry(e.label(), map.apply(e.kernel()), e.initrds().stream().map(map).toList(), e.append(),
+                e.ipappend(), e.localBoot());
+    }
+
+    /** The URL of a server path for messages and -n; a path that is a URL already (lpxelinux's http://) is itself. */
     static String url(InetSocketAddress server, String path) {
+        if (path.contains("://")) return path;
         String host = server.getAddress().getHostAddress();
         return "tftp://" + host + (server.getPort() == 69 ? "" : ":" + server.getPort()) + "/" + path;
     }

@@ -40,6 +40,7 @@ import org.javapxeboot.xen.OutputFormat;
  * @param maxTotalSize   cap on the bytes fetched in one boot (configs, kernel and initrds together)
  * @param bootTimeout    the whole boot, DHCP included, must finish within this (LOCALBOOT's pygrub excepted)
  * @param maxRequests    cap on the TFTP requests of one boot (config names tried, INCLUDEs found or not, files)
+ * @param http           where HTTP may be used (--fetch, --http-port, --http-hosts)
  */
 public record BootRequest(
         MacAddress mac, String interfaceName, String entry, String extraArgs,
@@ -48,7 +49,28 @@ public record BootRequest(
         InetSocketAddress dhcpTarget, int dhcpClientPort, int tftpPort, Duration dhcpTimeout, UUID uuid,
         long maxFileSize, int blksize, int windowsize, int spinMicros,
         String disk, Path pygrub, List<String> passThrough, boolean listEntries,
-        long maxTotalSize, Duration bootTimeout, int maxRequests) {
+        long maxTotalSize, Duration bootTimeout, int maxRequests, HttpOptions http) {
+
+    /** A request with the default (narrowest) HTTP settings. */
+    public BootRequest(
+            MacAddress mac, String interfaceName, String entry, String extraArgs,
+            String output, OutputFormat format, Path outputDirectory, boolean notReally,
+            boolean noDhcp, Inet4Address server, Inet4Address clientIp,
+            InetSocketAddress dhcpTarget, int dhcpClientPort, int tftpPort, Duration dhcpTimeout, UUID uuid,
+            long maxFileSize, int blksize, int windowsize, int spinMicros,
+            String disk, Path pygrub, List<String> passThrough, boolean listEntries,
+            long maxTotalSize, Duration bootTimeout, int maxRequests) {
+        this(mac, interfaceName, entry, extraArgs, output, format, outputDirectory, notReally, noDhcp, server, clientIp,
+                dhcpTarget, dhcpClientPort, tftpPort, dhcpTimeout, uuid, maxFileSize, blksize, windowsize, spinMicros,
+                disk, pygrub, passThrough, listEntries, maxTotalSize, bootTimeout, maxRequests, HttpOptions.DEFAULT);
+    }
+
+    /** This request with other HTTP settings. */
+    public BootRequest withHttp(HttpOptions h) {
+        return new BootRequest(mac, interfaceName, entry, extraArgs, output, format, outputDirectory, notReally, noDhcp,
+                server, clientIp, dhcpTarget, dhcpClientPort, tftpPort, dhcpTimeout, uuid, maxFileSize, blksize, windowsize,
+                spinMicros, disk, pygrub, passThrough, listEntries, maxTotalSize, bootTimeout, maxRequests, h);
+    }
 
     /** A request with the default boot limits. */
     public BootRequest(
@@ -67,7 +89,7 @@ public record BootRequest(
     public BootRequest withLimits(long maxTotalSize, Duration bootTimeout, int maxRequests) {
         return new BootRequest(mac, interfaceName, entry, extraArgs, output, format, outputDirectory, notReally, noDhcp,
                 server, clientIp, dhcpTarget, dhcpClientPort, tftpPort, dhcpTimeout, uuid, maxFileSize, blksize, windowsize,
-                spinMicros, disk, pygrub, passThrough, listEntries, maxTotalSize, bootTimeout, maxRequests);
+                spinMicros, disk, pygrub, passThrough, listEntries, maxTotalSize, bootTimeout, maxRequests, http);
     }
 
     public static final Path DEFAULT_OUTPUT_DIRECTORY = Path.of("/var/lib/xen");

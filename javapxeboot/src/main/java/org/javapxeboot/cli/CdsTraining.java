@@ -83,6 +83,47 @@ final class CdsTraining {
         server.receive(in);
     }
 
+    /**
+     * Two HTTP fetches over loopback against a minimal in-process server: a chunked answer through the
+     * client API and a Content-Length one through {@code fetch} into a file, so the HTTP client's and
+     * the command's classes are archived too.
+     */
+    private static void trainHttp() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            String[] answers = {
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ncds\r\n0\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\ncds",
+            };
+            Thread t = new Thread(() -> {
+                for (String a : answers) {
+                    try (java.net.Socket c = server.accept()) {
+                        java.io.InputStream in = c.getInputStream();
+                        // the request head ends with an empty line
+                        for (int b, n = 0; n < 4 && (b = in.read()) >= 0; ) n = (b == '\r' || b == '\n') ? n + 1 : 0;
+                        c.getOutputStream().write(a.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    } catch (Exception e) {
+                        // the client side reports what went wrong
+                    }
+                }
+            }, "cds-http");
+            t.setDaemon(true);
+            t.start();
+            String url = "http://127.0.0.1:" + server.getLocalPort() + "/cds";
+            new org.javapxeboot.http.HttpFetcher(org.javapxeboot.http.HttpFetcher.Settings.defaults())
+                    .fetch(url, new ByteArrayOutputStream(), 1 << 20, null);
+            Path dir = Files.createTempDirectory("javapxeboot-cds");
+            Path file = dir.resolve("cds");
+            try {
+                PrintStream sink = new PrintStream(new ByteArrayOutputStream());
+                FetchCommand.run(new String[] {"-q", url, "-o", file.toString()}, sink, sink);
+            } finally {
+                Files.deleteIfExists(file);
+                Files.delete(dir);
+            }
+            t.join(2000);
+        }
+    }
+
     /** A DHCP exchange that nobody answers, cut short: loads the client's state machine and transport. */
     private static void trainDhcp(MacAddress mac) {
         try (DatagramChannel silent = DatagramChannel.open()) {
@@ -135,6 +176,7 @@ final class CdsTraining {
             s.setBroadcast(true);
         }
         trainTftp();
+        trainHttp();
         trainDhcp(mac);
         err.println("javapxeboot: CDS training run done");
         return 0;

@@ -29,12 +29,16 @@ public final class FetchCommand {
         + "  --no-offload     one datagram per receive even when UDP GRO is available\n"
         + "  --no-options     plain RFC 1350: no option negotiation, 512-byte blocks, lock-step\n"
         + "  -q, --quiet      no progress and no summary\n"
-        + "  -o FILE          write to FILE (via a temporary file, renamed on success); - = stdout\n";
+        + "  -o FILE          write to FILE (via a temporary file, renamed on success); - = stdout\n"
+        + "\n" + HttpFetchCommand.USAGE;
 
     private FetchCommand() {}
 
-    /** Exit codes: 0 fetched, 1 transfer failed, 2 usage error. */
+    /** Exit codes: 0 fetched, 1 transfer failed, 2 usage error. An http:// or https:// URL goes to {@link HttpFetchCommand}. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        for (String a : args) {
+            if (org.javapxeboot.http.HttpUrl.isHttp(a)) return HttpFetchCommand.run(args, out, err);
+        }
         TftpClient.Settings s = TftpClient.Settings.defaults();
         String url = null, output = null;
         boolean quiet = false;
@@ -90,7 +94,7 @@ public final class FetchCommand {
                         }
                 }
             }
-            if (url == null) throw new IllegalArgumentException("no tftp:// URL given");
+            if (url == null) throw new IllegalArgumentException("no tftp:// or http:// URL given");
             if (output == null) throw new IllegalArgumentException("no output given (-o FILE, or -o - for stdout)");
         } catch (IllegalArgumentException e) {
             err.println("javapxeboot fetch: " + Log.escape(e.getMessage()));
@@ -196,7 +200,7 @@ public final class FetchCommand {
     }
 
     /** "  12.3 / 40.1 MB  31 %  95.2 MB/s" redrawn in place on a terminal. */
-    private static final class ProgressLine implements TftpClient.Progress {
+    static final class ProgressLine implements TftpClient.Progress, org.javapxeboot.http.HttpFetcher.Progress {
         private final PrintStream err;
         private final long start = System.nanoTime();
 

@@ -11,6 +11,7 @@ import java.util.UUID;
 import org.javapxeboot.boot.BootException;
 import org.javapxeboot.boot.BootFlow;
 import org.javapxeboot.boot.BootRequest;
+import org.javapxeboot.boot.HttpOptions;
 import org.javapxeboot.boot.Log;
 import org.javapxeboot.boot.ProtocolNetwork;
 import org.javapxeboot.net.UdpOffload;
@@ -102,7 +103,8 @@ public final class Main {
                 o.maxFileSize(), o.blksize() == null ? 0 : o.blksize(), o.windowsize() == null ? 0 : o.windowsize(),
                 o.spin() == null ? -1 : o.spin(),
                 o.disk(), o.pygrub() == null ? null : Path.of(o.pygrub()), pygrubOptions(o), o.listEntries(),
-                o.maxTotalSize(), o.bootTimeout(), o.maxRequests());
+                o.maxTotalSize(), o.bootTimeout(), o.maxRequests(),
+                new HttpOptions(o.fetchHttp(), o.httpPort(), o.httpHosts(), o.httpAnyHost()));
     }
 
     /** The toolstack's options that pygrub understands, handed on unchanged for LOCALBOOT. */

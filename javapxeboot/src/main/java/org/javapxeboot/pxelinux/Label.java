@@ -25,6 +25,10 @@ final class Label {
     boolean menuDefault;
     boolean hidden;
     Action action = Action.CMD;
+    /** MENU GOTO tag / MENU EXIT tag: the menu's name; null for a plain MENU EXIT. */
+    String target;
+    /** A plain MENU EXIT: the menu it leaves to (the parent of the menu it was written in). */
+    Menu exitTo;
     /** The menu the label was recorded into (null for hidden labels). */
     Menu menu;
 

@@ -15,6 +15,7 @@ public final class PxelinuxConfig {
     private final String file;
     private final String prefix;
     private final Menu root;
+    private final List<Menu> menus;
     private final List<Label> labels;
     private final Command globalDefault;
     private final Command onTimeout;
@@ -25,12 +26,13 @@ public final class PxelinuxConfig {
     private final List<String> modulePath;
     private final List<String> warnings;
 
-    PxelinuxConfig(String file, String prefix, Menu root, List<Label> labels, Command globalDefault, Command onTimeout,
+    PxelinuxConfig(String file, String prefix, Menu root, List<Menu> menus, List<Label> labels, Command globalDefault, Command onTimeout,
                    boolean hasUi, String globalAppend, Loc globalAppendLoc, int globalIpappend,
                    List<String> modulePath, List<String> warnings) {
         this.file = file;
         this.prefix = prefix;
         this.root = root;
+        this.menus = List.copyOf(menus);
         this.labels = List.copyOf(labels);
         this.globalDefault = globalDefault;
         this.onTimeout = onTimeout;
@@ -71,6 +73,35 @@ public final class PxelinuxConfig {
      * its arguments) or a kernel with arguments; a {@code .c32} module there means "the menu's default".
      */
     public BootEntry select(String entryOrNull) throws PxelinuxException {
+        Choice c = choose(entryOrNull);
+        if (c.chain() != null) {
+            throw c.chain().loc().error("LABEL " + c.chain().label() + " loads another config (CONFIG " + c.chain().file()
+                    + "); follow it with ConfigChain");
+        }
+        return c.entry();
+    }
+
+    /**
+     * What choosing leads to: a boot entry, or (CONFIG) another config file to load in its place.
+     *
+     * @param entry the entry to boot, or null when {@code chain} is set
+     * @param chain the config a CONFIG label loads instead, or null
+     */
+    public record Choice(BootEntry entry, Chain chain) {}
+
+    /**
+     * A CONFIG label: pxelinux restarts with another config file, and with a new working directory
+     * (the path prefix) when the label names one.
+     *
+     * @param label  the label's name
+     * @param file   the config file's path (the current prefix applied, as for INCLUDE)
+     * @param prefix the path prefix for the new config: the label's directory argument, else the current one
+     * @param loc    where the CONFIG line is
+     */
+    public record Chain(String label, String file, String prefix, Loc loc) {}
+
+    /** As {@link #select}, but a CONFIG label gives a {@link Chain} instead of an error. */
+    public Choice choose(String entryOrNull) throws PxelinuxException {
         if (entryOrNull != null) {
             Label l = find(entryOrNull);
             if (l == null) {
@@ -80,14 +111,14 @@ public final class PxelinuxConfig {
             return fromLabel(l, List.of(), null);
         }
         if (onTimeout != null) {
-            BootEntry e = fromCommand(onTimeout, true);
+            Choice e = fromCommand(onTimeout, true);
             if (e != null) return e;
         }
         if (globalDefault != null) {
-            BootEntry e = fromCommand(globalDefault, !hasUi);
+            Choice e = fromCommand(globalDefault, !hasUi);
             if (e != null) return e;
         }
-        Label l = menuDefault(root, 0);
+        Label l = new MenuWalk().defaultOf(root);
         if (l == null && !labels.isEmpty()) l = labels.get(0);
         if (l == null) throw new PxelinuxException(file, "nothing to boot: no LABEL and no DEFAULT kernel");
         return fromLabel(l, List.of(), null);
@@ -102,7 +133,7 @@ public final class PxelinuxConfig {
      * A DEFAULT/ONTIMEOUT command line: a label (plus words appended to its arguments, as syslinux's
      * unlabel() does), a .c32 menu module (null: use the menu's default), or a kernel with arguments.
      */
-    private BootEntry fromCommand(Command c, boolean kernelAllowed) throws PxelinuxException {
+    private Choice fromCommand(Command c, boolean kernelAllowed) throws PxelinuxException {
         List<String> words = Tokens.split(c.text());
         if (words.isEmpty()) return null;
         String first = words.get(0);
@@ -124,29 +155,67 @@ public final class PxelinuxConfig {
         if (kind != null) {
             throw c.loc().error(first + " is " + kind + ", which cannot boot a Xen guest; choose a Linux label with --entry");
         }
-        return build(null, first, c.loc(), args, locs, globalIpappend);
+        return new Choice(build(null, first, c.loc(), args, locs, globalIpappend), null);
     }
 
-    /** The default entry of a menu, descending into a submenu that is the default; null if none boots. */
-    private static Label menuDefault(Menu m, int depth) {
-        if (depth > 64) return null;
-        if (m.defEntry >= 0 && m.defEntry < m.entries.size()) {
-            Label l = bootable(m.entries.get(m.defEntry), depth);
-            if (l != null) return l;
+    /**
+     * The menu a MENU GOTO or MENU EXIT label leads to, or null when its tag names no menu (syslinux
+     * then disables the entry). Tags are compared exactly; of two menus with one tag the last defined
+     * wins, as find_menu() walks syslinux's menu list newest first. ".top" is the top menu.
+     */
+    private Menu targetOf(Label l) {
+        if (l.action == Label.Action.EXIT && l.target == null) return l.exitTo;
+        Menu found = null;
+        for (Menu m : menus) if (m.name.equals(l.target)) found = m;
+        return found;
+    }
+
+    /**
+     * The unattended walk through the menus: a menu's default entry (MENU DEFAULT, else its first
+     * entry); a submenu, MENU GOTO or MENU EXIT entry leads on to that menu's default. Each menu is
+     * walked at most once per choice, so GOTO cycles (a -> b -> a) and wide GOTO graphs end quickly.
+     */
+    private final class MenuWalk {
+        private final java.util.Map<Menu, Label> done = new java.util.HashMap<>();
+        private final java.util.Set<Menu> walking = new java.util.HashSet<>();
+
+        Label defaultOf(Menu m) {
+            if (done.containsKey(m)) return done.get(m);
+            if (!walking.add(m)) return null; // a cycle: this menu is already being walked
+            Label found = null;
+            if (m.defEntry >= 0 && m.defEntry < m.entries.size()) found = bootable(m.entries.get(m.defEntry));
+            for (int i = 0; found == null && i < m.entries.size(); i++) found = bootable(m.entries.get(i));
+            walking.remove(m);
+            done.put(m, found);
+            return found;
         }
-        for (Object o : m.entries) {
-            Label l = bootable(o, depth);
-            if (l != null) return l;
+
+        private Label bootable(Object entry) {
+            if (entry instanceof Menu sub) return defaultOf(sub);
+            Label l = (Label) entry;
+            switch (l.action) {
+                case CMD: return l;
+                case GOTO: case EXIT: {
+                    Menu t = targetOf(l);
+                    return t == null ? null : defaultOf(t);
+                }
+                default: return null; // QUIT, DISABLED: nothing to boot
+            }
         }
-        return null;
     }
 
-    private static Label bootable(Object entry, int depth) {
-        if (entry instanceof Label l) return l.action == Label.Action.CMD ? l : null;
-        return menuDefault((Menu) entry, depth + 1);
-    }
-
-    private BootEntry fromLabel(Label l, List<String> extra, Loc extraLoc) throws PxelinuxException {
+    private Choice fromLabel(Label l, List<String> extra, Loc extraLoc) throws PxelinuxException {
+        if (l.action == Label.Action.GOTO || l.action == Label.Action.EXIT) {
+            // Chosen by name: go where the menu would go, and boot that menu's default.
+            Menu t = targetOf(l);
+            if (t == null) {
+                throw l.loc.error("LABEL " + l.name + ": MENU " + l.action + " " + l.target + " names no menu (no MENU BEGIN "
+                        + l.target + ")");
+            }
+            Label next = new MenuWalk().defaultOf(t);
+            if (next == null) throw l.loc.error("LABEL " + l.name + ": menu '" + t.name + "' has nothing to boot");
+            return fromLabel(next, extra, extraLoc);
+        }
         if (l.action != Label.Action.CMD) {
             throw l.loc.error("LABEL " + l.name + " is a menu action (MENU " + l.action + "), not something to boot");
         }
@@ -177,18 +246,49 @@ public final class PxelinuxConfig {
         if (l.kernelType.equals("localboot")) {
             List<String> kept = new ArrayList<>();
             for (String w : args) if (!Tokens.key(w).equals("initrd")) kept.add(w);
-            return new BootEntry(l.name, null, List.of(), String.join(" ", kept), l.ipappend, true);
+            return new Choice(new BootEntry(l.name, null, List.of(), String.join(" ", kept), l.ipappend, true), null);
         }
         String kernelName = kernelWords.isEmpty() ? "" : kernelWords.get(0);
         if (kernelName.isEmpty()) {
             throw l.kernelLoc.error(l.kernelType.toUpperCase(Locale.ROOT) + " without a file name in LABEL " + l.name);
+        }
+        if (l.kernelType.equals("config")) {
+            // Deviation: syslinux would also take a global APPEND as the directory; only the label's own words count here.
+            List<String> own = new ArrayList<>(kernelWords.subList(1, kernelWords.size()));
+            if (l.append != null && !l.append.trim().equals("-")) own.addAll(Tokens.split(l.append));
+            return new Choice(null, chain(l, kernelName, own));
         }
         String kind = nonLinuxKind(l.kernelType, kernelName);
         if (kind != null) {
             throw l.kernelLoc.error("LABEL " + l.name + " boots " + kernelName + ", " + kind
                     + ", which cannot boot a Xen guest; choose a Linux label with --entry");
         }
-        return build(l.name, kernelName, l.kernelLoc, args, locs, l.ipappend);
+        return new Choice(build(l.name, kernelName, l.kernelLoc, args, locs, l.ipappend), null);
+    }
+
+    /**
+     * {@code CONFIG file [dir]}: ldlinux's execute() reads the file relative to the current directory,
+     * then changes to {@code dir}, the first word after the file name (the CONFIG line's own, else the
+     * APPEND's). Names from a hostile config: the file and the new directory get INCLUDE's checks (no
+     * {@code ..}, nothing absolute; a URL is fine).
+     */
+    private Chain chain(Label l, String name, List<String> args) throws PxelinuxException {
+        String path = applyPrefix(prefix, name);
+        String problem = ServerPaths.problem(name);
+        if (problem == null) problem = ServerPaths.problem(path);
+        if (problem != null) throw l.kernelLoc.error("CONFIG " + name + ": refused: " + problem);
+        String dir = prefix;
+        List<String> words = new ArrayList<>();
+        for (String w : args) if (!Tokens.key(w).equals("initrd")) words.add(w);
+        if (!words.isEmpty()) {
+            String d = words.get(0);
+            String p = ServerPaths.problem(d);
+            dir = applyPrefix(prefix, d);
+            if (p == null) p = ServerPaths.problem(dir);
+            if (p != null) throw l.kernelLoc.error("CONFIG " + name + " " + d + ": directory refused: " + p);
+            if (!dir.isEmpty() && !dir.endsWith("/")) dir += "/";
+        }
+        return new Chain(l.name, path, dir, l.kernelLoc);
     }
 
     /**

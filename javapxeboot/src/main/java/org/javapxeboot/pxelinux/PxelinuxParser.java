@@ -49,6 +49,8 @@ public final class PxelinuxParser {
     private final Menu root;
     private Menu current;
     private final List<Label> allLabels = new ArrayList<>();
+    /** Every menu in definition order, the top one first (MENU GOTO finds them by name). */
+    private final List<Menu> allMenus = new ArrayList<>();
     private PxelinuxConfig.Command globalDefault;
     private PxelinuxConfig.Command onTimeout;
     private boolean hasUi;
@@ -60,6 +62,7 @@ public final class PxelinuxParser {
         this.source = source;
         this.root = new Menu(".top", null, new Loc(mainFile, 0));
         this.current = root;
+        allMenus.add(root);
     }
 
     /**
@@ -85,7 +88,7 @@ public final class PxelinuxParser {
         p.filesRead = 1;
         p.parseFile(path, text.get());
         p.record(); // syslinux: "On final EOF process the last label statement"
-        return new PxelinuxConfig(path, p.prefix, p.root, p.allLabels, p.globalDefault, p.onTimeout, p.hasUi,
+        return new PxelinuxConfig(path, p.prefix, p.root, p.allMenus, p.allLabels, p.globalDefault, p.onTimeout, p.hasUi,
                 p.globalAppend, p.globalAppendLoc, p.globalIpappend, p.modulePath, p.warnings);
     }
 
@@ -233,10 +236,19 @@ public final class PxelinuxParser {
                 if (ld != null) ld.action = Label.Action.QUIT;
                 return;
             case "goto":
-                if (ld != null) ld.action = Label.Action.GOTO;
+                // readconfig.c: the tag is resolved once everything is parsed (resolve_gotos()).
+                if (ld != null) {
+                    ld.action = Label.Action.GOTO;
+                    ld.target = arg.trim();
+                }
                 return;
             case "exit":
-                if (ld != null && current.parent != null) ld.action = Label.Action.EXIT;
+                // Only inside a submenu: to the parent, or with a tag to the named menu (a goto with another marker).
+                if (ld != null && current.parent != null) {
+                    ld.action = Label.Action.EXIT;
+                    ld.target = arg.isBlank() ? null : arg.trim();
+                    ld.exitTo = current.parent;
+                }
                 return;
             case "begin":
                 record();
@@ -259,7 +271,8 @@ public final class PxelinuxParser {
     }
 
     private void beginSubmenu(String name, Loc loc) {
-        Menu m = new Menu(name, current, loc);
+        Menu m = new Menu(name.trim(), current, loc);
+        allMenus.add(m);
         current.entries.add(m);
         current = m;
     }

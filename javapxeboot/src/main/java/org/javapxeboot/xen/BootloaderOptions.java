@@ -47,7 +47,7 @@ public final class BootloaderOptions {
         for (String opt : List.of("output", "output-format", "output-directory", "entry", "label", "kernel", "ramdisk",
                 "args", "interface", "runas", "mac", "server", "ip", "dhcp-server", "dhcp-port", "tftp-port", "timeout",
                 "uuid", "max-file-size", "max-total-size", "boot-timeout", "max-requests", "blksize", "windowsize", "spin",
-                "pygrub")) {
+                "pygrub", "fetch", "http-port", "http-hosts")) {
             OPTIONS.put(opt, true);
         }
     }
@@ -86,6 +86,9 @@ public final class BootloaderOptions {
     private Integer blksize;
     private Integer windowsize;
     private Integer spin;
+    private boolean fetchHttp;
+    private int httpPort = 80;
+    private List<String> httpHosts = List.of();
     private String disk;
     private final List<String> extraArguments = new ArrayList<>();
     private final List<String> vifTokens = new ArrayList<>();
@@ -245,6 +248,9 @@ public final class BootloaderOptions {
             case "blksize": blksize = OptionValues.parseInt(v, "--blksize", 8, 65464); break;
             case "windowsize": windowsize = OptionValues.parseInt(v, "--windowsize", 1, 65535); break;
             case "spin": spin = OptionValues.parseInt(v, "--spin", 0, 10000); break;
+            case "fetch": fetchHttp = OptionValues.parseChoice(v, "--fetch", "tftp", "http").equals("http"); break;
+            case "http-port": httpPort = OptionValues.parseInt(v, "--http-port", 1, 65535); break;
+            case "http-hosts": httpHosts = OptionValues.parseHosts(v, "--http-hosts"); break;
             default: throw new IllegalStateException("option table and apply() disagree on --" + name);
         }
     }
@@ -315,6 +321,16 @@ public final class BootloaderOptions {
 
     /** {@code --spin}: µs the TFTP client polls an empty socket before sleeping; null: the client's default. */
     public Integer spin() { return spin; }
+    /** {@code --fetch=http}: kernel and initrds named by server paths come over HTTP from the TFTP server's address. */
+    public boolean fetchHttp() { return fetchHttp; }
+    public int httpPort() { return httpPort; }
+    /** {@code --http-hosts}: HTTP servers allowed besides the TFTP server; {@link #httpAnyHost()} for {@code any}. */
+    public List<String> httpHosts() {
+        List<String> out = new ArrayList<>(httpHosts); // no stream: a lambda costs start-up on every boot
+        out.remove("any");
+        return out;
+    }
+    public boolean httpAnyHost() { return httpHosts.contains("any"); }
     /** The last positional word that is not a vif string: the guest's disk; null if none. */
     public String disk() { return disk; }
     /** Other positional words (ignored, each with a warning). */
@@ -366,6 +382,10 @@ public final class BootloaderOptions {
                 "  --max-file-size=BYTES     refuse larger files (default 512M; K, M, G suffixes)",
                 "  --max-total-size=BYTES    refuse to fetch more than BYTES in one boot, configs, kernel and",
                 "                            initrds together (default 2G; K, M, G suffixes)",
+                "  --fetch=tftp|http         kernel and initrds named by server paths over tftp (default) or from",
+                "  --http-port=N             http://TFTP-SERVER[:N, default 80]/PATH; http:// URLs always use HTTP",
+                "  --http-hosts=H[,H...]|any HTTP servers allowed besides the TFTP server (default: none; any = all",
+                "                            but loopback, link-local, wildcard and multicast addresses)",
                 "  --max-requests=N          refuse more than N TFTP requests in one boot: config names tried,",
                 "                            INCLUDEs found or not, kernel, initrds (default " + DEFAULT_MAX_REQUESTS + ")",
                 "",

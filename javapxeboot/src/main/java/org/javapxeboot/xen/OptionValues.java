@@ -5,6 +5,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import org.javapxeboot.net.MacAddress;
 
@@ -81,5 +82,28 @@ final class OptionValues {
             // fall through
         }
         throw new UsageException(opt + ": '" + v + "' is not a size in bytes (e.g. 536870912 or 512M)");
+    }
+
+    /** One of {@code choices}, exactly; else a UsageException naming the option. */
+    static String parseChoice(String v, String opt, String... choices) throws UsageException {
+        for (String c : choices) if (c.equals(v)) return c;
+        throw new UsageException(opt + ": expected " + String.join(" or ", choices) + ", not '" + v + "'");
+    }
+
+    /** A comma-separated list of host names or addresses (letters, digits, '.', ':', '-'), or "any". */
+    static List<String> parseHosts(String v, String opt) throws UsageException {
+        List<String> hosts = new java.util.ArrayList<>();
+        for (String h : v.split(",")) {
+            String t = h.trim();
+            if (t.isEmpty()) continue;
+            for (int i = 0; i < t.length(); i++) {
+                char c = t.charAt(i);
+                if (!(Character.isLetterOrDigit(c) && c < 128) && c != '.' && c != ':' && c != '-') {
+                    throw new UsageException(opt + ": '" + t + "' is not a host name or address");
+                }
+            }
+            hosts.add(t);
+        }
+        return List.copyOf(hosts);
     }
 }

@@ -368,4 +368,15 @@ class BootFlowTest {
             assertEquals(List.of(), s.toList(), "nothing left behind in " + dir);
         }
     }
+
+    @Test
+    void aConfigLabelLoadsTheOtherConfigWithItsDirectory() throws Exception {
+        write("pxelinux.cfg/default", "default net\nlabel net\n config boot/net.cfg boot/\n");
+        write("boot/net.cfg", "label x\n kernel linux\n initrd initrd-a\n");
+        DirectoryNetwork net = new DirectoryNetwork(root, lease("pxelinux.0", null, null));
+        BootFlow.Outcome o = flow(net).run(request("-", OutputFormat.SIMPLE, null, null));
+        assertEquals("x", o.entry().label());
+        assertEquals("KERNEL-BYTES", Files.readString(Path.of(o.stanza().kernel())));
+        assertEquals(List.of("boot/net.cfg", "boot/linux", "boot/initrd-a"), net.requested.subList(net.requested.size() - 3, net.requested.size()));
+    }
 }

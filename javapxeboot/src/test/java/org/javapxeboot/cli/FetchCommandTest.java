@@ -38,7 +38,7 @@ class FetchCommandTest {
 
     @Test void usageErrorsExit2WithAReason() {
         assertEquals(2, run());
-        assertTrue(err().startsWith("javapxeboot fetch: no tftp:// URL given\nusage:"), err());
+        assertTrue(err().startsWith("javapxeboot fetch: no tftp:// or http:// URL given\nusage:"), err());
         errBytes.reset();
         assertEquals(2, run("tftp://10.0.0.1/x"));
         assertTrue(err().startsWith("javapxeboot fetch: no output given"), err());
@@ -52,8 +52,8 @@ class FetchCommandTest {
         assertEquals(2, run("--frobnicate", "tftp://10.0.0.1/x", "-o", "f"));
         assertTrue(err().startsWith("javapxeboot fetch: unknown option --frobnicate"), err());
         errBytes.reset();
-        assertEquals(2, run("http://10.0.0.1/x", "-o", "f"));
-        assertEquals("javapxeboot fetch: http://10.0.0.1/x: not a tftp:// URL\n", err());
+        assertEquals(2, run("ftp://10.0.0.1/x", "-o", "f"));
+        assertEquals("javapxeboot fetch: ftp://10.0.0.1/x: not a tftp:// URL\n", err());
         errBytes.reset();
         assertEquals(2, run("--timeout"));
         assertTrue(err().startsWith("javapxeboot fetch: --timeout needs a value"), err());

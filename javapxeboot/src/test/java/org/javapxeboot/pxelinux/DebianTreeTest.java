@@ -65,13 +65,19 @@ class DebianTreeTest {
                 "expertdark", "rescuedark", "autodark", "help", "help"), config.labelNames());
     }
 
+    /** "Back.." (MENU EXIT) leads to the parent menu's default; "help" (CONFIG prompt.cfg) restarts with prompt.cfg. */
     @Test
-    void menuActionsAndConfigLabelsAreNotBootable() {
-        PxelinuxException back = assertThrows(PxelinuxException.class, () -> config.select("mainmenu"));
-        assertTrue(back.getMessage().startsWith("debian-installer/amd64/boot-screens/menu.cfg:12: LABEL mainmenu"),
-                back.getMessage());
+    void menuExitAndConfigLabelsLeadWherePxelinuxGoes() throws Exception {
+        // The first "mainmenu" is in the "advanced options" submenu: its parent is the top menu, whose default is install.
+        assertEquals("install", config.select("mainmenu").label());
         PxelinuxException help = assertThrows(PxelinuxException.class, () -> config.select("help"));
         assertTrue(help.getMessage().contains("CONFIG"), help.getMessage());
+        ConfigChain.Result r = ConfigChain.select("pxelinux.cfg/default", "", new DirSource(TREE, ""), "help");
+        assertEquals(1, r.steps().size());
+        assertEquals("debian-installer/amd64/boot-screens/prompt.cfg", r.config().file());
+        // prompt.cfg sets no DEFAULT after its includes, so drk.cfg's "default installdark" is the last one
+        // (syslinux.cfg overrides it with vesamenu.c32 after the same include; prompt.cfg does not).
+        assertEquals(new BootEntry("installdark", KERNEL, List.of(INITRD), "vga=788 theme=dark --- quiet", 0, false), r.entry());
         PxelinuxException none = assertThrows(PxelinuxException.class, () -> config.select("Install"));
         assertTrue(none.getMessage().contains("no LABEL named 'Install'"), none.getMessage());
     }

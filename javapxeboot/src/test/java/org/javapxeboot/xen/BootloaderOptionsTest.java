@@ -262,4 +262,22 @@ class BootloaderOptionsTest {
             assertTrue(h.contains(def), def + " missing from the help text");
         }
     }
+
+    @Test
+    void httpOptions() throws UsageException {
+        BootloaderOptions d = parse("--mac=aa:00:86:e2:35:72");
+        assertFalse(d.fetchHttp());
+        assertEquals(80, d.httpPort());
+        assertEquals(java.util.List.of(), d.httpHosts());
+        assertFalse(d.httpAnyHost());
+        BootloaderOptions o = parse("--fetch=http", "--http-port", "8080", "--http-hosts=10.0.0.5,boot.example");
+        assertTrue(o.fetchHttp());
+        assertEquals(8080, o.httpPort());
+        assertEquals(java.util.List.of("10.0.0.5", "boot.example"), o.httpHosts());
+        assertTrue(parse("--http-hosts=any").httpAnyHost());
+        assertEquals("--fetch: expected tftp or http, not 'ftp'", usage("--fetch=ftp").getMessage());
+        assertTrue(usage("--http-port=0").getMessage().startsWith("--http-port"));
+        assertEquals("--http-hosts: 'a b/c' is not a host name or address", usage("--http-hosts=a b/c").getMessage());
+        assertTrue(BootloaderOptions.helpText().contains("--fetch=tftp|http"));
+    }
 }

@@ -63,6 +63,14 @@ public final class DomainXml {
             } else {
                 hvmOs(x, g, server, installed);
             }
+            if (g.hypervisor() != Hypervisor.XEN) {
+                // Without ACPI, qemu runs with -no-acpi: the guest's poweroff only halts its CPU (the
+                // domain stays running) and libvirt's shutdown (the ACPI power button) is never heard.
+                x.open(1, "features");
+                x.empty(2, "acpi");
+                x.empty(2, "apic");
+                x.close(1);
+            }
             x.text(1, "on_poweroff", g.onPoweroff());
             // The installer's instance never restarts itself: QEMU restarts a rebooting guest with the
             // live definition (the installer kernel), and the kickstart's clearpart would wipe the

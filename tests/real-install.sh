@@ -219,6 +219,8 @@ done
 
 # The ack switched the guest to its disk, without another apply.
 pxe=$tftp/pxelinux.cfg/01-${mac//:/-}
+cp "$pxe" "$logs/pxelinux-after-ack"   # kept: the cleanup's provision destroy removes the entry
+cp "$installed" "$logs/installed-after-ack"
 grep -q "^# state: localboot" "$pxe" || die "the pxelinux entry $pxe is not localboot after the ack"
 virsh -c "$connect" dumpxml --inactive "$name" > "$logs/domain-after-ack.xml"
 grep -q "<boot dev='hd'/>" "$logs/domain-after-ack.xml" && ! grep -q "<boot dev='network'/>" "$logs/domain-after-ack.xml" \

@@ -131,11 +131,14 @@ class RealInstallTest {
         assertFalse(second.contains("Booting from ROM"), second);
 
         // The ack left the guest on its disk: the pxelinux entry and the definition.
-        String entry = Files.readString(keep.resolve("tftp/pxelinux.cfg/01-" + mac.replace(':', '-')));
+        String entry = Files.readString(keep.resolve("logs/pxelinux-after-ack"));
         assertTrue(entry.contains("# state: localboot") && entry.contains("LOCALBOOT 0"), entry);
         String xml = Files.readString(keep.resolve("logs/domain-after-ack.xml"));
         assertTrue(xml.contains("<boot dev='hd'/>") && !xml.contains("<boot dev='network'/>"), xml);
-        assertTrue(Files.exists(keep.resolve("out/state/" + name + ".installed")));
+        assertTrue(Files.readString(keep.resolve("logs/installed-after-ack")).contains("acknowledged by " + subnet + guestSuffix));
+        // and the script cleaned up after itself: the guest and its disk are gone
+        assertFalse(Files.exists(keep.resolve("out/disks/" + name + ".img")), "the check's disk was left behind");
+        assertFalse(Files.exists(keep.resolve("tftp/pxelinux.cfg/01-" + mac.replace(':', '-'))), "the check's pxelinux entry was left behind");
     }
 
     static int count(String text, String what) {

@@ -68,6 +68,6 @@ public final class Fixtures {
                         new java.util.LinkedHashMap<>(Map.of("mac", "aa:00:00:00:00:01"))), l)),
                 List.of(new Disk(Disk.Type.FILE, "/srv/it's \"quoted\" & <odd>.img", null, null, "xvda", 1L << 30, true, true, l)),
                 "/usr/bin/java\"pxe'boot", "vif[0]", null, null, nasty, "destroy", "restart", "restart", false,
-                null, "sl-basic.ks", Hypervisor.XEN, "images/vmlinuz", "images/initrd.img", Map.of(), 0, List.of(), l, Map.of());
+                null, "sl-basic.ks", Hypervisor.XEN, "images/vmlinuz", "images/initrd.img", Map.of(), 0, List.of(), "kernel", null, l, Map.of());
     }
 }

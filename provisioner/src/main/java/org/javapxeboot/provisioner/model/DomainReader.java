@@ -130,9 +130,23 @@ final class DomainReader {
         }
         String kernel = (String) v.get("kernel");
         String ramdisk = (String) v.get("ramdisk");
-        if (hv != Hypervisor.XEN && (kernel == null || ramdisk == null)) {
+        String installBoot = (String) v.getOrDefault("install_boot", Schema.DOMAIN.defaultOf("install_boot"));
+        String consoleLog = (String) v.get("console_log");
+        if (hv == Hypervisor.XEN && "network".equals(installBoot)) {
+            problems.error(fieldsAt.getOrDefault("install_boot", where), "domain '" + name + "' is xen: 'install_boot:"
+                    + " network' is for kvm and qemu guests (a Xen PV guest network-boots through its bootloader)");
+        } else if (hv != Hypervisor.XEN && "kernel".equals(installBoot) && (kernel == null || ramdisk == null)) {
             problems.error(where, "domain '" + name + "' is " + hv.yamlName() + ": it boots the installer by direct"
-                    + " kernel boot, so give 'kernel' and 'ramdisk' (host paths)");
+                    + " kernel boot, so give 'kernel' and 'ramdisk' (host paths), or 'install_boot: network'");
+        }
+        if (consoleLog != null) {
+            Location at = fieldsAt.getOrDefault("console_log", where);
+            if (hv == Hypervisor.XEN) {
+                problems.error(at, "domain '" + name + "' is xen: 'console_log' is for kvm and qemu guests"
+                        + " (xenconsoled keeps Xen guests' console logs)");
+            } else {
+                DiskReader.pathProblem(consoleLog).ifPresent(p -> problems.error(at, "console_log: " + p.replace("disk path", "path")));
+            }
         }
         @SuppressWarnings("unchecked")
         Map<String, String> vars = (Map<String, String>) v.getOrDefault("vars", Map.of());
@@ -157,7 +171,7 @@ final class DomainReader {
                 (String) v.getOrDefault("install_initrd", Schema.DOMAIN.defaultOf("install_initrd")),
                 Map.copyOf(vars),
                 (Integer) v.getOrDefault("priority", Schema.DOMAIN.defaultOf("priority")),
-                owners,
+                owners, installBoot, consoleLog,
                 where, Map.copyOf(fieldsAt)));
     }
 

@@ -29,6 +29,8 @@ import java.util.Map;
  * @param vars           extra template variables
  * @param priority       the batch system's preemption priority, written to the domain's {@code <metadata>} (0: none)
  * @param owners         Kerberos principals that may act on the guest, written to {@code <metadata>} (none: empty)
+ * @param installBoot    kvm/qemu: "kernel" (direct kernel boot of the installer) or "network" (PXE through the firmware)
+ * @param consoleLog     kvm/qemu: host file the serial console is appended to, or null
  * @param where          the domain entry in the YAML
  * @param fields         where each field was given (own or from defaults); absent when built in
  */
@@ -36,7 +38,8 @@ public record Guest(String name, int memoryMiB, int vcpus, List<Vif> vifs, List<
                     String bootargs, String kernel, String ramdisk, String extra, String onPoweroff,
                     String onReboot, String onCrash, boolean auto, String installOptions, String kickstart,
                     Hypervisor hypervisor, String installKernel, String installInitrd, Map<String, String> vars,
-                    int priority, List<String> owners, Location where, Map<String, Location> fields) {
+                    int priority, List<String> owners, String installBoot, String consoleLog, Location where,
+                    Map<String, Location> fields) {
 
     public Guest {
         owners = List.copyOf(owners);
@@ -45,6 +48,11 @@ public record Guest(String name, int memoryMiB, int vcpus, List<Vif> vifs, List<
     /** The MAC the guest PXE-boots with: its first vif's. */
     public String bootMac() {
         return vifs.get(0).mac();
+    }
+
+    /** A KVM/QEMU guest whose installer starts by network boot through its firmware. */
+    public boolean networkInstall() {
+        return hypervisor != Hypervisor.XEN && "network".equals(installBoot);
     }
 
     /** Where a field was set, or the domain entry itself when the value is built in. */

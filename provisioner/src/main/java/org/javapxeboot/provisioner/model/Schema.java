@@ -132,16 +132,28 @@ public final class Schema {
                             + " kickstart to and takes its ack from."),
             own("disk", Kind.DISKS, "none", "", "list of disks, below"),
             new Field("hypervisor", Kind.CHOICE, Hypervisor.XEN, "`xen`", List.of("xen", "kvm", "qemu"), 0, 0, "",
-                    "`xen` (PV guest booted by the bootloader), `kvm` or `qemu` (direct kernel boot of the installer)",
+                    "`xen` (PV guest booted by the bootloader), `kvm` or `qemu` (HVM guest: the installer starts as"
+                            + " `install_boot` says)",
                     false),
             text("bootloader", "/usr/bin/javapxeboot",
                     "Xen bootloader; xl gets `bootloader_args = [\"--mac=...\", \"--interface=BRIDGE\"]` since xl"
                             + " passes no MAC"),
             text("bootargs", "vif[0]", "legacy xm: which vif xend hands the bootloader"),
-            f("kernel", Kind.TEXT, null, "none", "kvm, qemu: required",
+            choice("install_boot", "kernel", List.of("kernel", "network"),
+                    "kvm, qemu: how the installer starts. `kernel`: direct kernel boot of `kernel` and `ramdisk`."
+                            + " `network`: the firmware PXE-boots the first vif (network first, then the disk) and"
+                            + " pxelinux reads the guest's pxelinux entry, as a physical machine would; the firmware's"
+                            + " messages go to the serial console (SeaBIOS's serial adapter). Either way the ack makes"
+                            + " the domain boot its disk. xen: only `kernel` (a PV guest network-boots through its"
+                            + " bootloader)"),
+            f("console_log", Kind.TEXT, null, "none", "kvm, qemu; no `..` segments",
+                    "host file libvirt appends the guest's serial console to (the firmware, the installer, later"
+                            + " boots); a relative path is under `--out`. It holds whatever the guest prints: keep it"
+                            + " where only root reads"),
+            f("kernel", Kind.TEXT, null, "none", "kvm, qemu with `install_boot: kernel`: required",
                     "host path of the installer kernel for direct kernel boot. xen: if given, direct kernel boot"
                             + " instead of the bootloader"),
-            f("ramdisk", Kind.TEXT, null, "none", "kvm, qemu: required", "host path of the installer initrd, as `kernel`"),
+            f("ramdisk", Kind.TEXT, null, "none", "kvm, qemu with `install_boot: kernel`: required", "host path of the installer initrd, as `kernel`"),
             text("extra", null, "kernel command line (xen: handed to the bootloader as `--args`; kvm: appended to"
                     + " the installer's)"),
             choice("on_poweroff", "destroy", LIFECYCLE, "what libvirt does when the guest powers off"),

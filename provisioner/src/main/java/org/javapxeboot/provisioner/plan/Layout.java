@@ -80,13 +80,15 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
         return tftpRoot.resolve(PxelinuxEntry.fileName(g));
     }
 
-    /** The guest with relative file-disk paths made absolute under OUT. */
+    /** The guest with relative file-disk and console-log paths made absolute under OUT. */
     public Guest resolve(Guest g) {
         boolean relative = false;
         for (Disk d : g.disks()) {
             relative |= d.type() == Disk.Type.FILE && !Path.of(d.path()).isAbsolute();
         }
-        if (!relative) {
+        String log = g.consoleLog();
+        boolean relativeLog = log != null && !Path.of(log).isAbsolute();
+        if (!relative && !relativeLog) {
             return g;
         }
         List<Disk> disks = new ArrayList<>();
@@ -100,6 +102,7 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
         return new Guest(g.name(), g.memoryMiB(), g.vcpus(), g.vifs(), List.copyOf(disks), g.bootloader(), g.bootargs(),
                 g.kernel(), g.ramdisk(), g.extra(), g.onPoweroff(), g.onReboot(), g.onCrash(), g.auto(),
                 g.installOptions(), g.kickstart(), g.hypervisor(), g.installKernel(), g.installInitrd(), g.vars(),
-                g.priority(), g.owners(), g.where(), g.fields());
+                g.priority(), g.owners(), g.installBoot(), relativeLog ? out.resolve(log).normalize().toString() : log,
+                g.where(), g.fields());
     }
 }

@@ -188,8 +188,8 @@ public final class Provisioner {
         Path xmlPath = layout.domainXml(g);
         String savedXml = AtomicFiles.read(xmlPath).orElse(null);
         if (domain != null && DomainXml.installerBoot(g, installed)) {
-            keptOnDisk = running ? savedXml != null && !savedXml.contains("<kernel>")
-                    : !vm.describe(g.name()).contains("<kernel>");
+            keptOnDisk = running ? savedXml != null && !DomainXml.bootsInstaller(savedXml)
+                    : !DomainXml.bootsInstaller(vm.describe(g.name()));
             if (keptOnDisk && options.reinstall().contains(g.name())) {
                 keptOnDisk = false;
                 reinstalling = true;

@@ -15,8 +15,10 @@ import org.javapxeboot.xman.wire.DomainMetadata;
  * libvirt domain XML (formatdomain.html), written through {@link XMLStreamWriter} so that every
  * value is escaped. Xen PV guests boot through the bootloader ({@code <bootloader>},
  * {@code <bootloader_args>}); KVM/QEMU guests boot the installer by direct kernel boot
- * ({@code <kernel>}, {@code <initrd>}, {@code <cmdline>}, with {@code <on_reboot>destroy}) and,
- * once installed, from their disk ({@code <boot dev='hd'/>}, no kernel, the YAML's on_reboot).
+ * ({@code <kernel>}, {@code <initrd>}, {@code <cmdline>}) or, with {@code install_boot: network},
+ * by their firmware's PXE ({@code <boot dev='network'/>} then {@code hd}, SeaBIOS's serial adapter
+ * on), both with {@code <on_reboot>destroy}, and once installed from their disk
+ * ({@code <boot dev='hd'/>}, no kernel, the YAML's on_reboot).
  * A guest's {@code priority} and {@code owners} go to {@code <metadata>} (see {@link DomainMetadata}).
  * Characters XML 1.0 cannot carry at all (control characters other than tab/newline) are refused.
  */
@@ -61,6 +63,14 @@ public final class DomainXml {
             } else {
                 hvmOs(x, g, server, installed);
             }
+            if (g.hypervisor() != Hypervisor.XEN) {
+                // Without ACPI, qemu runs with -no-acpi: the guest's poweroff only halts its CPU (the
+                // domain stays running) and libvirt's shutdown (the ACPI power button) is never heard.
+                x.open(1, "features");
+                x.empty(2, "acpi");
+                x.empty(2, "apic");
+                x.close(1);
+            }
             x.text(1, "on_poweroff", g.onPoweroff());
             // The installer's instance never restarts itself: QEMU restarts a rebooting guest with the
             // live definition (the installer kernel), and the kickstart's clearpart would wipe the
@@ -75,6 +85,13 @@ public final class DomainXml {
             }
             for (Vif v : g.vifs()) {
                 vif(x, v, xen);
+            }
+            if (g.consoleLog() != null) {
+                // the log rides on the serial port the console is: libvirt appends what it carries
+                x.open(2, "serial");
+                x.attr("type", "pty");
+                x.empty(3, "log", "file", g.consoleLog(), "append", "on");
+                x.close(2);
             }
             x.empty(2, "console", "type", "pty");
             x.close(1);
@@ -108,9 +125,17 @@ public final class DomainXml {
         x.w.writeEndElement();
     }
 
-    /** A KVM/QEMU guest not yet acknowledged: direct kernel boot of the installer. */
+    /** A KVM/QEMU guest not yet acknowledged: it boots the installer (by direct kernel boot or network). */
     public static boolean installerBoot(Guest g, boolean installed) {
         return g.hypervisor() != Hypervisor.XEN && !installed;
+    }
+
+    /**
+     * Whether a KVM/QEMU domain's XML (as libvirt reports it, or as saved) boots the installer:
+     * a direct kernel boot or a network boot. The disk boot has neither.
+     */
+    public static boolean bootsInstaller(String xml) {
+        return xml.contains("<kernel>") || xml.contains("<boot dev='network'/>") || xml.contains("<boot dev=\"network\"/>");
     }
 
     private static void xenOs(Writer x, Guest g) throws XMLStreamException, RenderException {
@@ -145,6 +170,9 @@ public final class DomainXml {
         x.w.writeEndElement();
         if (installed) {
             x.empty(2, "boot", "dev", "hd");
+        } else if (g.networkInstall()) {
+            x.empty(2, "boot", "dev", "network");
+            x.empty(2, "boot", "dev", "hd");
         } else {
             x.text(2, "kernel", g.kernel());
             x.text(2, "initrd", g.ramdisk());
@@ -153,6 +181,10 @@ public final class DomainXml {
                 args.add(g.extra());
             }
             x.text(2, "cmdline", String.join(" ", args));
+        }
+        if (g.networkInstall()) {
+            // SeaBIOS, iPXE and pxelinux write to the screen only: sgabios copies it to the serial port
+            x.empty(2, "bios", "useserial", "yes");
         }
         x.close(1);
     }

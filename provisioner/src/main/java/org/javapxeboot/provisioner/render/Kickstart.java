@@ -37,6 +37,7 @@ public final class Kickstart {
         v.put("server", server);
         v.put("ks_url", Install.ksUrl(server, g));
         v.put("ack_url", Install.ackUrl(server, g));
+        v.put("ack_loop", Install.ackLoop(server, g));
         v.put("memory", Integer.toString(g.memoryMiB()));
         v.put("vcpus", Integer.toString(g.vcpus()));
         v.put("disk0", g.disks().isEmpty() ? "" : g.disks().get(0).device());

@@ -267,6 +267,26 @@ class ClusterLoaderTest {
     @Test
     void kvmNeedsKernelAndRamdisk() {
         assertHas(errors("domains:\n  k: { hypervisor: kvm, vif: [\"mac=52:54:00:00:00:01\"] }\n"), "direct kernel boot");
+        assertHas(errors("domains:\n  k: { hypervisor: kvm, vif: [\"mac=52:54:00:00:00:01\"] }\n"), "or 'install_boot: network'");
+    }
+
+    @Test
+    void networkInstallNeedsNoKernelAndOnlyOnKvmOrQemu() throws Exception {
+        Guest g = load("domains:\n  k: { hypervisor: qemu, install_boot: network, console_log: logs/k.console,"
+                + " vif: [\"mac=52:54:00:00:00:01\"] }\n").guests().get(0);
+        assertTrue(g.networkInstall());
+        assertEquals("logs/k.console", g.consoleLog());
+        assertEquals(null, g.kernel());
+        assertEquals("kernel", load("domains:\n  k: { hypervisor: kvm, kernel: /k, ramdisk: /r,"
+                + " vif: [\"mac=52:54:00:00:00:01\"] }\n").guests().get(0).installBoot(), "the default");
+        List<String> e = errors("domains:\n  x:\n    vif: [\"mac=aa:00:00:00:00:01\"]\n    install_boot: network\n"
+                + "    console_log: /var/log/x.console\n");
+        assertHas(e, "t.yaml:4:19: error: domain 'x' is xen: 'install_boot: network' is for kvm and qemu guests");
+        assertHas(e, "t.yaml:5:18: error: domain 'x' is xen: 'console_log' is for kvm and qemu guests");
+        assertHas(errors("domains:\n  k: { hypervisor: kvm, install_boot: pxe, vif: [\"mac=52:54:00:00:00:01\"] }\n"),
+                "must be one of kernel, network");
+        assertHas(errors("domains:\n  k: { hypervisor: kvm, install_boot: network, console_log: ../../etc/shadow,"
+                + " vif: [\"mac=52:54:00:00:00:01\"] }\n"), "console_log: path '../../etc/shadow' contains '..'");
     }
 
     @Test

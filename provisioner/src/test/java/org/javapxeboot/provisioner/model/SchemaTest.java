@@ -91,6 +91,10 @@ class SchemaTest {
         if (section == Schema.TOP) {
             top.put(key, value);
         } else if (section == Schema.DOMAIN) {
+            if (key.equals("console_log")) { // kvm and qemu guests only
+                domain.put("hypervisor", "qemu");
+                domain.put("install_boot", "network");
+            }
             domain.put(key, value);
         } else if (section == Schema.DISK) {
             if (key.equals("hostdevice") || key.equals("hostvol")) {

@@ -246,7 +246,7 @@ class ProvisionerTest {
         Guest bad = new Guest(g1.name(), g1.memoryMiB(), g1.vcpus(), g1.vifs(),
                 List.of(d, new Disk(Disk.Type.FILE, d.path() + "2", null, null, d.device(), d.sizeBytes(), true, true, d.where())),
                 g1.bootloader(), g1.bootargs(), null, null, null, "destroy", "restart", "restart", false, null,
-                g1.kickstart(), g1.hypervisor(), g1.installKernel(), g1.installInitrd(), g1.vars(), 0, List.of(), g1.where(), g1.fields());
+                g1.kickstart(), g1.hypervisor(), g1.installKernel(), g1.installInitrd(), g1.vars(), 0, List.of(), "kernel", null, g1.where(), g1.fields());
         Cluster c = new Cluster("c.yaml", ok.server(), List.of(bad, ok.guest("g2").orElseThrow()), Map.of(), List.of());
         Report r = provisioner(c).apply();
         assertEquals(1, r.failures().size());

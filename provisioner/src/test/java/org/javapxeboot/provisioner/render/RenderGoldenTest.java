@@ -70,6 +70,41 @@ class RenderGoldenTest {
     }
 
     /**
+     * {@code install_boot: network}: the firmware PXE-boots (network, then disk; SeaBIOS on the serial
+     * console), with the console logged; acknowledged, it boots its disk as a kernel-boot guest does.
+     * The site-check preseed acks in early_command with the very loop debian-preseed.cfg runs last.
+     */
+    @Test
+    void kvmGuestBootingTheInstallerFromTheNetwork() throws Exception {
+        Guest g = org.javapxeboot.provisioner.model.ClusterLoader.load("n.yaml", new java.io.StringReader(
+                "domains:\n  kvmnet1:\n    hypervisor: qemu\n    install_boot: network\n    memory: 1024\n"
+                        + "    kickstart: debian-netboot-check.cfg\n    console_log: /var/log/kvmnet1.console\n"
+                        + "    install_kernel: debian-installer/amd64/linux\n"
+                        + "    install_initrd: debian-installer/amd64/initrd.gz\n    install_options: console=ttyS0\n"
+                        + "    vif: [\"mac=52:54:00:00:50:01, bridge=br0, ip=10.77.0.50\"]\n"
+                        + "    disk: [ { type: file, path: /srv/kvmnet1.img, size: 1GiB } ]\n")).guests().get(0);
+        String install = DomainXml.render(g, SERVER, false);
+        String installed = DomainXml.render(g, SERVER, true);
+        Golden.check("kvmnet1.xml", install);
+        Golden.check("kvmnet1-installed.xml", installed);
+        Golden.check("kvmnet1.pxelinux-install", PxelinuxEntry.install(SERVER, g));
+        Golden.check("kvmnet1.preseed", new Kickstart(Fixtures.TEMPLATES).render(SERVER, g));
+        assertTrue(DomainXml.bootsInstaller(install), install);
+        assertFalse(DomainXml.bootsInstaller(installed), installed);
+        assertTrue(DomainXml.bootsInstaller(DomainXml.render(kvm(), SERVER, false)));
+        assertFalse(DomainXml.bootsInstaller(DomainXml.render(kvm(), SERVER, true)));
+        // libvirt writes single quotes; a hand-written definition may use double ones
+        assertTrue(DomainXml.bootsInstaller("<os><boot dev=\"network\"/></os>"));
+        // one ack, written once: the real preseed's last command and the check's first run the same loop
+        String real = new Kickstart(Fixtures.TEMPLATES).render(SERVER, kvm());
+        String loop = Install.ackLoop(SERVER, g);
+        assertTrue(new Kickstart(Fixtures.TEMPLATES).render(SERVER, g)
+                .contains("d-i preseed/early_command string sh -c '" + loop + "'; poweroff -f\n"));
+        assertTrue(real.contains("d-i preseed/late_command string in-target sh -c '"
+                + Install.ackLoop(SERVER, kvm()) + "'\n"), real);
+    }
+
+    /**
      * priority and owners go to the domain XML's {@code <metadata>}, and back through xmand's reader
      * unchanged; the Xen configs ignore them (byte-identical to the same guest without them).
      */
@@ -102,7 +137,7 @@ class RenderGoldenTest {
         Guest ownedXen = new Guest(xen.name(), xen.memoryMiB(), xen.vcpus(), xen.vifs(), xen.disks(), xen.bootloader(),
                 xen.bootargs(), xen.kernel(), xen.ramdisk(), xen.extra(), xen.onPoweroff(), xen.onReboot(),
                 xen.onCrash(), xen.auto(), xen.installOptions(), xen.kickstart(), xen.hypervisor(), xen.installKernel(),
-                xen.installInitrd(), xen.vars(), 7, List.of("alice@EXAMPLE.ORG"), xen.where(), xen.fields());
+                xen.installInitrd(), xen.vars(), 7, List.of("alice@EXAMPLE.ORG"), xen.installBoot(), null, xen.where(), xen.fields());
         assertEquals(XlConfig.render(xen), XlConfig.render(ownedXen));
         assertEquals(XmConfig.render(xen), XmConfig.render(ownedXen));
         assertEquals(new DomainMetadata(7, List.of("alice@EXAMPLE.ORG")), DomainMetadata.of(DomainXml.render(ownedXen, SERVER, false)));
@@ -130,7 +165,7 @@ class RenderGoldenTest {
         // pxelinux cannot quote: refused, not mangled
         Guest withOptions = new Guest(g.name(), 256, 1, g.vifs(), g.disks(), g.bootloader(), g.bootargs(), null, null,
                 null, "destroy", "restart", "restart", false, "a\nDEFAULT evil", "sl-basic.ks", g.hypervisor(),
-                "images/vmlinuz", "images/initrd.img", g.vars(), 0, List.of(), g.where(), g.fields());
+                "images/vmlinuz", "images/initrd.img", g.vars(), 0, List.of(), "kernel", null, g.where(), g.fields());
         RenderException e = assertThrows(RenderException.class, () -> PxelinuxEntry.install(SERVER, withOptions));
         assertTrue(e.getMessage().contains("pxelinux has no quoting"), e.getMessage());
     }

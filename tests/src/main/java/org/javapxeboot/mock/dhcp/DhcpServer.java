@@ -25,8 +25,6 @@ import org.javapxeboot.mock.record.RecordLog;
  * ({@link DhcpServerConfig.ReplyMode}).
  */
 public final class DhcpServer implements AutoCloseable {
-    private static final InetAddress BROADCAST = DhcpServerConfig.ipv4("255.255.255.255");
-
     private final DhcpServerConfig config;
     private final DhcpResponder responder;
     private final DatagramChannel channel;
@@ -114,11 +112,14 @@ public final class DhcpServer implements AutoCloseable {
         DhcpResponder.Decision d = responder.respond(request, ordinal);
         int sent = 0;
         for (DHCPPacket reply : d.replies()) {
+            InetSocketAddress to = null;
             try {
-                channel.send(ByteBuffer.wrap(reply.serialize()), destination(request, reply, source));
+                to = destination(request, reply, source);
+                channel.send(ByteBuffer.wrap(reply.serialize()), to);
                 sent++;
             } catch (IOException e) {
-                log("dhcp: cannot send a reply to " + source + ": " + e.getMessage());
+                log("dhcp: cannot send a reply for " + source + " to " + (to == null ? "?" : to.getAddress().getHostAddress() + ":" + to.getPort())
+                    + ": " + e.getMessage());
             }
         }
         Map<Integer, byte[]> options = new LinkedHashMap<>();
@@ -142,7 +143,9 @@ public final class DhcpServer implements AutoCloseable {
         boolean nak = reply.getDHCPMessageType() != null && reply.getDHCPMessageType() == org.dhcp4java.DHCPConstants.DHCPNAK;
         InetAddress ciaddr = request.getCiaddr();
         if (!nak && ciaddr instanceof Inet4Address && !ciaddr.isAnyLocalAddress()) return new InetSocketAddress(ciaddr, config.clientPort());
-        return new InetSocketAddress(BROADCAST, config.clientPort());
+        InetAddress yiaddr = reply.getYiaddr();
+        Inet4Address client = yiaddr instanceof Inet4Address y && !y.isAnyLocalAddress() ? y : config.serverId();
+        return new InetSocketAddress(BroadcastTarget.of(client, BroadcastTarget.localNets()), config.clientPort());
     }
 
     private void log(String line) {

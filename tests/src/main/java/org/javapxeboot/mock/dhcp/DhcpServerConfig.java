@@ -46,8 +46,9 @@ public record DhcpServerConfig(InetAddress bindAddress, int port, int clientPort
         SOURCE,
         /**
          * RFC 2131 section 4.1: to giaddr (a relay) on the server port; else to ciaddr when set; else
-         * broadcast to 255.255.255.255 on the client port (unicast to an unconfigured yiaddr would need
-         * an ARP entry, which Java cannot add).
+         * broadcast on the client port (unicast to an unconfigured yiaddr would need an ARP entry,
+         * which Java cannot add): to the directed broadcast of the local subnet holding yiaddr, else
+         * 255.255.255.255 ({@link BroadcastTarget} says why).
          */
         RFC2131
     }

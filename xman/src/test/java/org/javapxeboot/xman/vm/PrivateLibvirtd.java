@@ -110,7 +110,8 @@ public final class PrivateLibvirtd implements AutoCloseable {
         if (!Files.isDirectory(Path.of("/etc/libvirt"))) {
             missing.add("/etc/libvirt (libvirt-clients)"); // a bind-mount target: the host's is never written
         }
-        String[][] tools = {{"unshare", "util-linux"}, {"ip", "iproute2"}, {"stty", "coreutils"}, {"mount", "mount"}};
+        String[][] tools = {{"unshare", "util-linux"}, {"nsenter", "util-linux"}, {"ip", "iproute2"}, {"stty", "coreutils"},
+            {"mount", "mount"}};
         for (String[] tool : tools) {
             if (onPath(tool[0]).isEmpty()) {
                 missing.add(tool[0] + " (" + tool[1] + ")");
@@ -209,6 +210,40 @@ public final class PrivateLibvirtd implements AutoCloseable {
     /** {@code qemu:///system} on this daemon's socket. */
     public String uri() {
         return "qemu:///system?socket=" + socket();
+    }
+
+    /**
+     * Puts the guests' bridge on a link with network namespace {@code netns}: a veth pair whose end
+     * {@code ifName} (at most 15 characters, free on the host) goes into {@code netns} with address
+     * {@code cidr} (e.g. {@code 10.77.0.1/24}), the other end onto {@link #BRIDGE} in the daemon's
+     * namespace. Servers in {@code netns} (DHCP, TFTP, HTTP) then reach the guests as on a LAN. The
+     * pair goes away with either namespace.
+     */
+    public void linkBridge(String netns, String ifName, String cidr) throws IOException, InterruptedException {
+        String pid = Long.toString(process.pid()); // unshare, sh and libvirtd are one process (exec)
+        String peer = "jl" + pid;
+        run("ip", "link", "add", ifName, "type", "veth", "peer", "name", peer);
+        try {
+            run("ip", "link", "set", peer, "netns", pid);
+        } catch (IOException e) {
+            run("ip", "link", "del", ifName);
+            throw e;
+        }
+        run("ip", "link", "set", ifName, "netns", netns);
+        run("ip", "-n", netns, "addr", "add", cidr, "dev", ifName);
+        run("ip", "-n", netns, "link", "set", ifName, "up");
+        run("ip", "-n", netns, "link", "set", "lo", "up");
+        run("nsenter", "-t", pid, "-n", "ip", "link", "set", peer, "master", BRIDGE);
+        run("nsenter", "-t", pid, "-n", "ip", "link", "set", peer, "up");
+    }
+
+    private static void run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
+        }
     }
 
     /** The daemon's own messages (warnings and errors). */

@@ -1,0 +1,180 @@
+package org.javapxeboot.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.javapxeboot.fixture.Netns;
+import org.javapxeboot.xman.vm.PrivateLibvirtd;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A real guest installs through us end to end (path 1: a KVM/QEMU guest that network-boots). A
+ * private libvirtd runs TCG guests on a bridge that a veth joins to a "site" network namespace; in
+ * that namespace {@code tests/real-install.sh} (the administrator's site check) starts the DHCP/TFTP
+ * server (pxe-mock, then real dnsmasq) and {@code provision serve}, and {@code provision apply}
+ * defines and starts the guest. SeaBIOS + iPXE (Debian ipxe-qemu) PXE-boots, pxelinux.0 reads the
+ * entry apply wrote, the Debian installer's kernel and initrd boot, d-i fetches the shipped
+ * debian-netboot-check.cfg preseed, acknowledges with the templates' own ack and powers off. The
+ * script checks the switch to the disk and a second start; this test checks again, from the files
+ * the script keeps under {@code target/real-install/}, what each server and the console saw.
+ */
+@Timeout(value = 12, unit = TimeUnit.MINUTES)
+class RealInstallTest {
+    static final Path TREE = Path.of("/usr/lib/debian-installer/images/12/amd64/text");
+    static final Path SGABIOS = Path.of("/usr/share/qemu/sgabios.bin");
+    static final Path IPXE_ROM = Path.of("/usr/lib/ipxe/qemu/efi-virtio.rom");
+    static final Path SCRIPT = Proc.projectRoot().resolve("tests/real-install.sh");
+    static final Path KEEP = Proc.projectRoot().resolve("tests/target/real-install");
+
+    static String skip;
+    static PrivateLibvirtd libvirtd;
+    static Path libvirtdDir;
+    static String netns;
+    static String subnet;
+
+    @BeforeAll
+    static void start() throws Exception {
+        skip = Proc.firstReason(Netns.unavailable(), PrivateLibvirtd.unavailable().orElse(null),
+            Files.isDirectory(TREE) ? null : "the Debian netboot tree is missing (apt-get install debian-installer-12-netboot-amd64)",
+            Files.exists(SGABIOS) ? null : SGABIOS + " is missing (qemu-system-data): the firmware's messages reach the serial console through it",
+            Files.exists(IPXE_ROM) ? null : IPXE_ROM + " is missing (ipxe-qemu): the guest's network boot ROM",
+            onPath("virsh") ? null : "virsh is missing (libvirt-clients)",
+            Files.isExecutable(Path.of("/usr/sbin/dnsmasq")) ? null : "dnsmasq is missing (dnsmasq-base)",
+            Proc.launchersMissing(),
+            Files.isRegularFile(Proc.projectRoot().resolve("provisioner/target/provisioner.jar")) ? null
+                : "provisioner/target/provisioner.jar is missing: run with `mvn verify`");
+        if (skip != null) return;
+        deleteTree(KEEP);
+        Files.createDirectories(KEEP);
+        long pid = ProcessHandle.current().pid();
+        netns = "jpbri" + pid % 100000;
+        subnet = "10.231." + (pid % 200 + 20);
+        run("ip", "netns", "add", netns);
+        // a short path: the daemon's socket lives under it (a unix socket path has at most 107 bytes)
+        libvirtdDir = Files.createTempDirectory("jpb-libvirtd");
+        libvirtd = PrivateLibvirtd.start(libvirtdDir, Duration.ofSeconds(60));
+        libvirtd.linkBridge(netns, "jri" + pid % 100000, subnet + ".1/24");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (libvirtd != null) libvirtd.close();
+        if (libvirtdDir != null) deleteTree(libvirtdDir);
+        if (netns != null) run("ip", "netns", "del", netns);
+    }
+
+    @Test void throughPxeMock() throws Exception {
+        install("pxe-mock", "52:54:00:4a:50:11", ".51");
+    }
+
+    @Test void throughDnsmasq() throws Exception {
+        install("dnsmasq", "52:54:00:4a:50:12", ".52");
+    }
+
+    void install(String dhcp, String mac, String guestSuffix) throws Exception {
+        assumeTrue(skip == null, skip);
+        String name = "check-" + dhcp;
+        Path keep = KEEP.resolve(dhcp);
+        String serverIp = subnet + ".1";
+        List<String> cmd = List.of("ip", "netns", "exec", netns, "bash", SCRIPT.toString(),
+            "--connect", libvirtd.uri(), "--bridge", PrivateLibvirtd.BRIDGE, "--server-ip", serverIp,
+            "--guest-ip", subnet + guestSuffix, "--dhcp", dhcp, "--mac", mac, "--name", name,
+            "--keep", keep.toString(), "--timeout", "480");
+        Proc p = Proc.run(cmd, Duration.ofMinutes(10));
+        Files.writeString(KEEP.resolve(dhcp + ".out"), p.stdout() + "\n--- stderr ---\n" + p.stderr());
+        System.out.println("RealInstallTest " + dhcp + ": " + p.elapsed().toSeconds() + " s\n" + p.stdout());
+        assertEquals(0, p.exit(), () -> "tests/real-install.sh --dhcp " + dhcp + " failed:\n" + p.stdout() + p.stderr()
+            + "\n--- libvirtd ---\n" + tail(libvirtd.log(), 30) + "\n--- qemu ---\n" + tail(libvirtd.qemuLog(name), 30));
+
+        // Every stage happened, in order.
+        String stages = Files.readString(keep.resolve("stages.txt"));
+        double last = -1;
+        for (String stage : List.of("domain started", "DHCP offer", "pxelinux.0 sent", "pxelinux entry sent", "kernel sent",
+                "initrd sent", "installer kernel on console", "preseed fetched", "ack taken", "powered off")) {
+            Matcher m = Pattern.compile("(?m)^" + Pattern.quote(stage) + ".*?\\s(-?[0-9.]+)$").matcher(stages);
+            assertTrue(m.find(), "no time for '" + stage + "' in\n" + stages);
+            double t = Double.parseDouble(m.group(1));
+            assertTrue(t >= last, stage + " before the stage above it:\n" + stages);
+            last = t;
+        }
+
+        // provision serve: one preseed, one ack, both from the guest's address.
+        String serve = Files.readString(keep.resolve("logs/serve.log"));
+        assertEquals(1, count(serve, subnet + guestSuffix + " GET /ks/" + name + ".ks 200"), serve);
+        assertEquals(1, count(serve, subnet + guestSuffix + " POST /ack/" + name + " 200"), serve);
+
+        // The console: the installer kernel got the entry apply wrote (preseed URL, console), and
+        // the second start went to the disk: no network boot, no kernel.
+        String console = clean(Files.readString(keep.resolve("out/logs/" + name + ".console"), StandardCharsets.ISO_8859_1));
+        assertTrue(console.contains("auto=true priority=critical url=http://" + serverIp + ":8069/ks/" + name + ".ks hostname=" + name
+            + " console=ttyS0"), "the installer's command line is not the pxelinux entry's:\n" + tail(console, 40));
+        assertTrue(console.contains("Booting from ROM"), "the first boot was not the network's");
+        String second = Files.readString(keep.resolve("logs/second-boot.console"), StandardCharsets.ISO_8859_1);
+        assertTrue(second.contains("Booting from Hard Disk"), second);
+        assertFalse(second.contains("Linux version"), second);
+        assertFalse(second.contains("Booting from ROM"), second);
+
+        // The ack left the guest on its disk: the pxelinux entry and the definition.
+        String entry = Files.readString(keep.resolve("logs/pxelinux-after-ack"));
+        assertTrue(entry.contains("# state: localboot") && entry.contains("LOCALBOOT 0"), entry);
+        String xml = Files.readString(keep.resolve("logs/domain-after-ack.xml"));
+        assertTrue(xml.contains("<boot dev='hd'/>") && !xml.contains("<boot dev='network'/>"), xml);
+        assertTrue(Files.readString(keep.resolve("logs/installed-after-ack")).contains("acknowledged by " + subnet + guestSuffix));
+        // and the script cleaned up after itself: the guest and its disk are gone
+        assertFalse(Files.exists(keep.resolve("out/disks/" + name + ".img")), "the check's disk was left behind");
+        assertFalse(Files.exists(keep.resolve("tftp/pxelinux.cfg/01-" + mac.replace(':', '-'))), "the check's pxelinux entry was left behind");
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+        return n;
+    }
+
+    /** The console without carriage returns and terminal escapes (sgabios draws the BIOS screen). */
+    static String clean(String s) {
+        return s.replace("\r", "").replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "");
+    }
+
+    static String tail(String s, int lines) {
+        String[] l = s.split("\n");
+        return String.join("\n", java.util.Arrays.asList(l).subList(Math.max(0, l.length - lines), l.length));
+    }
+
+    static boolean onPath(String tool) {
+        for (String d : (System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin").split(":")) {
+            if (Files.isExecutable(Path.of(d.isEmpty() ? "." : d, tool))) return true;
+        }
+        return false;
+    }
+
+    static void run(String... cmd) throws IOException, InterruptedException {
+        Proc p = Proc.run(List.of(cmd), Duration.ofSeconds(30));
+        if (p.exit() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + p.stderr());
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        List<Path> all = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(p)) {
+            s.forEach(all::add);
+        }
+        for (int i = all.size() - 1; i >= 0; i--) Files.deleteIfExists(all.get(i));
+    }
+}

@@ -105,7 +105,14 @@ else
 fi
 out=$work/out logs=$work/logs
 tftp=${site_root:-$work/tftp}
+entry=pxelinux.cfg/01-${mac//:/-}
+if [ -n "$site_root" ]; then
+  # the site's own files are never replaced, and only what this check adds is removed after it
+  [ ! -e "$tftp/jpb-check" ] || die "$tftp/jpb-check already exists: remove it or choose another --tftp-root"
+  [ ! -e "$tftp/$entry" ] || die "$tftp/$entry already exists: the site has an entry for $mac; choose another --mac"
+fi
 mkdir -p "$out/logs" "$logs" "$tftp/pxelinux.cfg" "$tftp/jpb-check"
+added=()
 pids=() failed=1 applied=0
 yaml=$work/check.yaml
 prov=("$here/bin/provision")
@@ -125,7 +132,10 @@ cleanup() {
   fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
-  if [ -n "$site_root" ]; then rm -rf "$site_root/jpb-check" "$site_root/pxelinux.cfg/01-${mac//:/-}"; fi
+  if [ -n "$site_root" ]; then
+    rm -rf "$site_root/jpb-check" "$site_root/$entry"
+    for f in "${added[@]}"; do rm -f "$site_root/$f"; done
+  fi
   if [ "$failed" = 0 ] && [ -z "$keep" ]; then
     rm -rf "$work"
   elif [ "$failed" != 0 ]; then
@@ -141,7 +151,9 @@ trap 'exit 130' INT TERM
 
 # The TFTP root: pxelinux and the installer from the netboot tree (copies: a TFTP server may
 # refuse links that leave its root), the guest's pxelinux entry from `provision apply`.
-cp -L "$tree/pxelinux.0" "$tree/ldlinux.c32" "$tftp/"
+for f in pxelinux.0 ldlinux.c32; do   # a site's own are kept (and used)
+  if [ ! -e "$tftp/$f" ]; then cp -L "$tree/$f" "$tftp/$f"; [ -z "$site_root" ] || added+=("$f"); fi
+done
 cp -L "$tree/debian-installer/amd64/linux" "$tree/debian-installer/amd64/initrd.gz" "$tftp/jpb-check/"
 
 cat > "$yaml" <<EOF
@@ -218,7 +230,7 @@ done
 [ -n "$t_ack" ] || { [ -e "$installed" ] && t_ack=$t_off; } || die "the guest powered off without an ack: see $console and $logs/serve.log"
 
 # The ack switched the guest to its disk, without another apply.
-pxe=$tftp/pxelinux.cfg/01-${mac//:/-}
+pxe=$tftp/$entry
 cp "$pxe" "$logs/pxelinux-after-ack"   # kept: the cleanup's provision destroy removes the entry
 cp "$installed" "$logs/installed-after-ack"
 grep -q "^# state: localboot" "$pxe" || die "the pxelinux entry $pxe is not localboot after the ack"

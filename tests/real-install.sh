@@ -98,6 +98,12 @@ ip -o -4 addr show | awk '{print $4}' | grep -q "^$server_ip/" \
   || die "$server_ip is not an address of this host (in this network namespace): the guest must reach it here"
 iface=$(ip -o -4 addr show | awk -v ip="$server_ip" 'index($4, ip "/") == 1 {print $2; exit}')
 
+entry=pxelinux.cfg/01-${mac//:/-}
+if [ -n "$site_root" ]; then
+  # the site's own files are never replaced, and only what this check adds is removed after it
+  [ ! -e "$site_root/jpb-check" ] || die "$site_root/jpb-check already exists: remove it or choose another --tftp-root"
+  [ ! -e "$site_root/$entry" ] || die "$site_root/$entry already exists: the site has an entry for $mac; choose another --mac"
+fi
 if [ -n "$keep" ]; then
   mkdir -p "$keep"; work=$(cd "$keep" && pwd)
 else
@@ -105,12 +111,6 @@ else
 fi
 out=$work/out logs=$work/logs
 tftp=${site_root:-$work/tftp}
-entry=pxelinux.cfg/01-${mac//:/-}
-if [ -n "$site_root" ]; then
-  # the site's own files are never replaced, and only what this check adds is removed after it
-  [ ! -e "$tftp/jpb-check" ] || die "$tftp/jpb-check already exists: remove it or choose another --tftp-root"
-  [ ! -e "$tftp/$entry" ] || die "$tftp/$entry already exists: the site has an entry for $mac; choose another --mac"
-fi
 mkdir -p "$out/logs" "$logs" "$tftp/pxelinux.cfg" "$tftp/jpb-check"
 added=()
 pids=() failed=1 applied=0

@@ -87,6 +87,32 @@ class RealInstallTest {
         install("dnsmasq", "52:54:00:4a:50:12", ".52");
     }
 
+    /** With the site's own DHCP/TFTP, the check never replaces a file of the site's TFTP root. */
+    @Test void siteModeNeverReplacesTheSitesFiles() throws Exception {
+        assumeTrue(skip == null, skip);
+        Path root = Files.createDirectories(KEEP.resolve("site-root"));
+        Files.writeString(root.resolve("pxelinux.0"), "the site's own pxelinux.0");
+        Path entry = Files.createDirectories(root.resolve("pxelinux.cfg")).resolve("01-52-54-00-4a-50-13");
+        Files.writeString(entry, "the site's entry for this MAC");
+        List<String> site = List.of("bash", SCRIPT.toString(), "--connect", "test:///default", "--bridge", "br0",
+            "--server-ip", "127.0.0.1", "--guest-ip", "127.0.0.2", "--dhcp", "site", "--tftp-root", root.toString(),
+            "--mac", "52:54:00:4a:50:13");
+        Proc p = Proc.run(site, Duration.ofMinutes(1));
+        assertEquals(2, p.exit(), p.stdout() + p.stderr());
+        assertTrue(p.stderr().contains("the site has an entry for 52:54:00:4a:50:13; choose another --mac"), p.stderr());
+        assertEquals("the site's entry for this MAC", Files.readString(entry));
+        Files.delete(entry);
+        Files.createDirectories(root.resolve("jpb-check"));
+        p = Proc.run(site, Duration.ofMinutes(1));
+        assertEquals(2, p.exit(), p.stdout() + p.stderr());
+        assertTrue(p.stderr().contains("jpb-check already exists"), p.stderr());
+        assertEquals("the site's own pxelinux.0", Files.readString(root.resolve("pxelinux.0")));
+        try (Stream<Path> files = Files.walk(root)) {
+            assertEquals(List.of(root, root.resolve("jpb-check"), root.resolve("pxelinux.0"), root.resolve("pxelinux.cfg")),
+                files.sorted().toList(), "nothing added or removed");
+        }
+    }
+
     void install(String dhcp, String mac, String guestSuffix) throws Exception {
         assumeTrue(skip == null, skip);
         String name = "check-" + dhcp;

@@ -116,6 +116,16 @@ class PackagesTest {
                 ok(Duration.ofSeconds(60), "dpkg-query", "-L", p).stdout().lines().filter(l -> l.startsWith("/")).forEach(owned::add);
             }
             assertTrue(Files.isRegularFile(Path.of("/var/cache/javapxeboot/javapxeboot.jsa")), "postinst built the AppCDS archive");
+            // and the installed launcher maps it: with -Xshare:on an archive the JVM cannot use is an error,
+            // and the bootloader's own classes must come from it
+            ProcessBuilder cds = new ProcessBuilder("/usr/bin/javapxeboot", "--version").redirectErrorStream(true);
+            cds.environment().put("JAVAPXEBOOT_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info:stdout");
+            Process c = cds.start();
+            String cdsOut = new String(c.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(c.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "javapxeboot --version hung");
+            assertEquals(0, c.exitValue(), cdsOut);
+            assertTrue(cdsOut.contains("org.javapxeboot.cli.Main source: shared objects file"),
+                "the bootloader's main class did not come from the installed archive:\n" + cdsOut.lines().filter(l -> l.contains("javapxeboot")).limit(5).toList());
             assertEquals("rwx------", mode("/var/lib/xmand"));
             assertEquals("rwxr-x---", mode("/var/lib/xman-portal"));
             assertEquals("xman-portal", Files.getOwner(Path.of("/var/lib/xman-portal")).getName());

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Timeout;
  * script checks the switch to the disk and a second start; this test checks again, from the files
  * the script keeps under {@code target/real-install/}, what each server and the console saw.
  */
-@Timeout(value = 12, unit = TimeUnit.MINUTES)
+@Timeout(value = 45, unit = TimeUnit.MINUTES)
 class RealInstallTest {
     static final Path TREE = Path.of("/usr/lib/debian-installer/images/12/amd64/text");
     static final Path SGABIOS = Path.of("/usr/share/qemu/sgabios.bin");
@@ -121,8 +121,8 @@ class RealInstallTest {
         List<String> cmd = List.of("ip", "netns", "exec", netns, "bash", SCRIPT.toString(),
             "--connect", libvirtd.uri(), "--bridge", PrivateLibvirtd.BRIDGE, "--server-ip", serverIp,
             "--guest-ip", subnet + guestSuffix, "--dhcp", dhcp, "--mac", mac, "--name", name,
-            "--keep", keep.toString(), "--timeout", "480");
-        Proc p = Proc.run(cmd, Duration.ofMinutes(10));
+            "--keep", keep.toString(), "--timeout", "900");
+        Proc p = Proc.run(cmd, Duration.ofMinutes(20));
         Files.writeString(KEEP.resolve(dhcp + ".out"), p.stdout() + "\n--- stderr ---\n" + p.stderr());
         System.out.println("RealInstallTest " + dhcp + ": " + p.elapsed().toSeconds() + " s\n" + p.stdout());
         assertEquals(0, p.exit(), () -> "tests/real-install.sh --dhcp " + dhcp + " failed:\n" + p.stdout() + p.stderr()

@@ -12,7 +12,6 @@ import java.util.Set;
 import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.Disk;
 import org.javapxeboot.provisioner.model.Guest;
-import org.javapxeboot.provisioner.model.Size;
 import org.javapxeboot.provisioner.model.VolumeGroup;
 import org.javapxeboot.provisioner.render.DomainXml;
 import org.javapxeboot.provisioner.render.Kickstart;
@@ -315,127 +314,15 @@ public final class Provisioner {
         }
         int i = 0;
         List<GuestPlan> guests = plan.guests();
-        for (int from = 0; from < guests.size(); from += BATCH) {
-            List<GuestPlan> batch = guests.subList(from, Math.min(guests.size(), from + BATCH));
-            applyBatch(batch, done, failures);
+        ApplyBatch steps = new ApplyBatch(cluster, layout, files, vm, options, reporter, storage);
+        for (int from = 0; from < guests.size(); from += ApplyBatch.SIZE) {
+            List<GuestPlan> batch = guests.subList(from, Math.min(guests.size(), from + ApplyBatch.SIZE));
+            steps.apply(batch, done, failures);
             for (int k = 0; k < batch.size(); k++) {
                 reporter.progress("apply", ++i, guests.size());
             }
         }
         return new Report(done, failures, plan);
-    }
-
-    /**
-     * Guests applied together, so that their files' fsyncs are issued together (one at a time, on
-     * a busy disk each waits for its own journal commit). Each guest keeps its order: disks, then
-     * its definition, then its files, then its start; a guest stops at its first failure (its
-     * files are not written if its disk or definition failed, it is not started if a file failed),
-     * and the others go on.
-     */
-    static final int BATCH = 128;
-
-    private void applyBatch(List<GuestPlan> batch, List<Action> done, List<String> failures) {
-        List<GuestPlan> defined = new ArrayList<>(batch.size());
-        for (GuestPlan gp : batch) {
-            try {
-                beforeFiles(gp, done);
-                defined.add(gp);
-            } catch (StorageException | VirtException | IOException | RenderException e) {
-                failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
-            }
-        }
-        List<Path> paths = new ArrayList<>();
-        List<String> contents = new ArrayList<>();
-        List<GuestPlan> owners = new ArrayList<>();
-        for (GuestPlan gp : defined) {
-            for (Map.Entry<Path, String> f : gp.files().entrySet()) {
-                paths.add(f.getKey());
-                contents.add(f.getValue());
-                owners.add(gp);
-            }
-        }
-        List<IOException> written = layout.writeAll(paths, contents);
-        java.util.Set<GuestPlan> failed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (int k = 0; k < paths.size(); k++) {
-            GuestPlan gp = owners.get(k);
-            IOException e = written.get(k);
-            if (e == null) {
-                String target = paths.get(k).toString();
-                record(done, gp.actions().stream().filter(a -> a.target().equals(target)).findFirst()
-                        .orElse(new Action(Action.Kind.WRITE_FILE, gp.guest().name(), target, null)));
-            } else if (failed.add(gp)) {
-                failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
-            }
-        }
-        for (GuestPlan gp : defined) {
-            if (failed.contains(gp)) {
-                continue;
-            }
-            try {
-                afterFiles(gp, done);
-            } catch (VirtException | RenderException e) {
-                failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
-            }
-        }
-    }
-
-    /** A guest's disks, then its libvirt definition. */
-    private void beforeFiles(GuestPlan gp, List<Action> done)
-            throws StorageException, VirtException, IOException, RenderException {
-        Guest g = gp.guest();
-        for (Action a : gp.actions()) {
-            switch (a.kind()) {
-                case CREATE_DISK:
-                case GROW_DISK: {
-                    Disk d = disk(g, a.target());
-                    FileDisks.Result r = files.ensure(Path.of(d.path()), d.sizeBytes(), options.preallocate(),
-                            a.kind() == Action.Kind.GROW_DISK, reporter::bytes);
-                    if (r.outcome() == FileDisks.Outcome.DIFFERS) {
-                        throw new StorageException(d.path() + " " + r.detail() + " (changed since the plan)");
-                    }
-                    record(done, a);
-                    break;
-                }
-                case CREATE_LV:
-                case GROW_LV: {
-                    Disk d = lv(g, a.target());
-                    Lvm.Outcome o = storage.lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), false, a.kind() == Action.Kind.GROW_LV);
-                    record(done, new Action(a.kind(), a.guest(), a.target(), o.status() + ", " + Size.format(o.sizeBytes())));
-                    break;
-                }
-                default:
-                    break;
-            }
-        }
-        if (gp.define()) {
-            // Before the files: if libvirt refuses the XML, no config claims a domain that is not there.
-            vm.define(gp.domainXml());
-            if (!gp.start() && gp.active() && !gp.diskBoot() && DomainXml.installerBoot(g, installed(g))) {
-                // an installer running now: its next boot must be the disk, never the installer again
-                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
-            }
-            record(done, gp.actions().stream().filter(a -> a.kind() == Action.Kind.DEFINE || a.kind() == Action.Kind.REDEFINE)
-                    .findFirst().orElse(new Action(Action.Kind.DEFINE, g.name(), "libvirt domain", null)));
-        }
-    }
-
-    /** Once the guest's files are durable: its autostart flag, then its start. */
-    private void afterFiles(GuestPlan gp, List<Action> done) throws VirtException, RenderException {
-        Guest g = gp.guest();
-        if (gp.autostart() != null) {
-            vm.setAutostart(g.name(), gp.autostart());
-            record(done, new Action(Action.Kind.AUTOSTART, g.name(), "libvirt domain", gp.autostart() ? "on" : "off"));
-        }
-        if (gp.start()) {
-            vm.start(g.name());
-            if (!gp.diskBoot() && DomainXml.installerBoot(g, installed(g))) {
-                // The installer now runs from the live definition; from here on the persistent one
-                // boots the disk, so whatever starts this domain next (the installer's reboot is a
-                // stop, see DomainXml; autostart; virsh start) never runs the installer again.
-                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
-            }
-            record(done, new Action(Action.Kind.START, g.name(), "libvirt domain", null));
-        }
     }
 
     private boolean installed(Guest g) {
@@ -445,14 +332,5 @@ public final class Provisioner {
     private void record(List<Action> done, Action a) {
         done.add(a);
         reporter.done(a);
-    }
-
-    private static Disk disk(Guest g, String path) {
-        return g.disks().stream().filter(d -> d.path().equals(path)).findFirst().orElseThrow();
-    }
-
-    private static Disk lv(Guest g, String vgLv) {
-        return g.disks().stream().filter(d -> d.type() == Disk.Type.LVM && (d.vg() + "/" + d.lv()).equals(vgLv))
-                .findFirst().orElseThrow();
     }
 }

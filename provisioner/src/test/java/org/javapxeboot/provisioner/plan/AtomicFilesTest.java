@@ -191,7 +191,7 @@ class AtomicFilesTest {
     void writeAllBeyondOneChunk() throws Exception {
         Path out = dir.resolve("out");
         List<AtomicFiles.Item> items = new java.util.ArrayList<>();
-        for (int i = 0; i < AtomicFiles.CHUNK * 2 + 3; i++) {
+        for (int i = 0; i < AtomicBatch.CHUNK * 2 + 3; i++) {
             items.add(new AtomicFiles.Item(out, out.resolve("d" + (i % 3)).resolve("f" + i), "n" + i + "\n",
                     AtomicFiles.Mode.PUBLIC));
         }

@@ -1,4 +1,4 @@
-package org.javapxeboot.provisioner.bench;
+package org.javapxeboot.provisioner.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
-import org.javapxeboot.provisioner.cli.ProvisionCli;
+import org.javapxeboot.provisioner.bench.ScaleBench;
 
 /**
  * The training run of the provisioner's AppCDS archive (the build runs it with

@@ -77,7 +77,7 @@ public final class ScaleBench {
         }
     }
 
-    static String yaml(int n) {
+    public static String yaml(int n) {
         StringBuilder b = new StringBuilder("server: http://192.0.2.1:8069\ndefaults:\n  memory: 256\n"
                 + "  vars: { repo: 'http://mirror/os', rootpw: '!', timezone: UTC }\ndomains:\n");
         for (int i = 0; i < n; i++) {

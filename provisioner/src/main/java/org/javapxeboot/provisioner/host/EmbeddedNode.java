@@ -87,8 +87,15 @@ public final class EmbeddedNode {
             }
         }
         b.append("</node>\n");
-        AtomicFiles.write(abs, b.toString());
-        AtomicFiles.write(autostartFile(abs), autostart.isEmpty() ? "" : String.join("\n", autostart) + "\n");
+        writeIfChanged(abs, b.toString());
+        writeIfChanged(autostartFile(abs), autostart.isEmpty() ? "" : String.join("\n", autostart) + "\n");
+    }
+
+    /** An unchanged node (a no-op apply, a plan) is not written again: no fsync, no new inode. */
+    private static void writeIfChanged(Path p, String content) throws IOException {
+        if (!content.equals(AtomicFiles.read(p).orElse(null))) {
+            AtomicFiles.write(p, content);
+        }
     }
 
     private static Path autostartFile(Path node) {

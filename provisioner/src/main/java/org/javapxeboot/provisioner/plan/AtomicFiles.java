@@ -1,23 +1,20 @@
 package org.javapxeboot.provisioner.plan;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -26,7 +23,8 @@ import java.util.Set;
  * mode 0600), written, given its final group and mode, fsynced, renamed over the target, and the
  * folder fsynced, so that after a crash the name holds the old content or the new. A reader (a
  * TFTP server sending pxelinux.cfg/01-MAC, an HTTP client fetching a kickstart) sees one or the
- * other, never half. On any failure the temporary file is removed.
+ * other, never half. On any failure the temporary file is removed. {@link #writeAll} does the same
+ * for many files with their fsyncs issued together and each folder fsynced once.
  *
  * <p>Symbolic links are never followed: a link planted at the target (say {@code ks/g.ks ->
  * /etc/shadow}) or as the target's folder is refused, and {@link #read} refuses one too, so plan
@@ -37,8 +35,8 @@ import java.util.Set;
  * preseeds, which carry the root password hash) are 0640, group-readable by the given group only.
  */
 public final class AtomicFiles {
-    private static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
-    private static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-r-----");
+    static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+    static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-r-----");
 
     /** Who may read a written file besides its owner. */
     public record Mode(boolean secret, String group) {
@@ -76,62 +74,29 @@ public final class AtomicFiles {
      * folders from {@code root} down are created one at a time, each checked.
      */
     public static void write(Path root, Path target, String content, Mode mode) throws IOException {
-        Path abs = target.toAbsolutePath().normalize();
-        Path top = root.toAbsolutePath().normalize();
-        Path dir = abs.getParent();
-        if (!dir.startsWith(top)) {
-            throw new IOException(abs + " is not under " + top + "; refusing to write it");
+        IOException e = writeAll(List.of(new Item(root, target, content, mode))).get(0);
+        if (e != null) {
+            throw e;
         }
-        if (Files.notExists(top, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(top);
-        }
-        refuseLink(top, "folder");
-        Path d = top;
-        for (Path part : top.relativize(dir)) {
-            if (part.toString().isEmpty()) {
-                continue;
-            }
-            d = d.resolve(part);
-            if (Files.notExists(d, LinkOption.NOFOLLOW_LINKS)) {
-                try {
-                    Files.createDirectory(d);
-                } catch (java.nio.file.FileAlreadyExistsException raced) {
-                    // made meanwhile: checked below like any other
-                }
-            }
-            refuseLink(d, "folder");
-        }
-        refuseLink(abs, "file");
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        boolean moved = false;
-        try {
-            PosixFileAttributeView view = Files.getFileAttributeView(tmp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                ByteBuffer b = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                if (view != null) {
-                    // group first, mode second: the file is never readable by a group it should not be
-                    if (mode.secret() && mode.group() != null) {
-                        view.setGroup(group(tmp, mode.group()));
-                    }
-                    view.setPermissions(mode.secret() ? SECRET : PUBLIC);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
-            syncFolder(dir);
-        } finally {
-            if (!moved) {
-                Files.deleteIfExists(tmp);
-            }
-        }
+    }
+
+    /** One file for {@link #writeAll}: {@code target} under {@code root}, as {@link #write(Path, Path, String, Mode)}. */
+    public record Item(Path root, Path target, String content, Mode mode) {
+    }
+
+    /**
+     * Writes every item as {@link #write(Path, Path, String, Mode)} does, each whole or not at all,
+     * with the same checks, but with the syncs batched: the files of a chunk are written to their
+     * temporary files, fsynced concurrently (a journalling file system commits concurrent fsyncs
+     * together, where one at a time each waits for its own commit), renamed in order, and then
+     * each folder they were renamed in is fsynced once. A file is never renamed before its own
+     * fsync returned, so after a crash every name holds its old content or its new; once this
+     * returns, every renamed file is durable. Items fail one by one: the result has, for each item
+     * in order, null when it was written, or why not (its temporary file removed, the target as it
+     * was, unless only the folder fsync failed after the rename, as in {@code write}).
+     */
+    public static List<IOException> writeAll(List<Item> items) {
+        return AtomicBatch.writeAll(items);
     }
 
     /** The file's text, or empty when it does not exist. A symbolic link is refused. */
@@ -193,7 +158,7 @@ public final class AtomicFiles {
         }
     }
 
-    private static void refuseLink(Path p, String what) throws IOException {
+    static void refuseLink(Path p, String what) throws IOException {
         if (Files.isSymbolicLink(p)) {
             throw linkRefused(p, what);
         }
@@ -205,7 +170,7 @@ public final class AtomicFiles {
     }
 
     /** fsync the folder, so that the rename itself survives a crash. */
-    private static void syncFolder(Path dir) throws IOException {
+    static void syncFolder(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

@@ -56,6 +56,19 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
         AtomicFiles.write(abs.startsWith(tftpRoot) ? tftpRoot : out, abs, content, mode(abs));
     }
 
+    /**
+     * Writes many outputs as {@link #write} does, with their fsyncs batched (see
+     * {@link AtomicFiles#writeAll}); for each path in order, null when written, or why not.
+     */
+    public List<java.io.IOException> writeAll(List<Path> paths, List<String> contents) {
+        List<AtomicFiles.Item> items = new ArrayList<>(paths.size());
+        for (int i = 0; i < paths.size(); i++) {
+            Path abs = paths.get(i).toAbsolutePath().normalize();
+            items.add(new AtomicFiles.Item(abs.startsWith(tftpRoot) ? tftpRoot : out, abs, contents.get(i), mode(abs)));
+        }
+        return AtomicFiles.writeAll(items);
+    }
+
     public Path xl(Guest g) {
         return out.resolve("xen").resolve(g.name() + ".cfg");
     }

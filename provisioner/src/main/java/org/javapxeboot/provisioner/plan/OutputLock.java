@@ -121,6 +121,12 @@ public final class OutputLock implements AutoCloseable {
                 + " (waited " + wait.toSeconds() + " s; the lock is " + dir.resolve(FILE) + ")");
     }
 
+    /** Whether the calling thread holds the lock on {@code out} already. */
+    public static boolean heldByCurrentThread(Path out) {
+        Tree t = TREES.get(out.toAbsolutePath().normalize());
+        return t != null && t.lock.isHeldByCurrentThread();
+    }
+
     /** Who holds the tree in this JVM, or null. */
     public static String holder(Path out) {
         Tree t = TREES.get(out.toAbsolutePath().normalize());

@@ -12,7 +12,6 @@ import java.util.Set;
 import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.Disk;
 import org.javapxeboot.provisioner.model.Guest;
-import org.javapxeboot.provisioner.model.Size;
 import org.javapxeboot.provisioner.model.VolumeGroup;
 import org.javapxeboot.provisioner.render.DomainXml;
 import org.javapxeboot.provisioner.render.Kickstart;
@@ -281,8 +280,12 @@ public final class Provisioner {
     public Report apply(java.time.Duration lockWait) throws ProvisionException {
         // A first plan without the lock: a broken template or YAML stops here with nothing touched,
         // not even the output folder the lock file would be created in. The plan acted on is made
-        // again under the lock, from what is there once the other writer is done.
-        plan();
+        // again under the lock, from what is there once the other writer is done. A caller that
+        // holds the lock already (the CLI, which locks before it reads the embedded host) made the
+        // folder and keeps other writers out: the plan under the lock is the only one needed.
+        if (!OutputLock.heldByCurrentThread(layout.out())) {
+            plan();
+        }
         try (OutputLock lock = layout.lock(lockWait, "provision apply (pid " + ProcessHandle.current().pid() + ")")) {
             return applyLocked();
         } catch (java.io.IOException e) {
@@ -310,73 +313,16 @@ public final class Provisioner {
             return new Report(done, failures, plan);
         }
         int i = 0;
-        for (GuestPlan gp : plan.guests()) {
-            try {
-                applyGuest(gp, done);
-            } catch (StorageException | VirtException | IOException | RenderException e) {
-                failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
+        List<GuestPlan> guests = plan.guests();
+        ApplyBatch steps = new ApplyBatch(cluster, layout, files, vm, options, reporter, storage);
+        for (int from = 0; from < guests.size(); from += ApplyBatch.SIZE) {
+            List<GuestPlan> batch = guests.subList(from, Math.min(guests.size(), from + ApplyBatch.SIZE));
+            steps.apply(batch, done, failures);
+            for (int k = 0; k < batch.size(); k++) {
+                reporter.progress("apply", ++i, guests.size());
             }
-            reporter.progress("apply", ++i, plan.guests().size());
         }
         return new Report(done, failures, plan);
-    }
-
-    private void applyGuest(GuestPlan gp, List<Action> done)
-            throws StorageException, VirtException, IOException, RenderException {
-        Guest g = gp.guest();
-        for (Action a : gp.actions()) {
-            switch (a.kind()) {
-                case CREATE_DISK:
-                case GROW_DISK: {
-                    Disk d = disk(g, a.target());
-                    FileDisks.Result r = files.ensure(Path.of(d.path()), d.sizeBytes(), options.preallocate(),
-                            a.kind() == Action.Kind.GROW_DISK, reporter::bytes);
-                    if (r.outcome() == FileDisks.Outcome.DIFFERS) {
-                        throw new StorageException(d.path() + " " + r.detail() + " (changed since the plan)");
-                    }
-                    record(done, a);
-                    break;
-                }
-                case CREATE_LV:
-                case GROW_LV: {
-                    Disk d = lv(g, a.target());
-                    Lvm.Outcome o = storage.lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), false, a.kind() == Action.Kind.GROW_LV);
-                    record(done, new Action(a.kind(), a.guest(), a.target(), o.status() + ", " + Size.format(o.sizeBytes())));
-                    break;
-                }
-                default:
-                    break;
-            }
-        }
-        if (gp.define()) {
-            // Before the files: if libvirt refuses the XML, no config claims a domain that is not there.
-            vm.define(gp.domainXml());
-            if (!gp.start() && gp.active() && !gp.diskBoot() && DomainXml.installerBoot(g, installed(g))) {
-                // an installer running now: its next boot must be the disk, never the installer again
-                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
-            }
-            record(done, gp.actions().stream().filter(a -> a.kind() == Action.Kind.DEFINE || a.kind() == Action.Kind.REDEFINE)
-                    .findFirst().orElse(new Action(Action.Kind.DEFINE, g.name(), "libvirt domain", null)));
-        }
-        for (Map.Entry<Path, String> f : gp.files().entrySet()) {
-            layout.write(f.getKey(), f.getValue());
-            record(done, gp.actions().stream().filter(a -> a.target().equals(f.getKey().toString())).findFirst()
-                    .orElse(new Action(Action.Kind.WRITE_FILE, g.name(), f.getKey().toString(), null)));
-        }
-        if (gp.autostart() != null) {
-            vm.setAutostart(g.name(), gp.autostart());
-            record(done, new Action(Action.Kind.AUTOSTART, g.name(), "libvirt domain", gp.autostart() ? "on" : "off"));
-        }
-        if (gp.start()) {
-            vm.start(g.name());
-            if (!gp.diskBoot() && DomainXml.installerBoot(g, installed(g))) {
-                // The installer now runs from the live definition; from here on the persistent one
-                // boots the disk, so whatever starts this domain next (the installer's reboot is a
-                // stop, see DomainXml; autostart; virsh start) never runs the installer again.
-                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
-            }
-            record(done, new Action(Action.Kind.START, g.name(), "libvirt domain", null));
-        }
     }
 
     private boolean installed(Guest g) {
@@ -386,14 +332,5 @@ public final class Provisioner {
     private void record(List<Action> done, Action a) {
         done.add(a);
         reporter.done(a);
-    }
-
-    private static Disk disk(Guest g, String path) {
-        return g.disks().stream().filter(d -> d.path().equals(path)).findFirst().orElseThrow();
-    }
-
-    private static Disk lv(Guest g, String vgLv) {
-        return g.disks().stream().filter(d -> d.type() == Disk.Type.LVM && (d.vg() + "/" + d.lv()).equals(vgLv))
-                .findFirst().orElseThrow();
     }
 }

@@ -137,4 +137,73 @@ class AtomicFilesTest {
         assertThrows(IOException.class, () -> AtomicFiles.write(busy, "new\n"));
         assertEquals(List.of(busy, ks), listing(d));
     }
+
+    /**
+     * The batched write: items fail one by one (a link, a refused folder, a missing group, a rename
+     * blocked by a folder), the others are written whole with their modes, no temporary file is
+     * left anywhere, and a folder refused once is refused for every file under it, not remembered
+     * as checked.
+     */
+    @Test
+    void writeAllFailsItemsOneByOneAndLeavesNoTemporaryFile() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path precious = Files.writeString(dir.resolve("shadow"), "root:$6$secret:\n");
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Path ksDir = Files.createDirectories(out.resolve("ks"));
+        Path link = Files.createSymbolicLink(ksDir.resolve("g2.ks"), precious);
+        Path linkedFolder = Files.createSymbolicLink(out.resolve("xen"), elsewhere);
+        Path busy = Files.createDirectories(out.resolve("libvirt/g5.xml"));
+        Files.writeString(busy.resolve("x"), "");
+        AtomicFiles.Mode secret = AtomicFiles.Mode.secret(null);
+        List<AtomicFiles.Item> items = List.of(
+                new AtomicFiles.Item(out, ksDir.resolve("g1.ks"), "one\n", secret),
+                new AtomicFiles.Item(out, link, "owned\n", secret),
+                new AtomicFiles.Item(out, linkedFolder.resolve("g1.cfg"), "owned\n", AtomicFiles.Mode.PUBLIC),
+                new AtomicFiles.Item(out, linkedFolder.resolve("g2.cfg"), "owned\n", AtomicFiles.Mode.PUBLIC),
+                new AtomicFiles.Item(out, ksDir.resolve("g3.ks"), "three\n", AtomicFiles.Mode.secret("no-such-group-jpb")),
+                new AtomicFiles.Item(out, busy, "five\n", AtomicFiles.Mode.PUBLIC),
+                new AtomicFiles.Item(out, out.resolve("libvirt/g6.xml"), "six\n", AtomicFiles.Mode.PUBLIC),
+                new AtomicFiles.Item(out, dir.resolve("outside.txt"), "owned\n", AtomicFiles.Mode.PUBLIC));
+        List<IOException> r = AtomicFiles.writeAll(items);
+        assertEquals(items.size(), r.size());
+        assertEquals(null, r.get(0));
+        assertTrue(r.get(1).getMessage().contains("is a symbolic link"), String.valueOf(r.get(1)));
+        assertTrue(r.get(2).getMessage().contains("is a symbolic link"), String.valueOf(r.get(2)));
+        assertTrue(r.get(3) != null && r.get(3).getMessage().contains("is a symbolic link"),
+                "the second file under a refused folder is refused too: " + r.get(3));
+        assertTrue(r.get(4).getMessage().startsWith("no such group"), String.valueOf(r.get(4)));
+        assertTrue(r.get(5) != null, "a rename blocked by a folder fails that item");
+        assertEquals(null, r.get(6));
+        assertTrue(r.get(7).getMessage().contains("is not under"), String.valueOf(r.get(7)));
+        assertEquals(Optional.of("one\n"), AtomicFiles.read(ksDir.resolve("g1.ks")));
+        assertEquals("rw-r-----", mode(ksDir.resolve("g1.ks")));
+        assertEquals(Optional.of("six\n"), AtomicFiles.read(out.resolve("libvirt/g6.xml")));
+        assertEquals("rw-r--r--", mode(out.resolve("libvirt/g6.xml")));
+        assertEquals("root:$6$secret:\n", Files.readString(precious));
+        assertEquals(List.of(), listing(elsewhere), "nothing written where the folder link points");
+        assertEquals(List.of(ksDir.resolve("g1.ks"), link), listing(ksDir), "no temporary file left");
+        assertEquals(List.of(busy, out.resolve("libvirt/g6.xml")), listing(out.resolve("libvirt")));
+        assertFalse(Files.exists(dir.resolve("outside.txt")));
+    }
+
+    /** More files than one chunk holds open: every one written, in folders made once. */
+    @Test
+    void writeAllBeyondOneChunk() throws Exception {
+        Path out = dir.resolve("out");
+        List<AtomicFiles.Item> items = new java.util.ArrayList<>();
+        for (int i = 0; i < AtomicBatch.CHUNK * 2 + 3; i++) {
+            items.add(new AtomicFiles.Item(out, out.resolve("d" + (i % 3)).resolve("f" + i), "n" + i + "\n",
+                    AtomicFiles.Mode.PUBLIC));
+        }
+        List<IOException> r = AtomicFiles.writeAll(items);
+        for (int i = 0; i < items.size(); i++) {
+            assertEquals(null, r.get(i));
+            assertEquals(Optional.of("n" + i + "\n"), AtomicFiles.read(items.get(i).target()));
+        }
+        for (int d = 0; d < 3; d++) {
+            try (Stream<Path> s = Files.list(out.resolve("d" + d))) {
+                assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+            }
+        }
+    }
 }

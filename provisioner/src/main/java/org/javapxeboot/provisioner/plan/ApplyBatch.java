@@ -1,0 +1,172 @@
+package org.javapxeboot.provisioner.plan;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.javapxeboot.provisioner.model.Cluster;
+import org.javapxeboot.provisioner.model.Disk;
+import org.javapxeboot.provisioner.model.Guest;
+import org.javapxeboot.provisioner.model.Size;
+import org.javapxeboot.provisioner.render.DomainXml;
+import org.javapxeboot.provisioner.render.RenderException;
+import org.javapxeboot.provisioner.storage.FileDisks;
+import org.javapxeboot.provisioner.storage.Lvm;
+import org.javapxeboot.provisioner.storage.StorageException;
+import org.javapxeboot.xman.vm.VirtException;
+import org.javapxeboot.xman.vm.VmControl;
+
+/** The steps of {@link Provisioner#apply()} for a batch of planned guests. */
+final class ApplyBatch {
+    private final Cluster cluster;
+    private final Layout layout;
+    private final FileDisks files;
+    private final VmControl vm;
+    private final Provisioner.Options options;
+    private final Reporter reporter;
+    private final StoragePlanner storage;
+
+    ApplyBatch(Cluster cluster, Layout layout, FileDisks files, VmControl vm, Provisioner.Options options,
+               Reporter reporter, StoragePlanner storage) {
+        this.cluster = cluster;
+        this.layout = layout;
+        this.files = files;
+        this.vm = vm;
+        this.options = options;
+        this.reporter = reporter;
+        this.storage = storage;
+    }
+
+    /**
+     * Guests applied together, so that their files' fsyncs are issued together (one at a time, on
+     * a busy disk each waits for its own journal commit). Each guest keeps its order: disks, then
+     * its definition, then its files, then its start; a guest stops at its first failure (its
+     * files are not written if its disk or definition failed, it is not started if a file failed),
+     * and the others go on.
+     */
+    static final int SIZE = 128;
+
+    void apply(List<Provisioner.GuestPlan> batch, List<Action> done, List<String> failures) {
+        List<Provisioner.GuestPlan> defined = new ArrayList<>(batch.size());
+        for (Provisioner.GuestPlan gp : batch) {
+            try {
+                beforeFiles(gp, done);
+                defined.add(gp);
+            } catch (StorageException | VirtException | IOException | RenderException e) {
+                failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
+            }
+        }
+        List<Path> paths = new ArrayList<>();
+        List<String> contents = new ArrayList<>();
+        List<Provisioner.GuestPlan> owners = new ArrayList<>();
+        for (Provisioner.GuestPlan gp : defined) {
+            for (Map.Entry<Path, String> f : gp.files().entrySet()) {
+                paths.add(f.getKey());
+                contents.add(f.getValue());
+                owners.add(gp);
+            }
+        }
+        List<IOException> written = layout.writeAll(paths, contents);
+        java.util.Set<Provisioner.GuestPlan> failed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int k = 0; k < paths.size(); k++) {
+            Provisioner.GuestPlan gp = owners.get(k);
+            IOException e = written.get(k);
+            if (e == null) {
+                String target = paths.get(k).toString();
+                record(done, gp.actions().stream().filter(a -> a.target().equals(target)).findFirst()
+                        .orElse(new Action(Action.Kind.WRITE_FILE, gp.guest().name(), target, null)));
+            } else if (failed.add(gp)) {
+                failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
+            }
+        }
+        for (Provisioner.GuestPlan gp : defined) {
+            if (failed.contains(gp)) {
+                continue;
+            }
+            try {
+                afterFiles(gp, done);
+            } catch (VirtException | RenderException e) {
+                failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** A guest's disks, then its libvirt definition. */
+    private void beforeFiles(Provisioner.GuestPlan gp, List<Action> done)
+            throws StorageException, VirtException, IOException, RenderException {
+        Guest g = gp.guest();
+        for (Action a : gp.actions()) {
+            switch (a.kind()) {
+                case CREATE_DISK:
+                case GROW_DISK: {
+                    Disk d = disk(g, a.target());
+                    FileDisks.Result r = files.ensure(Path.of(d.path()), d.sizeBytes(), options.preallocate(),
+                            a.kind() == Action.Kind.GROW_DISK, reporter::bytes);
+                    if (r.outcome() == FileDisks.Outcome.DIFFERS) {
+                        throw new StorageException(d.path() + " " + r.detail() + " (changed since the plan)");
+                    }
+                    record(done, a);
+                    break;
+                }
+                case CREATE_LV:
+                case GROW_LV: {
+                    Disk d = lv(g, a.target());
+                    Lvm.Outcome o = storage.lvm().lvEnsure(d.vg(), d.lv(), d.sizeBytes(), false, a.kind() == Action.Kind.GROW_LV);
+                    record(done, new Action(a.kind(), a.guest(), a.target(), o.status() + ", " + Size.format(o.sizeBytes())));
+                    break;
+                }
+                default:
+                    break;
+            }
+        }
+        if (gp.define()) {
+            // Before the files: if libvirt refuses the XML, no config claims a domain that is not there.
+            vm.define(gp.domainXml());
+            if (!gp.start() && gp.active() && !gp.diskBoot() && DomainXml.installerBoot(g, installed(g))) {
+                // an installer running now: its next boot must be the disk, never the installer again
+                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
+            }
+            record(done, gp.actions().stream().filter(a -> a.kind() == Action.Kind.DEFINE || a.kind() == Action.Kind.REDEFINE)
+                    .findFirst().orElse(new Action(Action.Kind.DEFINE, g.name(), "libvirt domain", null)));
+        }
+    }
+
+    /** Once the guest's files are durable: its autostart flag, then its start. */
+    private void afterFiles(Provisioner.GuestPlan gp, List<Action> done) throws VirtException, RenderException {
+        Guest g = gp.guest();
+        if (gp.autostart() != null) {
+            vm.setAutostart(g.name(), gp.autostart());
+            record(done, new Action(Action.Kind.AUTOSTART, g.name(), "libvirt domain", gp.autostart() ? "on" : "off"));
+        }
+        if (gp.start()) {
+            vm.start(g.name());
+            if (!gp.diskBoot() && DomainXml.installerBoot(g, installed(g))) {
+                // The installer now runs from the live definition; from here on the persistent one
+                // boots the disk, so whatever starts this domain next (the installer's reboot is a
+                // stop, see DomainXml; autostart; virsh start) never runs the installer again.
+                vm.define(DomainXml.render(g, cluster.server(), true, vm.lookup(g.name()).uuid()));
+            }
+            record(done, new Action(Action.Kind.START, g.name(), "libvirt domain", null));
+        }
+    }
+
+    private boolean installed(Guest g) {
+        return Files.exists(layout.installed(g.name()), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private void record(List<Action> done, Action a) {
+        done.add(a);
+        reporter.done(a);
+    }
+
+    private static Disk disk(Guest g, String path) {
+        return g.disks().stream().filter(d -> d.path().equals(path)).findFirst().orElseThrow();
+    }
+
+    private static Disk lv(Guest g, String vgLv) {
+        return g.disks().stream().filter(d -> d.type() == Disk.Type.LVM && (d.vg() + "/" + d.lv()).equals(vgLv))
+                .findFirst().orElseThrow();
+    }
+}

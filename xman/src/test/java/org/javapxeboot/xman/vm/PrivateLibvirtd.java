@@ -237,6 +237,42 @@ public final class PrivateLibvirtd implements AutoCloseable {
         run("nsenter", "-t", pid, "-n", "ip", "link", "set", peer, "up");
     }
 
+    /**
+     * {@code cmd} run in the daemon's network namespace (where {@link #BRIDGE} and the guests' taps
+     * are), as a command line: {@code nsenter -t PID -n CMD...}. The mount namespace stays the
+     * caller's, so the command sees the host's files.
+     */
+    public List<String> inNetns(List<String> cmd) {
+        List<String> all = new ArrayList<>(List.of(onPath("nsenter").map(Path::toString).orElse("nsenter"), "-t",
+                Long.toString(process.pid()), "-n"));
+        all.addAll(cmd);
+        return all;
+    }
+
+    /**
+     * Gives {@link #BRIDGE} the address {@code cidr} (e.g. {@code 10.77.0.2/24}) and, unless
+     * {@code gateway} is null, a default route through it: the daemon's namespace then stands in
+     * for a Xen dom0, whose bridge (xenbr0) carries the host's own address on the guests' LAN.
+     */
+    public void addressBridge(String cidr, String gateway) throws IOException, InterruptedException {
+        String pid = Long.toString(process.pid());
+        run("nsenter", "-t", pid, "-n", "ip", "addr", "add", cidr, "dev", BRIDGE);
+        if (gateway != null) {
+            run("nsenter", "-t", pid, "-n", "ip", "route", "add", "default", "via", gateway, "dev", BRIDGE);
+        }
+    }
+
+    /** The qemu process libvirt runs for {@code domain}, if it is running (its pid file names it). */
+    public Optional<ProcessHandle> qemuProcess(String domain) {
+        Path pidFile = dir.resolve("run/qemu").resolve(domain + ".pid");
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            return ProcessHandle.of(pid).filter(h -> h.info().command().map(c -> c.contains("qemu")).orElse(false));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty(); // no pid file (not running) or a half-written one
+        }
+    }
+
     private static void run(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

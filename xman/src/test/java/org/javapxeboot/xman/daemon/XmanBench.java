@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Load benchmark (not a unit test): CLIENTS threads, each with its own Kerberos login and
  * keep-alive connection, loop list, pause and unpause of the thread's own domain against one
  * xmand in this JVM (MIT KDC, libvirt test driver). MODE {@code both} (the default) runs the
- * secure daemon (HTTPS + Kerberos) and then the same daemon with --no-tls --insecure-no-auth, with
- * the same generator, one after the other; {@code secure} or {@code insecure} runs one.
+ * secure daemon (HTTPS + Kerberos, sessions on) and then the same daemon with --no-tls
+ * --insecure-no-auth, with the same generator, one after the other; {@code all} adds, between
+ * them, the secure daemon with --session-lifetime 0 (a Kerberos authenticator on every request);
+ * {@code secure}, {@code nosession} or {@code insecure} runs one.
  *
  * <p>Each run warms up for WARMUP seconds (logins, service tickets, TLS handshakes, JIT), then
  * measures SECONDS: requests/s, latency percentiles, errors, and CPU seconds of the whole process
@@ -53,24 +55,24 @@ public final class XmanBench {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         String mode = args.length > 2 ? args[2] : "both";
         int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 5;
-        List<Boolean> runs = switch (mode) {
-            case "both" -> List.of(true, false);
-            case "secure" -> List.of(true);
-            case "insecure" -> List.of(false);
-            default -> throw new IllegalArgumentException("mode: both, secure or insecure, not " + mode);
+        List<String> runs = switch (mode) {
+            case "both" -> List.of("secure", "insecure");
+            case "all" -> List.of("secure", "nosession", "insecure");
+            case "secure", "insecure", "nosession" -> List.of(mode);
+            default -> throw new IllegalArgumentException("mode: both, all, secure, nosession or insecure, not " + mode);
         };
         System.out.println("load average before: " + loadAverage());
         List<Result> results = new ArrayList<>();
-        for (boolean secure : runs) {
-            Result r = run(clients, seconds, warmup, secure);
+        for (String m : runs) {
+            Result r = run(clients, seconds, warmup, m);
             System.out.println(r.line());
             results.add(r);
         }
         System.out.println("load average after: " + loadAverage());
-        if (results.size() == 2 && results.get(0).requests() > 0) {
-            Result s = results.get(0);
-            Result i = results.get(1);
-            System.out.printf("secure/insecure: throughput %.2fx  p99 %.2fx  daemon CPU per request %.2fx%n",
+        Result i = results.get(results.size() - 1);
+        for (Result s : results.subList(0, results.size() - 1)) {
+            if (s.requests() == 0 || !i.mode().equals("insecure")) continue;
+            System.out.printf("%s/insecure: throughput %.2fx  p99 %.2fx  CPU per request without the generator %.2fx%n", s.mode(),
                     (i.requests() / i.seconds()) / (s.requests() / s.seconds()), pct(s.sorted(), 0.99) / pct(i.sorted(), 0.99),
                     ((s.processCpu() - s.generatorCpu()) / s.requests()) / ((i.processCpu() - i.generatorCpu()) / i.requests()));
         }
@@ -79,7 +81,9 @@ public final class XmanBench {
         System.exit(ok ? 0 : 1);
     }
 
-    static Result run(int clients, int seconds, int warmup, boolean secure) throws Exception {
+    /** One run: "secure" (HTTPS, Kerberos, sessions), "nosession" (the same, Negotiate on every request) or "insecure". */
+    static Result run(int clients, int seconds, int warmup, String mode) throws Exception {
+        boolean secure = !mode.equals("insecure");
         Path dir = Files.createTempDirectory("xman-bench");
         StringBuilder node = new StringBuilder("<node><cpu><mhz>2000</mhz><model>bench</model><active>4</active><nodes>1</nodes>"
                 + "<sockets>1</sockets><cores>2</cores><threads>2</threads></cpu><memory>67108864</memory>");
@@ -93,7 +97,8 @@ public final class XmanBench {
                 XmandServer.Limits.DEFAULT.opThreads(), Math.max(XmandServer.Limits.DEFAULT.maxQueued(), clients));
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        try (XmandFixture x = new XmandFixture(dir.resolve("x"), node.toString(), secure, limits)) {
+        try (XmandFixture x = new XmandFixture(dir.resolve("x"), node.toString(), secure, limits,
+                mode.equals("nosession") ? Duration.ZERO : XmandServer.Settings.DEFAULT_SESSION_LIFETIME)) {
             List<XmanClient> cs = new ArrayList<>();
             for (int i = 0; i < clients; i++) cs.add(x.client("admin"));
             long[][] lat = new long[clients][];
@@ -108,13 +113,16 @@ public final class XmanBench {
                 window[0] = System.nanoTime();
                 window[1] = os.getProcessCpuTime();
                 httpThreadsAtStart.putAll(httpClientThreadCpu(mx));
+                // A profiler attached now sees the measured window only.
+                System.out.println(mode + ": measuring for " + seconds + " s");
             });
             long[] endAt = new long[1];
             List<Thread> ts = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
                 final int t = i;
                 Thread th = new Thread(() -> {
-                    long[] l = new long[1 << 20];
+                    // Grown as needed: 100 clients with a fixed 8 MiB each cost more page faults than the requests.
+                    long[] l = new long[4096];
                     int n = 0;
                     String dom = "b" + t;
                     XmanClient c = cs.get(t);
@@ -128,7 +136,8 @@ public final class XmanBench {
                             if (endAt[0] == 0) endAt[0] = window[0] + Duration.ofSeconds(seconds).toNanos();
                         }
                         long cpu0 = mx.getCurrentThreadCpuTime();
-                        while (System.nanoTime() < endAt[0] && n < l.length - 3) {
+                        while (System.nanoTime() < endAt[0]) {
+                            if (n + 3 > l.length) l = Arrays.copyOf(l, l.length * 2);
                             for (Op op : new Op[] {Op.LIST, Op.PAUSE, Op.UNPAUSE}) {
                                 long t0 = System.nanoTime();
                                 try {
@@ -174,7 +183,7 @@ public final class XmanBench {
             for (int i = 0; i < clients; i++) allRunning &= x.vm.lookup("b" + i).state() == DomainState.RUNNING;
             long warmOk = warmupLifecycle.getAndSet(0);
             double generator = (Arrays.stream(ownCpu).sum() + httpCpu) / 1e9;
-            return new Result(secure ? "secure" : "insecure", clients, elapsed, total, errors.get(), all, (window[3] - window[1]) / 1e9,
+            return new Result(mode, clients, elapsed, total, errors.get(), all, (window[3] - window[1]) / 1e9,
                     generator, applied + warmOk == audited && allRunning, applied + warmOk, audited);
         } finally {
             XmandFixture.deleteTree(dir);

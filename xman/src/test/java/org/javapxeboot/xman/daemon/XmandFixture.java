@@ -100,10 +100,11 @@ public final class XmandFixture implements AutoCloseable {
 
     /**
      * On the test driver with {@code nodeXml} and {@code limits}; {@code secure} false is the same
-     * daemon with --no-tls --insecure-no-auth (loopback), for the load benchmark's side-by-side run.
+     * daemon with --no-tls --insecure-no-auth (loopback), for the load benchmark's side-by-side run;
+     * {@code sessionLifetime} is --session-lifetime (zero: Negotiate on every request).
      */
-    public XmandFixture(Path dir, String nodeXml, boolean secure, XmandServer.Limits limits) throws Exception {
-        this(dir, testDriver(dir, nodeXml), List.of(), secure, limits);
+    public XmandFixture(Path dir, String nodeXml, boolean secure, XmandServer.Limits limits, Duration sessionLifetime) throws Exception {
+        this(dir, testDriver(dir, nodeXml), List.of(), secure, limits, sessionLifetime);
     }
 
     private static VmControl testDriver(Path dir, String nodeXml) throws Exception {
@@ -114,10 +115,11 @@ public final class XmandFixture implements AutoCloseable {
 
     /** Over {@code vm} (closed with the fixture), trusting {@code trustedProxies}. */
     public XmandFixture(Path dir, VmControl vm, List<String> trustedProxies) throws Exception {
-        this(dir, vm, trustedProxies, true, XmandServer.Limits.DEFAULT);
+        this(dir, vm, trustedProxies, true, XmandServer.Limits.DEFAULT, XmandServer.Settings.DEFAULT_SESSION_LIFETIME);
     }
 
-    private XmandFixture(Path dir, VmControl vm, List<String> trustedProxies, boolean secure, XmandServer.Limits limits) throws Exception {
+    private XmandFixture(Path dir, VmControl vm, List<String> trustedProxies, boolean secure, XmandServer.Limits limits,
+                         Duration sessionLifetime) throws Exception {
         this.secure = secure;
         this.kdc = MitKdc.shared();
         this.dir = dir;
@@ -146,7 +148,7 @@ public final class XmandFixture implements AutoCloseable {
         var tls = Tls.serverContext(Tls.loadOrCreate(ks, pw, List.of("localhost", "127.0.0.1")), pw);
         Kerberos.Acceptor acceptor = new Kerberos.Acceptor(Kerberos.login(kdc.keytab("HTTP/localhost"), kdc.principal("HTTP/localhost"), false));
         server = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h1", 64 * 1024, 8, 64, secure ? tls : null, !secure,
-                dir.resolve("hypervisor.log"), true, limits, trustedProxies),
+                dir.resolve("hypervisor.log"), true, limits, trustedProxies, sessionLifetime),
                 vm, secure ? acceptor : null, new K5Login(k5login), audit);
         server.start();
     }

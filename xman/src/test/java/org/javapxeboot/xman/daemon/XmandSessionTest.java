@@ -132,6 +132,27 @@ class XmandSessionTest {
     }
 
     @Test
+    void sessionLifetimeZeroHandsOutNoSessionAndRefusesCookies(@TempDir Path other) throws Exception {
+        String cookie = cookieOf(post(connection(), "list", token(), null, "{}"));
+        try (XmandFixture off = new XmandFixture(other, XmandFixture.NODE, true, XmandServer.Limits.DEFAULT, java.time.Duration.ZERO)) {
+            HttpClient c = HttpClient.newBuilder().sslContext(Tls.clientContext(List.of(off.cert))).version(HttpClient.Version.HTTP_1_1).build();
+            Kerberos.Initiator i = new Kerberos.Initiator(Kerberos.login(off.kdc.keytab("admin"), off.kdc.principal("admin"), true));
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("https://localhost:" + off.server.address().getPort() + "/v1/list"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"));
+            HttpResponse<String> r = c.send(b.copy().header("Authorization", "Negotiate " + Base64.getEncoder().encodeToString(i.start("HTTP@localhost").token)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertTrue(r.headers().firstValue("Set-Cookie").isEmpty(), r.headers().map().toString());
+            // Without sessions a cookie (here another daemon's) is no credential at all.
+            HttpResponse<String> withCookie = c.send(b.copy().header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, withCookie.statusCode(), withCookie.body());
+            XmanClient admin = off.client("admin");
+            for (int k = 0; k < 3; k++) admin.call(off.target(), Op.LIST, Map.of());
+            assertEquals(4, off.server.negotiationCount());
+        }
+    }
+
+    @Test
     void aNegotiateTokenIsStillCheckedAgainstTheReplayCache() throws Exception {
         String t = token();
         assertEquals(200, post(connection(), "list", t, null, "{}").statusCode());

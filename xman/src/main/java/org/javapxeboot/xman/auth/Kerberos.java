@@ -126,7 +126,8 @@ public final class Kerberos {
             this.subject = subject;
         }
 
-        public record Accepted(String principal, byte[] replyToken) {}
+        /** Who, the reply token, and how many more seconds the client's ticket is valid ({@code Integer.MAX_VALUE}: no bound known). */
+        public record Accepted(String principal, byte[] replyToken, int lifetimeSeconds) {}
 
         /**
          * Accepts a SPNEGO or raw Kerberos token. The JDK acceptor checks the authenticator against
@@ -143,7 +144,8 @@ public final class Kerberos {
                         throw new GSSException(GSSException.DEFECTIVE_TOKEN, 0,
                                 "the token does not carry a Kerberos 5 AP-REQ (a second SPNEGO round trip is not supported)");
                     }
-                    return new Accepted(ctx.getSrcName().toString(), out);
+                    int life = ctx.getLifetime();
+                    return new Accepted(ctx.getSrcName().toString(), out, life == GSSContext.INDEFINITE_LIFETIME ? Integer.MAX_VALUE : life);
                 } finally {
                     ctx.dispose();
                 }

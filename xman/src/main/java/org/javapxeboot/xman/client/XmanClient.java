@@ -1,6 +1,7 @@
 package org.javapxeboot.xman.client;
 
 import org.javapxeboot.xman.auth.Kerberos;
+import org.javapxeboot.xman.auth.SessionCookie;
 import org.javapxeboot.xman.wire.Json;
 import org.javapxeboot.xman.wire.Protocol;
 
@@ -34,7 +35,11 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One xman client: sends an operation to an xmand host over HTTPS with a fresh SPNEGO token, and
- * checks the server's mutual-authentication token on the answer before believing it. Thread-safe:
+ * checks the server's mutual-authentication token on the answer before believing it. When that
+ * answer hands out a session (xmand --session-lifetime), the next requests to the host send the
+ * session cookie instead of a new token, and are believed only over the TLS certificate the
+ * authenticated answer came with; a refused session (401) is dropped and the request sent again
+ * with Negotiate, once. Thread-safe:
  * rxm asks several hosts at once through one client.
  */
 public final class XmanClient {
@@ -145,11 +150,23 @@ public final class XmanClient {
             throw new Failure(Category.OPERATION, "INVALID_ARGUMENT", 0, "the user to act for, " + Protocol.printable(onBehalfOf)
                     + ", is not a principal name (1-256 printable ASCII characters, no spaces)");
         }
-        URI uri = URI.create((tls != null ? "https://" : "http://") + target + Protocol.PREFIX + op.wire);
-        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout)
-                .header("Content-Type", Protocol.JSON_TYPE)
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(args), StandardCharsets.UTF_8));
-        if (onBehalfOf != null) rb.header(Protocol.ON_BEHALF_HEADER, onBehalfOf);
+        Session session = initiator != null && tls != null ? sessions.get(target) : null;
+        if (session != null) {
+            HttpResponse<String> resp = exchange(target, op, args, onBehalfOf, session.cookie(), null);
+            if (resp.statusCode() != 401) {
+                // The session came from a daemon that proved its Kerberos identity on a TLS connection
+                // with this certificate; an answer over any other certificate is not believed.
+                if (!session.certificate().equals(peerCertificate(resp))) {
+                    sessions.remove(target, session);
+                    throw new Failure(Category.AUTH, "MUTUAL_AUTH", resp.statusCode(), "the server at " + target
+                            + " answered a session request with another TLS certificate than the one it authenticated with");
+                }
+                return result(resp, body(resp));
+            }
+            // Expired, from an earlier start of the daemon or another TLS session: nothing was done
+            // (the daemon authenticates first), so authenticate again with Kerberos.
+            sessions.remove(target, session);
+        }
         Kerberos.Initiator.Pending pending = null;
         if (initiator != null) {
             try {
@@ -158,40 +175,15 @@ public final class XmanClient {
                 throw new Failure(Category.AUTH, "NO_CREDENTIALS", 0, "cannot get a Kerberos ticket for "
                         + (servicePrincipal != null ? servicePrincipal : "HTTP/" + target.host()) + ": " + Kerberos.describe(e));
             }
-            rb.header("Authorization", "Negotiate " + Base64.getEncoder().encodeToString(pending.token));
         }
         HttpResponse<String> resp;
-        try {
-            resp = send(rb.build());
-        } catch (HttpConnectTimeoutException e) {
-            dispose(pending);
-            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "connection timed out");
-        } catch (HttpTimeoutException e) {
-            dispose(pending);
-            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "no answer within " + timeout.toSeconds() + " s");
-        } catch (TooLarge e) {
-            dispose(pending);
-            throw new Failure(Category.OPERATION, "PROTOCOL", 0, e.getMessage());
-        } catch (SSLHandshakeException e) {
-            dispose(pending);
-            throw new Failure(Category.UNREACHABLE, "TLS", 0, "TLS handshake failed (is its certificate in --cacert?): " + e.getMessage());
-        } catch (ConnectException e) {
-            dispose(pending);
-            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "connection refused");
-        } catch (IOException e) {
-            dispose(pending);
-            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, String.valueOf(e.getMessage() != null ? e.getMessage() : e));
-        } catch (InterruptedException e) {
-            dispose(pending);
-            Thread.currentThread().interrupt();
-            throw new Failure(Category.UNREACHABLE, "INTERRUPTED", 0, "interrupted");
-        }
         Map<String, Object> body;
         try {
-            body = Json.parseObject(resp.body());
-        } catch (Json.ParseException e) {
+            resp = exchange(target, op, args, onBehalfOf, null, pending);
+            body = body(resp);
+        } catch (Failure f) {
             dispose(pending);
-            throw new Failure(Category.OPERATION, "PROTOCOL", resp.statusCode(), "HTTP " + resp.statusCode() + " with a body that is not xman JSON: " + e.getMessage());
+            throw f;
         }
         if (resp.statusCode() == 401) {
             dispose(pending);
@@ -204,7 +196,84 @@ public final class XmanClient {
             } catch (GSSException e) {
                 throw new Failure(Category.AUTH, "MUTUAL_AUTH", resp.statusCode(), "the server at " + target + " failed mutual authentication: " + Kerberos.describe(e));
             }
+            keepSession(target, resp);
         }
+        return result(resp, body);
+    }
+
+    /** A daemon's session (its cookie) and the TLS certificate of the daemon that proved itself when handing it out. */
+    private record Session(String cookie, java.security.cert.Certificate certificate) {}
+
+    /** At most one session per daemon; a new Negotiate replaces it. */
+    private final java.util.concurrent.ConcurrentHashMap<Target, Session> sessions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Remembers the session a mutually authenticated answer handed out, if any (xmand --session-lifetime). */
+    private void keepSession(Target target, HttpResponse<?> resp) {
+        if (tls == null) return;
+        java.security.cert.Certificate cert = peerCertificate(resp);
+        for (String h : resp.headers().allValues("Set-Cookie")) {
+            String first = h.split(";", 2)[0].trim();
+            if (!first.startsWith(SessionCookie.NAME + "=")) continue;
+            String value = first.substring(SessionCookie.NAME.length() + 1);
+            // Only what the daemon's own cookies are made of: a value is echoed in a header, never interpreted.
+            if (cert == null || value.isEmpty() || value.length() > SessionCookie.MAX_VALUE_CHARS || !value.matches("[A-Za-z0-9._-]+")) {
+                sessions.remove(target);
+            } else {
+                sessions.put(target, new Session(value, cert));
+            }
+        }
+    }
+
+    private static java.security.cert.Certificate peerCertificate(HttpResponse<?> resp) {
+        try {
+            java.security.cert.Certificate[] chain = resp.sslSession().isPresent() ? resp.sslSession().get().getPeerCertificates() : null;
+            return chain == null || chain.length == 0 ? null : chain[0];
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    /** One request and its answer: with the session {@code cookie}, or {@code pending}'s Negotiate token, or neither. */
+    private HttpResponse<String> exchange(Target target, Op op, Map<String, Object> args, String onBehalfOf, String cookie,
+                                          Kerberos.Initiator.Pending pending) throws Failure {
+        URI uri = URI.create((tls != null ? "https://" : "http://") + target + Protocol.PREFIX + op.wire);
+        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout)
+                .header("Content-Type", Protocol.JSON_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(args), StandardCharsets.UTF_8));
+        if (onBehalfOf != null) rb.header(Protocol.ON_BEHALF_HEADER, onBehalfOf);
+        if (pending != null) rb.header("Authorization", "Negotiate " + Base64.getEncoder().encodeToString(pending.token));
+        if (cookie != null) rb.header("Cookie", SessionCookie.NAME + "=" + cookie);
+        try {
+            return send(rb.build());
+        } catch (HttpConnectTimeoutException e) {
+            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "connection timed out");
+        } catch (HttpTimeoutException e) {
+            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "no answer within " + timeout.toSeconds() + " s");
+        } catch (TooLarge e) {
+            throw new Failure(Category.OPERATION, "PROTOCOL", 0, e.getMessage());
+        } catch (SSLHandshakeException e) {
+            throw new Failure(Category.UNREACHABLE, "TLS", 0, "TLS handshake failed (is its certificate in --cacert?): " + e.getMessage());
+        } catch (ConnectException e) {
+            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, "connection refused");
+        } catch (IOException e) {
+            throw new Failure(Category.UNREACHABLE, "UNREACHABLE", 0, String.valueOf(e.getMessage() != null ? e.getMessage() : e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Failure(Category.UNREACHABLE, "INTERRUPTED", 0, "interrupted");
+        }
+    }
+
+    private static Map<String, Object> body(HttpResponse<String> resp) throws Failure {
+        try {
+            return Json.parseObject(resp.body());
+        } catch (Json.ParseException e) {
+            throw new Failure(Category.OPERATION, "PROTOCOL", resp.statusCode(), "HTTP " + resp.statusCode() + " with a body that is not xman JSON: " + e.getMessage());
+        }
+    }
+
+    /** The answer's result, or the failure it reports. */
+    private static Object result(HttpResponse<String> resp, Map<String, Object> body) throws Failure {
+        if (resp.statusCode() == 401) throw new Failure(Category.AUTH, "UNAUTHENTICATED", 401, message(body));
         if (Boolean.TRUE.equals(body.get("ok")) && resp.statusCode() == 200) return body.get("result");
         String kind = kind(body);
         Category c = resp.statusCode() == 403 ? Category.AUTH : Category.OPERATION;

@@ -39,11 +39,14 @@ public final class Xmand {
             Path log, Path hypervisorLog, String hostName, Path tlsKeystore, String tlsPassword, List<String> tlsNames,
             boolean noTls, boolean insecureNoAuth, int maxRequestBytes, int maxConnections, int idleTimeout,
             int requestTimeout, int opTimeout, int migrateTimeout, int opThreads, int maxQueued, int threads, int maxThreads,
-            List<String> trustProxies) {
+            List<String> trustProxies, int sessionLifetime) {
         public Config {
             trustProxies = trustProxies == null ? List.of() : List.copyOf(trustProxies);
         }
     }
+
+    /** The longest --session-lifetime: a session outlives neither its ticket nor an hour. */
+    public static final int MAX_SESSION_LIFETIME = 3600;
 
     private Xmand() {
     }
@@ -83,6 +86,10 @@ public final class Xmand {
     public static int serve(Config c, PrintStream err) {
         if (c.maxRequestBytes() < 1024 || c.threads() < 1 || c.maxThreads() < c.threads() || c.maxConnections() < 1 || c.idleTimeout() < 1 || c.requestTimeout() < 1) {
             err.println("xmand: --max-request-bytes must be >= 1024, --max-threads >= --threads, and --threads, --max-connections, --idle-timeout, --request-timeout >= 1");
+            return 2;
+        }
+        if (c.sessionLifetime() < 0 || c.sessionLifetime() > MAX_SESSION_LIFETIME) {
+            err.println("xmand: --session-lifetime must be 0 (no sessions: Negotiate on every request) to " + MAX_SESSION_LIFETIME + " seconds");
             return 2;
         }
         if (c.opTimeout() < 1 || c.migrateTimeout() < 1 || c.opThreads() < 1 || c.maxQueued() < 1) {
@@ -137,7 +144,7 @@ public final class Xmand {
             try (VmControl vm = new LibvirtVmControl(c.connect())) {
                 XmandServer server = new XmandServer(new XmandServer.Settings(addr, name, c.maxRequestBytes(), c.threads(), c.maxThreads(), tls, c.insecureNoAuth(), c.hypervisorLog(),
                         c.connect().startsWith("test:"), new XmandServer.Limits(Duration.ofSeconds(c.opTimeout()),
-                        Duration.ofSeconds(c.migrateTimeout()), c.opThreads(), c.maxQueued()), c.trustProxies()),
+                        Duration.ofSeconds(c.migrateTimeout()), c.opThreads(), c.maxQueued()), c.trustProxies(), Duration.ofSeconds(c.sessionLifetime())),
                         vm, acceptor, new K5Login(c.k5login()), audit);
                 server.start();
                 err.println("xmand: listening on " + XmandServer.addr(server.address()) + (tls != null

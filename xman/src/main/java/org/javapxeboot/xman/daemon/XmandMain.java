@@ -99,6 +99,11 @@ public final class XmandMain implements Callable<Integer> {
     @Option(names = "--max-queued", description = "Operations waiting for a libvirt thread; past this a request answers 503 with Retry-After (default: ${DEFAULT-VALUE}).")
     int maxQueued = XmandServer.Limits.DEFAULT.maxQueued();
 
+    @Option(names = "--session-lifetime", paramLabel = "SECONDS", description = "After a successful Negotiate over TLS, hand out a signed session cookie "
+            + "bound to that TLS session, good for this long (never past the Kerberos ticket), so the client's next requests need no new authenticator; "
+            + "0: Negotiate on every request (default: ${DEFAULT-VALUE}).")
+    int sessionLifetime = (int) XmandServer.Settings.DEFAULT_SESSION_LIFETIME.toSeconds();
+
     @Option(names = "--threads", description = "Worker threads kept (default: ${DEFAULT-VALUE}).")
     int threads = 16;
 
@@ -124,7 +129,7 @@ public final class XmandMain implements Callable<Integer> {
         return new Xmand.Config(listen, connect, keytab, principal, k5login, syslog, log, hypervisorLog, hostName,
                 tlsKeystore, tlsPassword != null ? tlsPassword : System.getenv().getOrDefault("XMAND_TLS_PASSWORD", null),
                 tlsNames, noTls, insecureNoAuth, maxRequestBytes, maxConnections, idleTimeout, requestTimeout,
-                opTimeout, migrateTimeout, opThreads, maxQueued, threads, maxThreads, trustProxies);
+                opTimeout, migrateTimeout, opThreads, maxQueued, threads, maxThreads, trustProxies, sessionLifetime);
     }
 
     @Override

@@ -2,12 +2,14 @@ package org.javapxeboot.xman.daemon;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import org.ietf.jgss.GSSException;
 import org.javapxeboot.xman.auth.K5Login;
 import org.javapxeboot.xman.auth.Kerberos;
+import org.javapxeboot.xman.auth.SessionCookie;
 import org.javapxeboot.xman.transport.Loopback;
 import org.javapxeboot.xman.vm.VirtException;
 import org.javapxeboot.xman.vm.VmControl;
@@ -33,7 +35,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * xmand's HTTP side: authenticate (SPNEGO, every request), authorise ({@link Authorization}: .k5login,
+ * xmand's HTTP side: authenticate (SPNEGO, or the session cookie a successful SPNEGO handed out on
+ * the same TLS session: {@link SessionCookie}), authorise ({@link Authorization}: .k5login,
  * the domain's owners, trusted proxies), decode, run the
  * operation (its {@link Handlers} entry) on the {@link VmControl}, answer, audit. The JDK server multiplexes idle connections on
  * one selector thread, so connections that send nothing cost a file descriptor, not a thread; the
@@ -43,7 +46,18 @@ public final class XmandServer implements AutoCloseable {
     /** Everything the server needs; XmandMain fills it from the command line. */
     public record Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
                            SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog, boolean testDriver, Limits limits,
-                           java.util.List<String> trustedProxies) {
+                           java.util.List<String> trustedProxies, java.time.Duration sessionLifetime) {
+        /** --session-lifetime's default: how long a session cookie saves new Kerberos authenticators. */
+        public static final java.time.Duration DEFAULT_SESSION_LIFETIME = java.time.Duration.ofSeconds(300);
+
+        /** The default session lifetime (--session-lifetime). */
+        public Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
+                        SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog, boolean testDriver, Limits limits,
+                        java.util.List<String> trustedProxies) {
+            this(listen, hostName, maxRequestBytes, threads, maxThreads, tls, insecureNoAuth, hypervisorLog, testDriver, limits, trustedProxies,
+                    DEFAULT_SESSION_LIFETIME);
+        }
+
         /** No trusted proxies (--trust-proxy). */
         public Settings(InetSocketAddress listen, String hostName, int maxRequestBytes, int threads, int maxThreads,
                         SSLContext tls, boolean insecureNoAuth, java.nio.file.Path hypervisorLog, boolean testDriver, Limits limits) {
@@ -84,6 +98,8 @@ public final class XmandServer implements AutoCloseable {
     /** What each operation does, one handler per entry of the operations table. */
     private final Handlers handlers;
     private final Kerberos.Acceptor acceptor;
+    /** Sessions after a successful Negotiate; null: none (no TLS, no authentication, or --session-lifetime 0). */
+    private final SessionCookie sessions;
     private final Authorization authz;
     private final Audit audit;
     private final HttpServer server;
@@ -91,6 +107,7 @@ public final class XmandServer implements AutoCloseable {
     /** Runs the libvirt calls: deadlines, per-domain locks (so check-then-act such as mem-set's maximum holds), a bounded queue. */
     private final Operations ops;
     private final AtomicInteger connections = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong negotiations = new java.util.concurrent.atomic.AtomicLong();
 
     public XmandServer(Settings settings, VmControl vm, Kerberos.Acceptor acceptor, K5Login k5login, Audit audit) throws IOException {
         this(settings, vm, acceptor, k5login, audit, Operations.REAL_TIME);
@@ -105,6 +122,8 @@ public final class XmandServer implements AutoCloseable {
         this.settings = settings;
         this.handlers = new Handlers(vm, audit::syslogDropped, settings.hypervisorLog(), settings.testDriver());
         this.acceptor = acceptor;
+        this.sessions = settings.tls() == null || settings.insecureNoAuth() || settings.sessionLifetime().isZero()
+                ? null : new SessionCookie(java.time.Clock.systemUTC(), settings.sessionLifetime());
         if (!settings.trustedProxies().isEmpty() && settings.insecureNoAuth()) {
             throw new IllegalArgumentException("--trust-proxy needs Kerberos: without authentication no proxy can be told apart");
         }
@@ -183,6 +202,9 @@ public final class XmandServer implements AutoCloseable {
     /** TLS connections accepted so far. */
     public int connectionCount() { return connections.get(); }
 
+    /** Kerberos authenticators accepted so far (requests that came with a session cookie are not counted). */
+    public long negotiationCount() { return negotiations.get(); }
+
     @Override
     public void close() {
         server.stop(1);
@@ -202,6 +224,8 @@ public final class XmandServer implements AutoCloseable {
         /** The trusted proxy that named {@link #principal}, or null. */
         String via;
         byte[] replyToken;
+        /** A new session's Set-Cookie value, or the one that clears a refused session. */
+        String setCookie;
         String op;
         String domain;
     }
@@ -273,6 +297,21 @@ public final class XmandServer implements AutoCloseable {
             return;
         }
         String h = ex.getRequestHeaders().getFirst("Authorization");
+        if (h == null && sessions != null) {
+            String cookie = SessionCookie.fromHeader(String.join("; ", ex.getRequestHeaders().getOrDefault("Cookie", java.util.List.of())));
+            if (cookie != null) {
+                try {
+                    // Who may do what is decided afresh below (.k5login, owners), as for a Negotiate request.
+                    byte[] binding = tlsSession(ex);
+                    if (binding == null) throw new SessionCookie.Refused("this TLS session has no identifier to bind a session to");
+                    o.principal = sessions.verify(cookie, binding);
+                    return;
+                } catch (SessionCookie.Refused e) {
+                    o.setCookie = SessionCookie.clearCookie(Protocol.PREFIX);
+                    throw new ProtocolException(401, "UNAUTHENTICATED", e.getMessage() + "; authenticate again with Negotiate");
+                }
+            }
+        }
         if (h == null) throw new ProtocolException(401, "UNAUTHENTICATED", "Kerberos authentication required (Authorization: Negotiate)");
         if (!h.regionMatches(true, 0, "Negotiate ", 0, 10)) throw new ProtocolException(401, "UNAUTHENTICATED", "only the Negotiate (SPNEGO/Kerberos 5) scheme is accepted");
         byte[] token;
@@ -283,11 +322,22 @@ public final class XmandServer implements AutoCloseable {
         }
         try {
             Kerberos.Acceptor.Accepted a = acceptor.accept(token);
+            negotiations.incrementAndGet();
             o.principal = a.principal();
             o.replyToken = a.replyToken();
+            if (sessions != null && a.lifetimeSeconds() > 0 && tlsSession(ex) != null) {
+                o.setCookie = SessionCookie.setCookie(sessions.issue(a.principal(), tlsSession(ex), a.lifetimeSeconds()), Protocol.PREFIX);
+            }
         } catch (GSSException e) {
             throw new ProtocolException(401, "UNAUTHENTICATED", "Kerberos authentication failed: " + Kerberos.describe(e));
         }
+    }
+
+    /** The TLS session's identifier, which a session cookie is bound to; null if it has none. */
+    private static byte[] tlsSession(HttpExchange ex) {
+        // Sessions exist only with TLS, so every exchange is an HttpsExchange.
+        byte[] id = ((HttpsExchange) ex).getSSLSession().getId();
+        return id == null || id.length == 0 ? null : id;
     }
 
     /**
@@ -321,6 +371,7 @@ public final class XmandServer implements AutoCloseable {
             ex.getResponseHeaders().set("Content-Type", Protocol.JSON_TYPE);
             ex.getResponseHeaders().set("Cache-Control", "no-store");
             if (status == 503) ex.getResponseHeaders().set("Retry-After", Integer.toString(Operations.RETRY_AFTER_SECONDS));
+            if (o.setCookie != null) ex.getResponseHeaders().add("Set-Cookie", o.setCookie);
             if (status == 401) ex.getResponseHeaders().add("WWW-Authenticate", "Negotiate");
             else if (o.replyToken != null && o.replyToken.length > 0) {
                 // RFC 4559 section 5: the final server token, so the client can authenticate us.

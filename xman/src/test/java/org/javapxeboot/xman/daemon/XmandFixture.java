@@ -69,6 +69,8 @@ public final class XmandFixture implements AutoCloseable {
     }
 
     public final MitKdc kdc;
+    /** TLS and Kerberos; false: --no-tls --insecure-no-auth. */
+    public final boolean secure;
     public final Path dir;
     public final VmControl vm;
     public final XmandServer server;
@@ -96,6 +98,15 @@ public final class XmandFixture implements AutoCloseable {
         this(dir, testDriver(dir, nodeXml), trustedProxies);
     }
 
+    /**
+     * On the test driver with {@code nodeXml} and {@code limits}; {@code secure} false is the same
+     * daemon with --no-tls --insecure-no-auth (loopback), for the load benchmark's side-by-side run;
+     * {@code sessionLifetime} is --session-lifetime (zero: Negotiate on every request).
+     */
+    public XmandFixture(Path dir, String nodeXml, boolean secure, XmandServer.Limits limits, Duration sessionLifetime) throws Exception {
+        this(dir, testDriver(dir, nodeXml), List.of(), secure, limits, sessionLifetime);
+    }
+
     private static VmControl testDriver(Path dir, String nodeXml) throws Exception {
         Path node = dir.resolve("node.xml");
         Files.writeString(node, nodeXml);
@@ -104,6 +115,12 @@ public final class XmandFixture implements AutoCloseable {
 
     /** Over {@code vm} (closed with the fixture), trusting {@code trustedProxies}. */
     public XmandFixture(Path dir, VmControl vm, List<String> trustedProxies) throws Exception {
+        this(dir, vm, trustedProxies, true, XmandServer.Limits.DEFAULT, XmandServer.Settings.DEFAULT_SESSION_LIFETIME);
+    }
+
+    private XmandFixture(Path dir, VmControl vm, List<String> trustedProxies, boolean secure, XmandServer.Limits limits,
+                         Duration sessionLifetime) throws Exception {
+        this.secure = secure;
         this.kdc = MitKdc.shared();
         this.dir = dir;
         this.vm = vm;
@@ -130,9 +147,9 @@ public final class XmandFixture implements AutoCloseable {
         char[] pw = "test-pw".toCharArray();
         var tls = Tls.serverContext(Tls.loadOrCreate(ks, pw, List.of("localhost", "127.0.0.1")), pw);
         Kerberos.Acceptor acceptor = new Kerberos.Acceptor(Kerberos.login(kdc.keytab("HTTP/localhost"), kdc.principal("HTTP/localhost"), false));
-        server = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h1", 64 * 1024, 8, 64, tls, false, dir.resolve("hypervisor.log"), true,
-                XmandServer.Limits.DEFAULT, trustedProxies),
-                vm, acceptor, new K5Login(k5login), audit);
+        server = new XmandServer(new XmandServer.Settings(new InetSocketAddress("127.0.0.1", 0), "h1", 64 * 1024, 8, 64, secure ? tls : null, !secure,
+                dir.resolve("hypervisor.log"), true, limits, trustedProxies, sessionLifetime),
+                vm, secure ? acceptor : null, new K5Login(k5login), audit);
         server.start();
     }
 
@@ -141,6 +158,7 @@ public final class XmandFixture implements AutoCloseable {
     }
 
     public XmanClient client(String principal) throws Exception {
+        if (!secure) return new XmanClient(null, null, null, Duration.ofSeconds(20));
         return new XmanClient(new Kerberos.Initiator(Kerberos.login(kdc.keytab(principal), kdc.principal(principal), true)),
                 Tls.clientContext(List.of(cert)), null, Duration.ofSeconds(20));
     }

@@ -88,6 +88,16 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
         return out.resolve("nvram").resolve(name + "_VARS.fd");
     }
 
+    /**
+     * Makes the folder of a UEFI guest's NVRAM file (libvirt creates the file at the first start
+     * but not its folder, and the start fails without it); does nothing for other guests.
+     */
+    public void nvramFolder(Guest g) throws java.io.IOException {
+        if (g.uefi() && g.nvram() != null) {
+            java.nio.file.Files.createDirectories(Path.of(g.nvram()).getParent());
+        }
+    }
+
     /** A UEFI guest's GRUB netboot entry, {@code TFTP/grub/grub.cfg-01-MAC}. */
     public Path grub(Guest g) {
         return tftpRoot.resolve(GrubEntry.fileName(g));

@@ -347,6 +347,7 @@ public final class Provisioner {
                     break;
             }
         }
+        layout.nvramFolder(g);
         if (gp.define()) {
             // Before the files: if libvirt refuses the XML, no config claims a domain that is not there.
             vm.define(gp.domainXml());

@@ -89,7 +89,9 @@ public final class DomainXml {
                 disk(x, d, xen);
             }
             for (Vif v : g.vifs()) {
-                vif(x, v, xen);
+                // boot: http wants OVMF's own HTTP boot client: without the NIC's iPXE option ROM,
+                // OVMF's network stack (PXE and HTTP boot) drives the NIC
+                vif(x, v, xen, g.uefi() && Guest.HTTP.equals(g.boot()));
             }
             if (g.consoleLog() != null) {
                 // the log rides on the serial port the console is: libvirt appends what it carries
@@ -230,7 +232,7 @@ public final class DomainXml {
         x.close(2);
     }
 
-    private static void vif(Writer x, Vif v, boolean xen) throws XMLStreamException, RenderException {
+    private static void vif(Writer x, Vif v, boolean xen, boolean noRom) throws XMLStreamException, RenderException {
         String bridge = v.bridge() != null ? v.bridge() : (xen ? "xenbr0" : null);
         x.open(2, "interface");
         x.attr("type", bridge != null ? "bridge" : "network");
@@ -242,6 +244,9 @@ public final class DomainXml {
         }
         if (!xen) {
             x.empty(3, "model", "type", "virtio");
+        }
+        if (noRom) {
+            x.empty(3, "rom", "enabled", "no");
         }
         x.close(2);
     }

@@ -68,6 +68,9 @@ class UefiRenderTest {
         Golden.check("uefi1-http.dnsmasq.conf", DnsmasqExample.render(SERVER, g));
         assertTrue(GrubEntry.install(SERVER, g).contains("  linux (http)/debian-installer/amd64/linux '"));
         assertEquals("http://192.0.2.1/grub/grubx64-http.efi", DnsmasqExample.httpBootUrl(SERVER));
+        // OVMF's own HTTP boot client, not the NIC's iPXE ROM (which sends no HTTPClient)
+        assertTrue(DomainXml.render(g, SERVER, false).contains("<rom enabled=\"no\"/>"));
+        assertFalse(DomainXml.render(resolved(YAML), SERVER, false).contains("<rom"));
     }
 
     /** GRUB's script language expands $ and splits on ;: arguments are single-quoted, and a quote is refused. */

@@ -109,6 +109,7 @@ class UefiAckTest {
         assertEquals(DnsmasqExample.render(cluster.server(), g), Files.readString(layout.dnsmasq(g)));
         String nvram = "<nvram template='" + DomainXml.OVMF_VARS + "'>" + layout.nvram("u1") + "</nvram>";
         assertTrue(vm.describe("u1").contains(nvram), vm.describe("u1"));
+        assertTrue(Files.isDirectory(layout.nvram("u1").getParent()), "libvirt makes the NVRAM file, not its folder");
 
         assertEquals(200, ack(), log.toString());
         assertEquals(GrubEntry.localBoot(g), Files.readString(grub));

@@ -176,7 +176,7 @@ public final class PxeMockServer implements AutoCloseable {
         private Inet4Address nextServer, serverId, router;
         private Inet4Address subnetMask = ipv4("255.255.255.0");
         private final List<Inet4Address> dns = new ArrayList<>();
-        private String bootFile, configFile, pathPrefix, tftpServerName;
+        private String bootFile, bootFileEfi, bootUrlHttp, configFile, pathPrefix, tftpServerName;
         private int leaseSeconds = 3600;
         private int overload;
         private boolean unknownMacNak;
@@ -221,6 +221,10 @@ public final class PxeMockServer implements AutoCloseable {
         public Builder serverId(Inet4Address ip) { serverId = ip; return this; }
         /** The {@code file} field or option 67; default none. */
         public Builder bootFile(String name) { bootFile = name; return this; }
+        /** The boot file for x86-64 UEFI clients (DHCP option 93 = 7 or 9); default: the boot file. */
+        public Builder bootFileEfi(String name) { bootFileEfi = name; return this; }
+        /** The http:// boot URL for UEFI HTTP boot clients (option 93 = 16), sent with vendor class HTTPClient; default: none. */
+        public Builder bootUrlHttp(String url) { bootUrlHttp = url; return this; }
         /** Option 209; default none. */
         public Builder configFile(String name) { configFile = name; return this; }
         /** Option 210; default none. */
@@ -304,7 +308,7 @@ public final class PxeMockServer implements AutoCloseable {
                     DhcpServerConfig.ReplyMode mode = replyMode != null ? replyMode
                         : bind.isLoopbackAddress() ? DhcpServerConfig.ReplyMode.SOURCE : DhcpServerConfig.ReplyMode.RFC2131;
                     dhcpServer = DhcpServer.start(new DhcpServerConfig(bind, dhcpPort, dhcpClientPort, leases,
-                        serverId != null ? serverId : next, next, bootFile, tftpServerName, configFile, pathPrefix, subnetMask,
+                        serverId != null ? serverId : next, next, bootFile, bootFileEfi, bootUrlHttp, tftpServerName, configFile, pathPrefix, subnetMask,
                         router, dns, leaseSeconds, overload, unknownMacNak, mode, faults, log, maxRecords));
                 }
                 return new PxeMockServer(tftp, dhcpServer, dir.toAbsolutePath(), ownsRoot);

@@ -29,7 +29,7 @@ final class DestroyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE") Path file;
     @Parameters(index = "1", paramLabel = "NAME") String name;
     @Mixin HostOptions host;
-    @Option(names = "--delete-disks", description = "also delete the guest's file disks and LVs (data is lost)") boolean deleteDisks;
+    @Option(names = "--delete-disks", description = "also delete the guest's file disks, LVs and UEFI NVRAM file (data is lost)") boolean deleteDisks;
     @Option(names = "--force-stop", description = "stop (xm destroy) a running guest first") boolean forceStop;
     @Spec CommandLine.Model.CommandSpec spec;
 

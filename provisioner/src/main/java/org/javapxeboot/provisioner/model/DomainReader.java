@@ -148,6 +148,19 @@ final class DomainReader {
                 DiskReader.pathProblem(consoleLog).ifPresent(p -> problems.error(at, "console_log: " + p.replace("disk path", "path")));
             }
         }
+        String firmware = (String) v.getOrDefault("firmware", Schema.DOMAIN.defaultOf("firmware"));
+        String boot = (String) v.getOrDefault("boot", Schema.DOMAIN.defaultOf("boot"));
+        if (hv == Hypervisor.XEN && Guest.UEFI.equals(firmware)) {
+            problems.error(fieldsAt.getOrDefault("firmware", where), "domain '" + name + "' is xen: 'firmware: uefi'"
+                    + " is for kvm and qemu guests (OVMF); a Xen PV guest has no firmware and boots through its bootloader");
+        } else if (Guest.HTTP.equals(boot) && !Guest.UEFI.equals(firmware)) {
+            problems.error(fieldsAt.getOrDefault("boot", where), "domain '" + name + "': 'boot: http' needs 'firmware:"
+                    + " uefi' (OVMF's HTTP boot client); BIOS guests load pxelinux.0 over TFTP, and a Xen guest's"
+                    + " bootloader fetches the http:// names its pxelinux entry gives");
+        } else if (Guest.HTTP.equals(boot) && !"network".equals(installBoot)) {
+            problems.error(fieldsAt.getOrDefault("boot", where), "domain '" + name + "': 'boot: http' is how a"
+                    + " network install fetches the installer: give 'install_boot: network' too");
+        }
         @SuppressWarnings("unchecked")
         Map<String, String> vars = (Map<String, String>) v.getOrDefault("vars", Map.of());
         @SuppressWarnings("unchecked")
@@ -171,7 +184,7 @@ final class DomainReader {
                 (String) v.getOrDefault("install_initrd", Schema.DOMAIN.defaultOf("install_initrd")),
                 Map.copyOf(vars),
                 (Integer) v.getOrDefault("priority", Schema.DOMAIN.defaultOf("priority")),
-                owners, installBoot, consoleLog,
+                owners, installBoot, consoleLog, firmware, boot, null,
                 where, Map.copyOf(fieldsAt)));
     }
 

@@ -31,6 +31,9 @@ import java.util.Map;
  * @param owners         Kerberos principals that may act on the guest, written to {@code <metadata>} (none: empty)
  * @param installBoot    kvm/qemu: "kernel" (direct kernel boot of the installer) or "network" (PXE through the firmware)
  * @param consoleLog     kvm/qemu: host file the serial console is appended to, or null
+ * @param firmware       kvm/qemu: "bios" (SeaBIOS) or "uefi" (OVMF)
+ * @param boot           how a network install fetches the installer: "tftp" or "http"
+ * @param nvram          uefi: the host path of the guest's NVRAM file (set by the layout), or null
  * @param where          the domain entry in the YAML
  * @param fields         where each field was given (own or from defaults); absent when built in
  */
@@ -38,11 +41,39 @@ public record Guest(String name, int memoryMiB, int vcpus, List<Vif> vifs, List<
                     String bootargs, String kernel, String ramdisk, String extra, String onPoweroff,
                     String onReboot, String onCrash, boolean auto, String installOptions, String kickstart,
                     Hypervisor hypervisor, String installKernel, String installInitrd, Map<String, String> vars,
-                    int priority, List<String> owners, String installBoot, String consoleLog, Location where,
-                    Map<String, Location> fields) {
+                    int priority, List<String> owners, String installBoot, String consoleLog, String firmware, String boot,
+                    String nvram, Location where, Map<String, Location> fields) {
+
+    public static final String BIOS = "bios";
+    public static final String UEFI = "uefi";
+    public static final String HTTP = "http";
 
     public Guest {
         owners = List.copyOf(owners);
+    }
+
+    /** A BIOS guest booted over TFTP (the fields before firmware and boot existed). */
+    public Guest(String name, int memoryMiB, int vcpus, List<Vif> vifs, List<Disk> disks, String bootloader,
+                 String bootargs, String kernel, String ramdisk, String extra, String onPoweroff,
+                 String onReboot, String onCrash, boolean auto, String installOptions, String kickstart,
+                 Hypervisor hypervisor, String installKernel, String installInitrd, Map<String, String> vars,
+                 int priority, List<String> owners, String installBoot, String consoleLog, Location where,
+                 Map<String, Location> fields) {
+        this(name, memoryMiB, vcpus, vifs, disks, bootloader, bootargs, kernel, ramdisk, extra, onPoweroff, onReboot,
+                onCrash, auto, installOptions, kickstart, hypervisor, installKernel, installInitrd, vars, priority, owners,
+                installBoot, consoleLog, BIOS, "tftp", null, where, fields);
+    }
+
+    /** A KVM/QEMU guest with OVMF firmware (its network boot reads a GRUB entry, not a pxelinux one). */
+    public boolean uefi() {
+        return hypervisor != Hypervisor.XEN && UEFI.equals(firmware);
+    }
+
+    /** The guest with its NVRAM file at {@code path}. */
+    public Guest withNvram(String path) {
+        return new Guest(name, memoryMiB, vcpus, vifs, disks, bootloader, bootargs, kernel, ramdisk, extra, onPoweroff,
+                onReboot, onCrash, auto, installOptions, kickstart, hypervisor, installKernel, installInitrd, vars,
+                priority, owners, installBoot, consoleLog, firmware, boot, path, where, fields);
     }
 
     /** The MAC the guest PXE-boots with: its first vif's. */

@@ -146,6 +146,17 @@ public final class Schema {
                             + " messages go to the serial console (SeaBIOS's serial adapter). Either way the ack makes"
                             + " the domain boot its disk. xen: only `kernel` (a PV guest network-boots through its"
                             + " bootloader)"),
+            choice("firmware", "bios", List.of("bios", "uefi"),
+                    "kvm, qemu: `bios` (SeaBIOS; network install: iPXE then `pxelinux.0` reads the guest's pxelinux"
+                            + " entry) or `uefi` (OVMF from Debian's `ovmf`, with an NVRAM file per guest,"
+                            + " `OUT/nvram/NAME_VARS.fd`, that apply never overwrites and `destroy` keeps unless"
+                            + " `--delete-disks`; network install: the GRUB EFI netboot image reads the guest's"
+                            + " `grub/grub.cfg-01-MAC`). xen: only `bios` (a PV guest has no firmware)"),
+            choice("boot", "tftp", List.of("tftp", "http"),
+                    "how a network install fetches the installer kernel and initrd: `tftp`, or `http` (firmware"
+                            + " `uefi` with `install_boot: network` only: the DHCP server answers OVMF's HTTP boot"
+                            + " client, option 93 = 16, with an `http://` boot file, and the GRUB entry names"
+                            + " `(http)/install_kernel`: the next server's port 80 serves the TFTP root)"),
             f("console_log", Kind.TEXT, null, "none", "kvm, qemu; no `..` segments",
                     "host file libvirt appends the guest's serial console to (the firmware, the installer, later"
                             + " boots); a relative path is under `--out`. It holds whatever the guest prints: keep it"

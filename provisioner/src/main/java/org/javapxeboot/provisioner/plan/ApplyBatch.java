@@ -121,6 +121,7 @@ final class ApplyBatch {
                     break;
             }
         }
+        layout.nvramFolder(g); // libvirt does not make the NVRAM file's folder, and the start fails without it
         if (gp.define()) {
             // Before the files: if libvirt refuses the XML, no config claims a domain that is not there.
             vm.define(gp.domainXml());

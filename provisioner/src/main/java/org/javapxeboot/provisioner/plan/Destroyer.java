@@ -15,8 +15,8 @@ import org.javapxeboot.xman.vm.VmControl;
 
 /**
  * Removes one guest: its libvirt definition (stopping it first only when asked), its configs,
- * kickstart, pxelinux entry and install mark, and, when asked, its file disks and the LVs the YAML
- * creates. Never a phy disk. Steps are listed as they are done, so that after a failure the caller
+ * kickstart, pxelinux or GRUB entry, dnsmasq example and install mark, and, when asked, its file
+ * disks, the LVs the YAML creates and a UEFI guest's NVRAM file. Never a phy disk. Steps are listed as they are done, so that after a failure the caller
  * can say exactly what was done.
  */
 public final class Destroyer {
@@ -78,9 +78,18 @@ public final class Destroyer {
                 done.add("- undefined " + name);
             }
             for (Path p : List.of(layout.xl(g), layout.xm(g), layout.domainXml(g), layout.kickstart(name),
-                    layout.pxelinux(g), layout.installed(name))) {
+                    layout.pxelinux(g), layout.grub(g), layout.dnsmasq(g), layout.installed(name))) {
                 if (Files.deleteIfExists(p)) {
                     done.add("- removed " + p);
+                }
+            }
+            Path nvram = layout.nvram(name);
+            if (Files.exists(nvram, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                // the guest's UEFI variables (its boot entries): part of the installed machine, like its disks
+                if (deleteDisks && Files.deleteIfExists(nvram)) {
+                    done.add("- deleted NVRAM " + nvram);
+                } else if (!deleteDisks) {
+                    done.add("= kept NVRAM " + nvram + " (--delete-disks removes it)");
                 }
             }
             for (Disk disk : g.disks()) {

@@ -5,7 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.javapxeboot.provisioner.model.Disk;
 import org.javapxeboot.provisioner.model.Guest;
+import java.util.Map;
+import org.javapxeboot.provisioner.render.DnsmasqExample;
+import org.javapxeboot.provisioner.render.GrubEntry;
 import org.javapxeboot.provisioner.render.PxelinuxEntry;
+import org.javapxeboot.provisioner.render.RenderException;
 
 /**
  * Where the provisioner writes, under the output folder (default {@code ./provision-out}, no root
@@ -16,7 +20,10 @@ import org.javapxeboot.provisioner.render.PxelinuxEntry;
  *   OUT/libvirt/NAME.xml    the domain XML last defined
  *   OUT/ks/NAME.ks          the rendered kickstart (or preseed), also served over HTTP
  *   OUT/state/NAME.installed  present once the installer acknowledged
- *   TFTP/pxelinux.cfg/01-MAC  the guest's pxelinux entry
+ *   OUT/nvram/NAME_VARS.fd  a UEFI guest's NVRAM (libvirt writes it; destroy keeps it unless --delete-disks)
+ *   OUT/dnsmasq/NAME.conf   an example dnsmasq config answering the guest by its firmware
+ *   TFTP/pxelinux.cfg/01-MAC  the guest's pxelinux entry (BIOS and Xen guests)
+ *   TFTP/grub/grub.cfg-01-MAC the guest's GRUB netboot entry (UEFI guests)
  * </pre>
  * A relative file-disk path in the YAML is taken relative to OUT.
  *
@@ -89,6 +96,51 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
         return out.resolve("state").resolve(name + ".installed");
     }
 
+    /** A UEFI guest's NVRAM file: libvirt copies OVMF's template there at the first start; apply never writes it. */
+    public Path nvram(String name) {
+        return out.resolve("nvram").resolve(name + "_VARS.fd");
+    }
+
+    /**
+     * Makes the folder of a UEFI guest's NVRAM file (libvirt creates the file at the first start
+     * but not its folder, and the start fails without it); does nothing for other guests.
+     */
+    public void nvramFolder(Guest g) throws java.io.IOException {
+        if (g.uefi() && g.nvram() != null) {
+            java.nio.file.Files.createDirectories(Path.of(g.nvram()).getParent());
+        }
+    }
+
+    /** A UEFI guest's GRUB netboot entry, {@code TFTP/grub/grub.cfg-01-MAC}. */
+    public Path grub(Guest g) {
+        return tftpRoot.resolve(GrubEntry.fileName(g));
+    }
+
+    /** The dnsmasq example for the guest: {@code OUT/dnsmasq/NAME.conf}. */
+    public Path dnsmasq(Guest g) {
+        return out.resolve("dnsmasq").resolve(g.name() + ".conf");
+    }
+
+    /**
+     * The guest's network boot entry in its install or local-boot state: the GRUB entry for a UEFI
+     * guest, the pxelinux entry otherwise (both through the same atomic writes).
+     */
+    public Map<Path, String> netboot(String server, Guest g, boolean installed) throws RenderException {
+        if (g.uefi()) {
+            return Map.of(grub(g), installed ? GrubEntry.localBoot(g) : GrubEntry.install(server, g));
+        }
+        return Map.of(pxelinux(g), installed ? PxelinuxEntry.localBoot(g) : PxelinuxEntry.install(server, g));
+    }
+
+    /** {@link #netboot} and, for a network-installed KVM/QEMU guest, its dnsmasq example: what apply writes for booting. */
+    public Map<Path, String> bootFiles(String server, Guest g, boolean installed) throws RenderException {
+        Map<Path, String> files = new java.util.LinkedHashMap<>(netboot(server, g, installed));
+        if (g.networkInstall()) {
+            files.put(dnsmasq(g), DnsmasqExample.render(server, g));
+        }
+        return files;
+    }
+
     public Path pxelinux(Guest g) {
         return tftpRoot.resolve(PxelinuxEntry.fileName(g));
     }
@@ -101,6 +153,9 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
         }
         String log = g.consoleLog();
         boolean relativeLog = log != null && !Path.of(log).isAbsolute();
+        if (g.uefi() && g.nvram() == null) {
+            g = g.withNvram(nvram(g.name()).toString());
+        }
         if (!relative && !relativeLog) {
             return g;
         }
@@ -116,6 +171,6 @@ public record Layout(Path out, Path tftpRoot, String secretGroup) {
                 g.kernel(), g.ramdisk(), g.extra(), g.onPoweroff(), g.onReboot(), g.onCrash(), g.auto(),
                 g.installOptions(), g.kickstart(), g.hypervisor(), g.installKernel(), g.installInitrd(), g.vars(),
                 g.priority(), g.owners(), g.installBoot(), relativeLog ? out.resolve(log).normalize().toString() : log,
-                g.where(), g.fields());
+                g.firmware(), g.boot(), g.nvram(), g.where(), g.fields());
     }
 }

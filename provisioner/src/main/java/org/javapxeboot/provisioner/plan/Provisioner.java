@@ -15,7 +15,6 @@ import org.javapxeboot.provisioner.model.Guest;
 import org.javapxeboot.provisioner.model.VolumeGroup;
 import org.javapxeboot.provisioner.render.DomainXml;
 import org.javapxeboot.provisioner.render.Kickstart;
-import org.javapxeboot.provisioner.render.PxelinuxEntry;
 import org.javapxeboot.provisioner.render.RenderException;
 import org.javapxeboot.provisioner.render.XlConfig;
 import org.javapxeboot.provisioner.render.XmConfig;
@@ -207,7 +206,7 @@ public final class Provisioner {
             wanted.put(layout.xl(g), XlConfig.render(g));
             wanted.put(layout.xm(g), XmConfig.render(g));
         }
-        wanted.put(layout.pxelinux(g), installed ? PxelinuxEntry.localBoot(g) : PxelinuxEntry.install(cluster.server(), g));
+        wanted.putAll(layout.bootFiles(cluster.server(), g, installed));
         Map<Path, String> toWrite = new LinkedHashMap<>();
         for (Map.Entry<Path, String> e : wanted.entrySet()) {
             String have = AtomicFiles.read(e.getKey()).orElse(null);

@@ -17,13 +17,18 @@ import org.javapxeboot.xman.wire.DomainMetadata;
  * {@code <bootloader_args>}); KVM/QEMU guests boot the installer by direct kernel boot
  * ({@code <kernel>}, {@code <initrd>}, {@code <cmdline>}) or, with {@code install_boot: network},
  * by their firmware's PXE ({@code <boot dev='network'/>} then {@code hd}, SeaBIOS's serial adapter
- * on), both with {@code <on_reboot>destroy}, and once installed from their disk
+ * on; with {@code firmware: uefi} OVMF's loader and the guest's NVRAM file, OVMF writing to the serial
+ * port itself), both with {@code <on_reboot>destroy}, and once installed from their disk
  * ({@code <boot dev='hd'/>}, no kernel, the YAML's on_reboot).
  * A guest's {@code priority} and {@code owners} go to {@code <metadata>} (see {@link DomainMetadata}).
  * Characters XML 1.0 cannot carry at all (control characters other than tab/newline) are refused.
  */
 public final class DomainXml {
     private static final XMLOutputFactory FACTORY = XMLOutputFactory.newFactory();
+    /** OVMF's code, from Debian's {@code ovmf} package. */
+    public static final String OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+    /** OVMF's variable store template, copied to each UEFI guest's NVRAM file. */
+    public static final String OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
     private DomainXml() {
     }
@@ -84,7 +89,9 @@ public final class DomainXml {
                 disk(x, d, xen);
             }
             for (Vif v : g.vifs()) {
-                vif(x, v, xen);
+                // boot: http wants OVMF's own HTTP boot client: without the NIC's iPXE option ROM,
+                // OVMF's network stack (PXE and HTTP boot) drives the NIC
+                vif(x, v, xen, g.uefi() && Guest.HTTP.equals(g.boot()));
             }
             if (g.consoleLog() != null) {
                 // the log rides on the serial port the console is: libvirt appends what it carries
@@ -168,6 +175,24 @@ public final class DomainXml {
         x.attr("arch", "x86_64");
         x.chars("hvm");
         x.w.writeEndElement();
+        if (g.uefi()) {
+            // explicit OVMF (Debian's ovmf, 4 MiB flash, no Secure Boot): the same firmware whatever
+            // descriptors this libvirt has; the guest's variables live in its own NVRAM file, which
+            // libvirt copies from the template only while the file is missing
+            x.open(2, "loader");
+            x.attr("readonly", "yes");
+            x.attr("type", "pflash");
+            x.chars(OVMF_CODE);
+            x.w.writeEndElement();
+            if (g.nvram() != null) {
+                x.open(2, "nvram");
+                x.attr("template", OVMF_VARS);
+                x.chars(g.nvram());
+                x.w.writeEndElement();
+            } else {
+                x.empty(2, "nvram", "template", OVMF_VARS);
+            }
+        }
         if (installed) {
             x.empty(2, "boot", "dev", "hd");
         } else if (g.networkInstall()) {
@@ -182,7 +207,7 @@ public final class DomainXml {
             }
             x.text(2, "cmdline", String.join(" ", args));
         }
-        if (g.networkInstall()) {
+        if (g.networkInstall() && !g.uefi()) {
             // SeaBIOS, iPXE and pxelinux write to the screen only: sgabios copies it to the serial port
             x.empty(2, "bios", "useserial", "yes");
         }
@@ -207,7 +232,7 @@ public final class DomainXml {
         x.close(2);
     }
 
-    private static void vif(Writer x, Vif v, boolean xen) throws XMLStreamException, RenderException {
+    private static void vif(Writer x, Vif v, boolean xen, boolean noRom) throws XMLStreamException, RenderException {
         String bridge = v.bridge() != null ? v.bridge() : (xen ? "xenbr0" : null);
         x.open(2, "interface");
         x.attr("type", bridge != null ? "bridge" : "network");
@@ -219,6 +244,9 @@ public final class DomainXml {
         }
         if (!xen) {
             x.empty(3, "model", "type", "virtio");
+        }
+        if (noRom) {
+            x.empty(3, "rom", "enabled", "no");
         }
         x.close(2);
     }

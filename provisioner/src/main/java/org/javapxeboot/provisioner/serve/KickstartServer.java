@@ -21,7 +21,6 @@ import org.javapxeboot.provisioner.plan.Layout;
 import org.javapxeboot.provisioner.plan.OutputLock;
 import org.javapxeboot.provisioner.render.DomainXml;
 import org.javapxeboot.provisioner.render.Kickstart;
-import org.javapxeboot.provisioner.render.PxelinuxEntry;
 import org.javapxeboot.provisioner.render.RenderException;
 import org.javapxeboot.provisioner.serve.HttpLite.Request;
 import org.javapxeboot.provisioner.serve.HttpLite.Response;
@@ -339,13 +338,15 @@ public final class KickstartServer implements AutoCloseable {
                 // persistent definition boots the disk from its next start on.
                 bootDisk(g);
             }
-            layout.write(layout.pxelinux(g), PxelinuxEntry.localBoot(g));
+            for (Map.Entry<java.nio.file.Path, String> e : layout.netboot(null, g, true).entrySet()) {
+                layout.write(e.getKey(), e.getValue()); // the pxelinux entry, or a UEFI guest's GRUB entry
+            }
             layout.write(layout.installed(name), "acknowledged by " + who + "\n");
         } catch (RenderException | IOException | VirtException e) {
             log.accept(who + " POST /ack/" + name + " 500: " + e.getMessage());
             return Response.text(500, "cannot switch to local boot: " + e.getMessage() + "\n");
         }
-        log.accept(who + " POST /ack/" + name + " 200: " + layout.pxelinux(g)
+        log.accept(who + " POST /ack/" + name + " 200: " + (g.uefi() ? layout.grub(g) : layout.pxelinux(g))
                 + (already ? " (already local boot)" : " switched to local boot"));
         return Response.text(200, name + ": local boot" + (already ? " (already)" : "") + "\n");
     }

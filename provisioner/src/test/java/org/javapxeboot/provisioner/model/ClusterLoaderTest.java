@@ -290,6 +290,30 @@ class ClusterLoaderTest {
     }
 
     @Test
+    void firmwareAndBootAreCheckedWhereTheyAreGiven() throws Exception {
+        Guest g = load("domains:\n  u: { hypervisor: kvm, install_boot: network, firmware: uefi, boot: http,"
+                + " vif: [\"mac=52:54:00:00:00:01\"] }\n").guests().get(0);
+        assertTrue(g.uefi());
+        assertEquals("http", g.boot());
+        Guest plain = load("domains:\n  k: { hypervisor: kvm, install_boot: network, vif: [\"mac=52:54:00:00:00:01\"] }\n")
+                .guests().get(0);
+        assertEquals("bios", plain.firmware(), "the default");
+        assertEquals("tftp", plain.boot(), "the default");
+        assertFalse(plain.uefi());
+        assertHas(errors("domains:\n  x:\n    vif: [\"mac=aa:00:00:00:00:01\"]\n    firmware: uefi\n"),
+                "t.yaml:4:15: error: domain 'x' is xen: 'firmware: uefi' is for kvm and qemu guests");
+        assertHas(errors("domains:\n  k:\n    hypervisor: kvm\n    install_boot: network\n    boot: http\n"
+                + "    vif: [\"mac=52:54:00:00:00:01\"]\n"), "t.yaml:5:11: error: domain 'k': 'boot: http' needs 'firmware: uefi'");
+        assertHas(errors("domains:\n  k:\n    hypervisor: kvm\n    kernel: /k\n    ramdisk: /r\n    firmware: uefi\n"
+                + "    boot: http\n    vif: [\"mac=52:54:00:00:00:01\"]\n"), "t.yaml:7:11: error: domain 'k': 'boot: http'"
+                + " is how a network install fetches the installer: give 'install_boot: network' too");
+        assertHas(errors("defaults: { boot: http }\ndomains:\n  k: { hypervisor: kvm, install_boot: network,"
+                + " vif: [\"mac=52:54:00:00:00:01\"] }\n"), "t.yaml:1:19: error: domain 'k': 'boot: http' needs");
+        assertHas(errors("domains:\n  k: { hypervisor: kvm, install_boot: network, firmware: efi,"
+                + " vif: [\"mac=52:54:00:00:00:01\"] }\n"), "must be one of bios, uefi");
+    }
+
+    @Test
     void defaultsCannotCarryPerGuestThings() {
         assertHas(errors("defaults: { vif: [\"mac=52:54:00:00:00:01\"] }\ndomains:\n  a: { vif: [\"mac=52:54:00:00:00:02\"] }\n"),
                 "t.yaml:1:18: error: 'vif' cannot be given in defaults");

@@ -51,6 +51,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--boot-file", paramLabel = "NAME", description = "The file field, or option 67 when the client asks for it.")
     String bootFile;
 
+    @Option(names = "--boot-file-efi", paramLabel = "NAME", description = "The boot file for x86-64 UEFI clients, DHCP option 93 = 7 or 9 (default: --boot-file).")
+    String bootFileEfi;
+
+    @Option(names = "--boot-url-http", paramLabel = "URL", description = "An http:// boot file for UEFI HTTP boot clients, option 93 = 16, sent with vendor class HTTPClient (default: none; they get --boot-file-efi).")
+    String bootUrlHttp;
+
     @Option(names = "--config-file", paramLabel = "NAME", description = "Option 209 (pxelinux config file).")
     String configFile;
 
@@ -173,7 +179,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         PxeMockServer.Builder b = PxeMockServer.builder().bindAddress(bind).tftpPort(tftpPort).dhcpPort(dhcpPort)
-            .dhcpClientPort(dhcpClientPort).bootFile(bootFile).configFile(configFile).pathPrefix(pathPrefix)
+            .dhcpClientPort(dhcpClientPort).bootFile(bootFile).bootFileEfi(bootFileEfi).bootUrlHttp(bootUrlHttp).configFile(configFile).pathPrefix(pathPrefix)
             .tftpServerName(tftpServerName).subnetMask(subnetMask).router(router).leaseSeconds(leaseTime).overload(overload)
             .unknownMacNak(unknownMacNak).allowWrites(allowWrite).maxWriteBytes(maxWriteBytes).maxTransfers(maxTransfers).maxRecords(maxRecords)
             .maxBlksize(maxBlksize).maxWindowsize(maxWindowsize).timeoutMillis(timeoutMs).maxRetries(maxRetries).faults(faults());

@@ -17,6 +17,7 @@ import static org.dhcp4java.DHCPConstants.DHO_DOMAIN_NAME_SERVERS;
 import static org.dhcp4java.DHCPConstants.DHO_ROUTERS;
 import static org.dhcp4java.DHCPConstants.DHO_SUBNET_MASK;
 import static org.dhcp4java.DHCPConstants.DHO_TFTP_SERVER;
+import static org.dhcp4java.DHCPConstants.DHO_VENDOR_CLASS_IDENTIFIER;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -40,6 +41,11 @@ import org.javapxeboot.net.MacAddress;
  * it) only when the parameter request list asks for 67, the {@code file} field otherwise; option 66
  * only when configured. With option 52 overload the options 66/67/209/210 travel in the overloaded
  * field(s) and the boot file is always option 67.
+ *
+ * <p>The boot file depends on the client's architecture (option 93, as dnsmasq's
+ * {@code dhcp-match=...,option:client-arch,N}): 0 (BIOS) the boot file, 7 and 9 (x86-64 UEFI)
+ * the EFI boot file, 16 (x86-64 UEFI HTTP boot) the HTTP boot URL with vendor class
+ * {@code HTTPClient} echoed in option 60; a missing setting falls back to the boot file.
  */
 public final class DhcpResponder {
     private final DhcpServerConfig config;
@@ -129,22 +135,48 @@ public final class DhcpResponder {
         if (config.router() != null) p.setOptionAsInetAddresses(DHO_ROUTERS, new InetAddress[] {config.router()});
         if (!config.dnsServers().isEmpty()) p.setOptionAsInetAddresses(DHO_DOMAIN_NAME_SERVERS, config.dnsServers().toArray(new InetAddress[0]));
         boolean asksForBootfileOption = DhcpOptions.requests(request.getOptionRaw(DHO_DHCP_PARAMETER_REQUEST_LIST), DHO_BOOTFILE);
+        int arch = clientArch(request);
+        String bootFile = config.bootFile();
+        if ((arch == ARCH_EFI_HTTP || arch == ARCH_EFI_BC || arch == ARCH_EFI_X86_64) && config.bootFileEfi() != null) bootFile = config.bootFileEfi();
+        if (arch == ARCH_EFI_HTTP && config.bootUrlHttp() != null) {
+            // UEFI 2.x 24.7: the HTTP boot client takes only offers that echo vendor class HTTPClient
+            bootFile = config.bootUrlHttp();
+            p.setOptionRaw(DHO_VENDOR_CLASS_IDENTIFIER, bytes(HTTP_CLIENT));
+        }
         if (config.overload() != 0) {
-            byte[][] fields = DhcpTlv.pack(overloadedOptions(config.bootFile(), config.tftpServerName(), config.configFile(), config.pathPrefix()), config.overload());
+            byte[][] fields = DhcpTlv.pack(overloadedOptions(bootFile, config.tftpServerName(), config.configFile(), config.pathPrefix()), config.overload());
             p.setOptionAsByte(DHO_DHCP_OPTION_OVERLOAD, (byte) config.overload());
             if (fields[0] != null) p.setFileRaw(fields[0]);
             if (fields[1] != null) p.setSnameRaw(fields[1]);
             return p;
         }
-        if (config.bootFile() != null) {
-            if (asksForBootfileOption || config.bootFile().length() > 127) p.setOptionRaw(DHO_BOOTFILE, nulTerminated(config.bootFile()));
-            else p.setFile(config.bootFile());
+        if (bootFile != null) {
+            if (asksForBootfileOption || bootFile.length() > 127) p.setOptionRaw(DHO_BOOTFILE, nulTerminated(bootFile));
+            else p.setFile(bootFile);
         }
         if (config.tftpServerName() != null) p.setOptionRaw(DHO_TFTP_SERVER, bytes(config.tftpServerName()));
         // dhcp4java knows no type for 209/210 (setOptionAsString refuses them): raw bytes.
         if (config.configFile() != null) p.setOptionRaw(DhcpOptions.PXELINUX_CONFIG_FILE, bytes(config.configFile()));
         if (config.pathPrefix() != null) p.setOptionRaw(DhcpOptions.PXELINUX_PATH_PREFIX, bytes(config.pathPrefix()));
         return p;
+    }
+
+    /** RFC 4578 / IANA processor architecture types (option 93) this server tells apart. */
+    public static final int ARCH_BIOS = 0, ARCH_EFI_BC = 7, ARCH_EFI_X86_64 = 9, ARCH_EFI_HTTP = 16;
+    static final String HTTP_CLIENT = "HTTPClient";
+
+    /**
+     * The client's architecture: the first type of option 93 (a list of 16-bit types). Absent,
+     * empty or of odd length: {@link #ARCH_BIOS}, as a client that names none is answered with
+     * the plain boot file. A client that sends no option 93 but vendor class {@code HTTPClient...}
+     * is an HTTP boot client too.
+     */
+    static int clientArch(DHCPPacket request) {
+        byte[] a = request.getOptionRaw(DhcpOptions.CLIENT_ARCH);
+        if (a != null && a.length >= 2 && a.length % 2 == 0) return ((a[0] & 0xff) << 8) | (a[1] & 0xff);
+        byte[] vc = request.getOptionRaw(DHO_VENDOR_CLASS_IDENTIFIER);
+        if (a == null && vc != null && new String(vc, StandardCharsets.ISO_8859_1).startsWith(HTTP_CLIENT)) return ARCH_EFI_HTTP;
+        return ARCH_BIOS;
     }
 
     /** The options that travel in the overloaded fields (66, 67 NUL-terminated, 209, 210), in that order. */

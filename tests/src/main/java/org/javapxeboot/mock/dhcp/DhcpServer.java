@@ -117,6 +117,18 @@ public final class DhcpServer implements AutoCloseable {
                 to = destination(request, reply, source);
                 channel.send(ByteBuffer.wrap(reply.serialize()), to);
                 sent++;
+                if (config.replyMode() == DhcpServerConfig.ReplyMode.RFC2131 && !to.getAddress().equals(BroadcastTarget.LIMITED)
+                        && to.getAddress().equals(broadcastOf(reply))) {
+                    // Also to 255.255.255.255 where a route lets it out: an unconfigured UEFI
+                    // network stack (OVMF's PXE and HTTP boot clients) takes only the limited
+                    // broadcast, never a subnet's. Without such a route this send fails: ignored,
+                    // the directed broadcast above went.
+                    try {
+                        channel.send(ByteBuffer.wrap(reply.serialize()), new InetSocketAddress(BroadcastTarget.LIMITED, to.getPort()));
+                    } catch (IOException unreachable) {
+                        // no route for the limited broadcast here
+                    }
+                }
             } catch (IOException e) {
                 log("dhcp: cannot send a reply for " + source + " to " + (to == null ? "?" : to.getAddress().getHostAddress() + ":" + to.getPort())
                     + ": " + e.getMessage());
@@ -134,6 +146,13 @@ public final class DhcpServer implements AutoCloseable {
             repliesSent += sent;
         }
         log("dhcp " + DhcpRequestRecord.typeName(r.messageType()) + " from " + mac + " (" + source.getAddress().getHostAddress() + ":" + source.getPort() + "): " + d.summary());
+    }
+
+    /** The directed broadcast a reply without giaddr or ciaddr goes to (see {@link #destination}). */
+    private InetAddress broadcastOf(DHCPPacket reply) {
+        InetAddress yiaddr = reply.getYiaddr();
+        Inet4Address client = yiaddr instanceof Inet4Address y && !y.isAnyLocalAddress() ? y : config.serverId();
+        return BroadcastTarget.of(client, BroadcastTarget.localNets());
     }
 
     private InetSocketAddress destination(DHCPPacket request, DHCPPacket reply, InetSocketAddress source) {

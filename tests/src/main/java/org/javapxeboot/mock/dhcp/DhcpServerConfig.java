@@ -20,6 +20,12 @@ import org.javapxeboot.net.MacAddress;
  * @param nextServer     siaddr, the TFTP server (null: serverId)
  * @param bootFile       the boot file: the {@code file} field, or option 67 when the client asks for
  *                       67 in its parameter request list (as dnsmasq does); null: none
+ * @param bootFileEfi    the boot file for x86-64 UEFI clients (option 93 = 7 or 9), e.g. a GRUB EFI
+ *                       netboot image; null: {@code bootFile} for every client
+ * @param bootUrlHttp    the boot file for UEFI HTTP boot clients (option 93 = 16, vendor class
+ *                       {@code HTTPClient}): an {@code http://} URL, sent with option 60
+ *                       {@code HTTPClient} echoed; null: those clients get {@code bootFileEfi}
+ *                       (which an HTTP boot client ignores)
  * @param tftpServerName option 66; null: never sent (as dnsmasq)
  * @param configFile     option 209 (pxelinux configuration file); null: none
  * @param pathPrefix     option 210 (pxelinux path prefix); null: none
@@ -35,7 +41,8 @@ import org.javapxeboot.net.MacAddress;
  * @param log            one line per request (the CLI prints them to stderr); may be null
  */
 public record DhcpServerConfig(InetAddress bindAddress, int port, int clientPort, Map<MacAddress, Inet4Address> leases,
-                               Inet4Address serverId, Inet4Address nextServer, String bootFile, String tftpServerName,
+                               Inet4Address serverId, Inet4Address nextServer, String bootFile, String bootFileEfi,
+                               String bootUrlHttp, String tftpServerName,
                                String configFile, String pathPrefix, Inet4Address subnetMask, Inet4Address router,
                                List<Inet4Address> dnsServers, int leaseSeconds, int overload, boolean unknownMacNak,
                                ReplyMode replyMode, Faults faults, Consumer<String> log, int maxRecords) {
@@ -65,11 +72,17 @@ public record DhcpServerConfig(InetAddress bindAddress, int port, int clientPort
         if (clientPort < 1 || clientPort > 65535) throw new IllegalArgumentException("DHCP client port " + clientPort + " is outside 1..65535");
         if (overload < 0 || overload > 3) throw new IllegalArgumentException("option 52 overload mode " + overload + " is not 0..3");
         if (leaseSeconds < 1) throw new IllegalArgumentException("lease time " + leaseSeconds + " s must be >= 1");
-        for (String[] s : new String[][] {{"boot file", bootFile}, {"option 66", tftpServerName}, {"option 209", configFile}, {"option 210", pathPrefix}}) {
+        if (bootUrlHttp != null && !bootUrlHttp.matches("http://[A-Za-z0-9.:\\[\\]-]+(/[\\x21-\\x7e]*)?")) {
+            throw new IllegalArgumentException("HTTP boot URL '" + bootUrlHttp + "' is not an http:// URL (host, optional"
+                + " port, a path of printable ASCII without spaces)");
+        }
+        for (String[] s : new String[][] {{"boot file", bootFile}, {"EFI boot file", bootFileEfi}, {"HTTP boot URL", bootUrlHttp}, {"option 66", tftpServerName}, {"option 209", configFile}, {"option 210", pathPrefix}}) {
             if (s[1] != null && s[1].length() > 254) throw new IllegalArgumentException(s[0] + " '" + s[1] + "' is longer than the 254 bytes a DHCP option holds");
         }
         if (overload != 0) {
-            if (org.javapxeboot.dhcp.DhcpTlv.pack(DhcpResponder.overloadedOptions(bootFile, tftpServerName, configFile, pathPrefix), overload) == null) {
+            String longest = bootFile;
+            for (String f : new String[] {bootFileEfi, bootUrlHttp}) if (f != null && (longest == null || f.length() > longest.length())) longest = f;
+            if (org.javapxeboot.dhcp.DhcpTlv.pack(DhcpResponder.overloadedOptions(longest, tftpServerName, configFile, pathPrefix), overload) == null) {
                 throw new IllegalArgumentException("options 66/67/209/210 do not fit in the fields option 52 overload mode " + overload + " frees");
             }
         }
@@ -77,7 +90,7 @@ public record DhcpServerConfig(InetAddress bindAddress, int port, int clientPort
 
     /** Defaults: port 67, client port 68, no leases, mask 255.255.255.0, 1 h leases, no overload, ignore unknown MACs, replies to the source. */
     public static DhcpServerConfig of(InetAddress bindAddress, Inet4Address serverId) {
-        return new DhcpServerConfig(bindAddress, 67, 68, Map.of(), serverId, null, null, null, null, null,
+        return new DhcpServerConfig(bindAddress, 67, 68, Map.of(), serverId, null, null, null, null, null, null, null,
             ipv4("255.255.255.0"), null, List.of(), 3600, 0, false, ReplyMode.SOURCE, Faults.none(), null, org.javapxeboot.mock.record.RecordLog.DEFAULT_CAPACITY);
     }
 

@@ -210,12 +210,18 @@ public final class LibvirtVmControl implements VmControl {
         });
     }
 
+    /** VIR_DOMAIN_UNDEFINE_KEEP_NVRAM (libvirt 2.3), which libvirt-java 0.5.4 does not name. */
+    static final int UNDEFINE_KEEP_NVRAM = 1 << 3;
+
     @Override
     public void undefine(String name) throws VirtException {
         withDomain("undefine", name, true, d -> {
             // libvirt would turn a running domain transient; the contract is "a stopped domain"
             require(d, "undefine", name, false, "is running; destroy or shut it down first");
-            d.undefine();
+            // A UEFI domain that has run has an NVRAM file: plain undefine is refused ("cannot undefine
+            // domain with nvram"). Keep the file: it is the guest's own state, and only its owner's
+            // explicit choice (provision destroy --delete-disks) deletes it.
+            d.undefine(UNDEFINE_KEEP_NVRAM);
             return null;
         });
     }

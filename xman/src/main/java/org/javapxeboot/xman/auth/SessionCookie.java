@@ -17,9 +17,11 @@ import java.util.Base64;
  *
  * <p>A value is {@code v1.EXPIRY.PRINCIPAL.MAC}: EXPIRY in epoch seconds, PRINCIPAL base64url, MAC
  * the base64url HMAC-SHA256, under a key only this daemon process holds, of the version, expiry,
- * principal and the TLS session's identifier. So a value is refused when it was altered, made by
- * another daemon (or this one before a restart), presented on another TLS session, or expired. The
- * session never outlives the Kerberos ticket that opened it.
+ * principal and a binding of the TLS session (a random secret the daemon keeps in its session
+ * object, never sent). So a value is refused when it was altered, made by another daemon (or this
+ * one before a restart), presented on another TLS session, or expired. The JDK's acceptor does not
+ * tell the ticket's end time, so a session lasts its lifetime even if the ticket ends sooner:
+ * --session-lifetime bounds how long a revoked or expired ticket keeps working.
  */
 public final class SessionCookie {
     /** The cookie's name. */

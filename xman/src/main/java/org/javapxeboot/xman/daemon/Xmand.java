@@ -45,7 +45,7 @@ public final class Xmand {
         }
     }
 
-    /** The longest --session-lifetime: a session outlives neither its ticket nor an hour. */
+    /** The longest --session-lifetime: how long a revoked or expired ticket's session may still work. */
     public static final int MAX_SESSION_LIFETIME = 3600;
 
     private Xmand() {

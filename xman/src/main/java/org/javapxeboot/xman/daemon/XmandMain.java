@@ -100,7 +100,7 @@ public final class XmandMain implements Callable<Integer> {
     int maxQueued = XmandServer.Limits.DEFAULT.maxQueued();
 
     @Option(names = "--session-lifetime", paramLabel = "SECONDS", description = "After a successful Negotiate over TLS, hand out a signed session cookie "
-            + "bound to that TLS session, good for this long (never past the Kerberos ticket), so the client's next requests need no new authenticator; "
+            + "bound to that TLS session, good for this long (also if the Kerberos ticket ends sooner: the JDK does not tell its end time), so the client's next requests need no new authenticator; "
             + "0: Negotiate on every request (default: ${DEFAULT-VALUE}).")
     int sessionLifetime = (int) XmandServer.Settings.DEFAULT_SESSION_LIFETIME.toSeconds();
 

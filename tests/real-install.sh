@@ -104,8 +104,14 @@ if [ -n "$site_root" ]; then
   [ ! -e "$site_root/jpb-check" ] || die "$site_root/jpb-check already exists: remove it or choose another --tftp-root"
   [ ! -e "$site_root/$entry" ] || die "$site_root/$entry already exists: the site has an entry for $mac; choose another --mac"
 fi
+virsh -c "$connect" domuuid "$name" >/dev/null 2>&1 \
+  && die "a domain named $name already exists on $connect: the check never touches an existing guest; choose another --name"
 if [ -n "$keep" ]; then
-  mkdir -p "$keep"; work=$(cd "$keep" && pwd)
+  # root writes logs and configs there: a new folder, never one someone else prepared (a planted
+  # symlink would have root write through it)
+  [ ! -e "$keep" ] && [ ! -L "$keep" ] || die "--keep $keep already exists: give a new folder"
+  mkdir -p -- "$(dirname -- "$keep")" && mkdir -m 0700 -- "$keep" || die "cannot make --keep $keep"
+  work=$(cd "$keep" && pwd)
 else
   work=$(mktemp -d /tmp/real-install.XXXXXX)
 fi

@@ -113,6 +113,29 @@ class RealInstallTest {
         }
     }
 
+    /** The check never touches a guest it did not make, and root never writes into a folder prepared for it. */
+    @Test void neverTouchesAnExistingGuestOrFolder() throws Exception {
+        assumeTrue(skip == null, skip);
+        List<String> base = List.of("bash", SCRIPT.toString(), "--connect", "test:///default", "--bridge", "br0",
+            "--server-ip", "127.0.0.1", "--guest-ip", "127.0.0.2");
+        List<String> existing = new ArrayList<>(base);
+        existing.addAll(List.of("--name", "test")); // the test driver's own domain
+        Proc p = Proc.run(existing, Duration.ofMinutes(1));
+        assertEquals(2, p.exit(), p.stdout() + p.stderr());
+        assertTrue(p.stderr().contains("a domain named test already exists on test:///default"), p.stderr());
+
+        Path prepared = Files.createDirectories(KEEP.resolve("prepared"));
+        Path victim = KEEP.resolve("victim");
+        Files.writeString(victim, "not the script's");
+        Files.createSymbolicLink(prepared.resolve("check.yaml"), victim);
+        List<String> keep = new ArrayList<>(base);
+        keep.addAll(List.of("--keep", prepared.toString()));
+        p = Proc.run(keep, Duration.ofMinutes(1));
+        assertEquals(2, p.exit(), p.stdout() + p.stderr());
+        assertTrue(p.stderr().contains("already exists: give a new folder"), p.stderr());
+        assertEquals("not the script's", Files.readString(victim));
+    }
+
     void install(String dhcp, String mac, String guestSuffix) throws Exception {
         assumeTrue(skip == null, skip);
         String name = "check-" + dhcp;

@@ -164,7 +164,8 @@ public final class ConfigFile implements CommandLine.IDefaultValueProvider {
             }
             int eq = t.indexOf('=');
             if (eq < 0) {
-                throw new ConfigException(where + "expected 'key = value', got '" + t + "'");
+                // the line itself is not shown: a mistyped "tls-password: ..." would land in the journal
+                throw new ConfigException(where + "expected 'key = value' (the line is not repeated here: it may hold a secret)");
             }
             String k = t.substring(0, eq).strip();
             String v = t.substring(eq + 1).strip();

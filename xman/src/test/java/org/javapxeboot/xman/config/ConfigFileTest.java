@@ -1,6 +1,7 @@
 package org.javapxeboot.xman.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -85,8 +86,11 @@ class ConfigFileTest {
     void badLinesAreLocatedErrors() {
         assertEquals("f:2: unknown setting 'lisen' (settings: listen, threads, no-tls, tls-password, trust-proxy)",
                 assertThrows(ConfigFile.ConfigException.class, () -> ConfigFile.parse("f", "# x\nlisen = 1\n", spec())).getMessage());
-        assertEquals("f:1: expected 'key = value', got 'listen'",
+        assertEquals("f:1: expected 'key = value' (the line is not repeated here: it may hold a secret)",
                 assertThrows(ConfigFile.ConfigException.class, () -> ConfigFile.parse("f", "listen\n", spec())).getMessage());
+        String leak = assertThrows(ConfigFile.ConfigException.class,
+                () -> ConfigFile.parse("f", "tls-password: hunter2\n", spec())).getMessage();
+        assertFalse(leak.contains("hunter2"), leak);
         assertEquals("f:2: 'threads' is set twice",
                 assertThrows(ConfigFile.ConfigException.class, () -> ConfigFile.parse("f", "threads=1\nthreads=2\n", spec())).getMessage());
         assertEquals("f:1: 'no-tls' is true or false, not 'yes'",

@@ -39,6 +39,36 @@ public record Proc(int exit, String stdout, String stderr, Duration elapsed) {
         return null;
     }
 
+    /** Runs {@code cmd} (30 s at most) and fails with its stderr unless it exits 0. */
+    public static void check(String... cmd) throws IOException, InterruptedException {
+        Proc p = run(List.of(cmd), Duration.ofSeconds(30));
+        if (p.exit() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + p.stderr());
+    }
+
+    /** Whether {@code tool} is an executable on PATH (or in /usr/sbin, /sbin). */
+    public static boolean onPath(String tool) {
+        for (String d : (System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin").split(":")) {
+            if (Files.isExecutable(Path.of(d.isEmpty() ? "." : d, tool))) return true;
+        }
+        return false;
+    }
+
+    /** Deletes a folder and everything in it (links are removed, never followed); nothing if it is absent. */
+    public static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        List<Path> all;
+        try (java.util.stream.Stream<Path> s = Files.walk(p)) {
+            all = s.toList();
+        }
+        for (int i = all.size() - 1; i >= 0; i--) Files.deleteIfExists(all.get(i));
+    }
+
+    /** The last {@code lines} lines of {@code s}. */
+    public static String tail(String s, int lines) {
+        String[] l = s.split("\n");
+        return String.join("\n", List.of(l).subList(Math.max(0, l.length - lines), l.length));
+    }
+
     public static Proc run(List<String> cmd, Duration timeout) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).start();

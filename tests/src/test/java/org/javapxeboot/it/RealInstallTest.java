@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,18 +53,18 @@ class RealInstallTest {
             Files.isDirectory(TREE) ? null : "the Debian netboot tree is missing (apt-get install debian-installer-12-netboot-amd64)",
             Files.exists(SGABIOS) ? null : SGABIOS + " is missing (qemu-system-data): the firmware's messages reach the serial console through it",
             Files.exists(IPXE_ROM) ? null : IPXE_ROM + " is missing (ipxe-qemu): the guest's network boot ROM",
-            onPath("virsh") ? null : "virsh is missing (libvirt-clients)",
+            Proc.onPath("virsh") ? null : "virsh is missing (libvirt-clients)",
             Files.isExecutable(Path.of("/usr/sbin/dnsmasq")) ? null : "dnsmasq is missing (dnsmasq-base)",
             Proc.launchersMissing(),
             Files.isRegularFile(Proc.projectRoot().resolve("provisioner/target/provisioner.jar")) ? null
                 : "provisioner/target/provisioner.jar is missing: run with `mvn verify`");
         if (skip != null) return;
-        deleteTree(KEEP);
+        Proc.deleteTree(KEEP);
         Files.createDirectories(KEEP);
         long pid = ProcessHandle.current().pid();
         netns = "jpbri" + pid % 100000;
         subnet = "10.231." + (pid % 200 + 20);
-        run("ip", "netns", "add", netns);
+        Proc.check("ip", "netns", "add", netns);
         // a short path: the daemon's socket lives under it (a unix socket path has at most 107 bytes)
         libvirtdDir = Files.createTempDirectory("jpb-libvirtd");
         libvirtd = PrivateLibvirtd.start(libvirtdDir, Duration.ofSeconds(60));
@@ -75,8 +74,8 @@ class RealInstallTest {
     @AfterAll
     static void stop() throws Exception {
         if (libvirtd != null) libvirtd.close();
-        if (libvirtdDir != null) deleteTree(libvirtdDir);
-        if (netns != null) run("ip", "netns", "del", netns);
+        if (libvirtdDir != null) Proc.deleteTree(libvirtdDir);
+        if (netns != null) Proc.check("ip", "netns", "del", netns);
     }
 
     @Test void throughPxeMock() throws Exception {
@@ -149,7 +148,7 @@ class RealInstallTest {
         Files.writeString(KEEP.resolve(dhcp + ".out"), p.stdout() + "\n--- stderr ---\n" + p.stderr());
         System.out.println("RealInstallTest " + dhcp + ": " + p.elapsed().toSeconds() + " s\n" + p.stdout());
         assertEquals(0, p.exit(), () -> "tests/real-install.sh --dhcp " + dhcp + " failed:\n" + p.stdout() + p.stderr()
-            + "\n--- libvirtd ---\n" + tail(libvirtd.log(), 30) + "\n--- qemu ---\n" + tail(libvirtd.qemuLog(name), 30));
+            + "\n--- libvirtd ---\n" + Proc.tail(libvirtd.log(), 30) + "\n--- qemu ---\n" + Proc.tail(libvirtd.qemuLog(name), 30));
 
         // Every stage happened, in order.
         String stages = Files.readString(keep.resolve("stages.txt"));
@@ -172,7 +171,7 @@ class RealInstallTest {
         // the second start went to the disk: no network boot, no kernel.
         String console = clean(Files.readString(keep.resolve("out/logs/" + name + ".console"), StandardCharsets.ISO_8859_1));
         assertTrue(console.contains("auto=true priority=critical url=http://" + serverIp + ":8069/ks/" + name + ".ks hostname=" + name
-            + " console=ttyS0"), "the installer's command line is not the pxelinux entry's:\n" + tail(console, 40));
+            + " console=ttyS0"), "the installer's command line is not the pxelinux entry's:\n" + Proc.tail(console, 40));
         assertTrue(console.contains("Booting from ROM"), "the first boot was not the network's");
         String second = Files.readString(keep.resolve("logs/second-boot.console"), StandardCharsets.ISO_8859_1);
         assertTrue(second.contains("Booting from Hard Disk"), second);
@@ -201,29 +200,4 @@ class RealInstallTest {
         return s.replace("\r", "").replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "");
     }
 
-    static String tail(String s, int lines) {
-        String[] l = s.split("\n");
-        return String.join("\n", java.util.Arrays.asList(l).subList(Math.max(0, l.length - lines), l.length));
-    }
-
-    static boolean onPath(String tool) {
-        for (String d : (System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin").split(":")) {
-            if (Files.isExecutable(Path.of(d.isEmpty() ? "." : d, tool))) return true;
-        }
-        return false;
-    }
-
-    static void run(String... cmd) throws IOException, InterruptedException {
-        Proc p = Proc.run(List.of(cmd), Duration.ofSeconds(30));
-        if (p.exit() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + p.stderr());
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(p)) {
-            s.forEach(all::add);
-        }
-        for (int i = all.size() - 1; i >= 0; i--) Files.deleteIfExists(all.get(i));
-    }
 }

@@ -94,12 +94,12 @@ class UefiInstallTest {
             Files.isExecutable(GRUB_MKIMAGE) && Files.isDirectory(GRUB_MODULES) ? null
                 : GRUB_MODULES + " or grub-mkimage is missing (apt-get install grub-efi-amd64-bin)",
             Files.isExecutable(BUSYBOX) ? null : "busybox is missing (its httpd serves the HTTP boot)",
-            RealInstallTest.onPath("virsh") ? null : "virsh is missing (libvirt-clients)",
+            Proc.onPath("virsh") ? null : "virsh is missing (libvirt-clients)",
             Proc.launchersMissing(),
             Files.isRegularFile(Proc.projectRoot().resolve("provisioner/target/provisioner.jar")) ? null
                 : "provisioner/target/provisioner.jar is missing: run with `mvn verify`");
         if (skip != null) return;
-        RealInstallTest.deleteTree(KEEP);
+        Proc.deleteTree(KEEP);
         tftp = Files.createDirectories(KEEP.resolve("tftp"));
         out = Files.createDirectories(KEEP.resolve("out"));
         logs = Files.createDirectories(KEEP.resolve("logs"));
@@ -108,13 +108,13 @@ class UefiInstallTest {
         netns = "jpbue" + pid % 100000;
         subnet = "10.233." + (pid % 200 + 20);
         serverIp = subnet + ".1";
-        RealInstallTest.run("ip", "netns", "add", netns);
+        Proc.check("ip", "netns", "add", netns);
         libvirtdDir = Files.createTempDirectory("jpb-uefi");
         libvirtd = PrivateLibvirtd.start(libvirtdDir, Duration.ofSeconds(60));
         libvirtd.linkBridge(netns, "jue" + pid % 100000, serverIp + "/24");
         // pxe-mock's replies also go to 255.255.255.255 where a route lets them out: OVMF's own
         // network stack (its PXE and HTTP boot clients) takes no subnet broadcast while unconfigured
-        RealInstallTest.run("ip", "-n", netns, "route", "add", "255.255.255.255/32", "dev", "jue" + pid % 100000);
+        Proc.check("ip", "-n", netns, "route", "add", "255.255.255.255/32", "dev", "jue" + pid % 100000);
 
         // The TFTP (and HTTP) root: the installer's kernel and initrd, and two GRUB EFI netboot images.
         Files.createDirectories(tftp.resolve("jpb-check"));
@@ -190,8 +190,8 @@ class UefiInstallTest {
             p.waitFor(10, TimeUnit.SECONDS);
         }
         if (libvirtd != null) libvirtd.close();
-        if (libvirtdDir != null) RealInstallTest.deleteTree(libvirtdDir);
-        if (netns != null) RealInstallTest.run("ip", "netns", "del", netns);
+        if (libvirtdDir != null) Proc.deleteTree(libvirtdDir);
+        if (netns != null) Proc.check("ip", "netns", "del", netns);
     }
 
     /** Each test removes its guest: domain (NVRAM too), disk, entries. */
@@ -280,8 +280,8 @@ class UefiInstallTest {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new AssertionError(file + " did not show what was awaited within " + bound + "; its last lines:\n"
-                        + RealInstallTest.tail(text, 40) + "\n--- serve ---\n" + tailOf(logs.resolve("serve.log"))
-                        + "\n--- httpd ---\n" + tailOf(logs.resolve("httpd.log")) + "\n--- libvirtd ---\n" + RealInstallTest.tail(libvirtd.log(), 20));
+                        + Proc.tail(text, 40) + "\n--- serve ---\n" + tailOf(logs.resolve("serve.log"))
+                        + "\n--- httpd ---\n" + tailOf(logs.resolve("httpd.log")) + "\n--- libvirtd ---\n" + Proc.tail(libvirtd.log(), 20));
                 }
                 var key = w.poll(left, TimeUnit.NANOSECONDS);
                 if (key != null) {
@@ -293,6 +293,6 @@ class UefiInstallTest {
     }
 
     static String tailOf(Path p) throws IOException {
-        return Files.exists(p) ? RealInstallTest.tail(Files.readString(p, StandardCharsets.ISO_8859_1), 20) : "(none)";
+        return Files.exists(p) ? Proc.tail(Files.readString(p, StandardCharsets.ISO_8859_1), 20) : "(none)";
     }
 }

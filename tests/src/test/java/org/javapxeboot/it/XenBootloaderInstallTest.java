@@ -64,17 +64,17 @@ class XenBootloaderInstallTest {
                 .allMatch(f -> Files.isRegularFile(TREE.resolve(f))) ? null
                 : "the Debian netboot tree " + TREE + " is incomplete (apt-get install debian-installer-12-netboot-amd64)",
             Files.isExecutable(Path.of("/usr/sbin/dnsmasq")) ? null : "dnsmasq is missing (dnsmasq-base)",
-            onPath("virsh") ? null : "virsh is missing (libvirt-clients)",
+            Proc.onPath("virsh") ? null : "virsh is missing (libvirt-clients)",
             Proc.launchersMissing(),
             Files.isRegularFile(Proc.projectRoot().resolve("provisioner/target/provisioner.jar")) ? null
                 : "provisioner/target/provisioner.jar is missing: run with `mvn verify`");
         if (skip != null) return;
-        deleteTree(KEEP);
+        Proc.deleteTree(KEEP);
         Files.createDirectories(KEEP);
         long pid = ProcessHandle.current().pid();
         netns = "jpbx" + pid % 100000;
         subnet = "10.232." + (pid % 200 + 20);
-        run("ip", "netns", "add", netns);
+        Proc.check("ip", "netns", "add", netns);
         libvirtdDir = Files.createTempDirectory("jpb-xend"); // short: the daemon's socket path is under it
         libvirtd = PrivateLibvirtd.start(libvirtdDir, Duration.ofSeconds(60));
         libvirtd.linkBridge(netns, "jxn" + pid % 100000, subnet + ".1/24");
@@ -85,8 +85,8 @@ class XenBootloaderInstallTest {
     static void stop() throws Exception {
         for (Process p : servers) stopServer(p);
         if (libvirtd != null) libvirtd.close(); // kills the guests' qemu too
-        if (libvirtdDir != null) deleteTree(libvirtdDir);
-        if (netns != null) run("ip", "netns", "del", netns);
+        if (libvirtdDir != null) Proc.deleteTree(libvirtdDir);
+        if (netns != null) Proc.check("ip", "netns", "del", netns);
     }
 
     @Test void throughPxeMock() throws Exception {
@@ -108,8 +108,8 @@ class XenBootloaderInstallTest {
         } catch (Throwable t) {
             System.err.println("XenBootloaderInstallTest " + dhcp + " FAILED; everything is kept in " + run.dir
                 + "\n--- the console's last lines ---\n" + run.consoleTail(30)
-                + "\n--- libvirtd ---\n" + tail(libvirtd.log(), 15)
-                + "\n--- qemu ---\n" + tail(libvirtd.qemuLog(run.name), 15));
+                + "\n--- libvirtd ---\n" + Proc.tail(libvirtd.log(), 15)
+                + "\n--- qemu ---\n" + Proc.tail(libvirtd.qemuLog(run.name), 15));
             throw t;
         } finally {
             Proc.run(List.of("virsh", "-c", libvirtd.uri(), "destroy", run.name), Duration.ofSeconds(60));
@@ -231,29 +231,4 @@ class XenBootloaderInstallTest {
         return m;
     }
 
-    static String tail(String s, int lines) {
-        String[] l = s.split("\n");
-        return String.join("\n", List.of(l).subList(Math.max(0, l.length - lines), l.length));
-    }
-
-    static boolean onPath(String tool) {
-        for (String d : (System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin").split(":")) {
-            if (Files.isExecutable(Path.of(d.isEmpty() ? "." : d, tool))) return true;
-        }
-        return false;
-    }
-
-    static void run(String... cmd) throws IOException, InterruptedException {
-        Proc p = Proc.run(List.of(cmd), Duration.ofSeconds(30));
-        if (p.exit() != 0) throw new IOException(String.join(" ", cmd) + " failed: " + p.stderr());
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        List<Path> all;
-        try (Stream<Path> s = Files.walk(p)) {
-            all = s.toList();
-        }
-        for (int i = all.size() - 1; i >= 0; i--) Files.deleteIfExists(all.get(i));
-    }
 }

@@ -73,7 +73,7 @@ final class XenInstallRun implements AutoCloseable {
         Files.writeString(logs.resolve("apply.log"), apply.stdout() + apply.stderr());
         assertEquals(0, apply.exit(), () -> "provision apply failed:\n" + apply.stdout() + apply.stderr());
         Files.writeString(libxlOutput(), "");
-        XenBootloaderInstallTest.run("mkfifo", fifo().toString());
+        Proc.check("mkfifo", fifo().toString());
     }
 
     Path yaml() {
@@ -194,10 +194,10 @@ final class XenInstallRun implements AutoCloseable {
      * keeping every log, config and the console under {@link #dir}.
      */
     void removeBulk() throws IOException {
-        XenBootloaderInstallTest.deleteTree(tftp.resolve("xen-check"));
-        XenBootloaderInstallTest.deleteTree(dir.resolve("xl/images"));
-        XenBootloaderInstallTest.deleteTree(dir.resolve("xm/images"));
-        XenBootloaderInstallTest.deleteTree(out.resolve("disks"));
+        Proc.deleteTree(tftp.resolve("xen-check"));
+        Proc.deleteTree(dir.resolve("xl/images"));
+        Proc.deleteTree(dir.resolve("xm/images"));
+        Proc.deleteTree(out.resolve("disks"));
     }
 
     /** Waits for the guest's qemu to end (the installer's poweroff), then asks libvirt for the state. */

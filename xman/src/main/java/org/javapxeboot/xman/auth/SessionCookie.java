@@ -24,6 +24,27 @@ import java.util.Base64;
  * --session-lifetime bounds how long a revoked or expired ticket keeps working.
  */
 public final class SessionCookie {
+    private static final String BINDING = "org.javapxeboot.xman.session-binding";
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+    /**
+     * What a session cookie is bound to: a random secret of this TLS session, kept in the server's
+     * session object and never sent; null without a session. Not the session id: TLS 1.2 sends that
+     * in clear, and a client resuming with its own ticket may name any id it likes, so a stolen
+     * cookie plus an observed id would pass. A resumed session (ticket or PSK) is a new object
+     * without the secret, so its cookie is refused and the client authenticates again.
+     */
+    public static byte[] binding(javax.net.ssl.SSLSession s) {
+        if (s == null) return null;
+        synchronized (s) {
+            if (s.getValue(BINDING) instanceof byte[] b) return b;
+            byte[] b = new byte[32];
+            RANDOM.nextBytes(b);
+            s.putValue(BINDING, b);
+            return b;
+        }
+    }
+
     /** The cookie's name. */
     public static final String NAME = "xman_session";
     /** Longest value read (a principal is at most a few hundred bytes); longer is refused unread. */

@@ -333,27 +333,10 @@ public final class XmandServer implements AutoCloseable {
         }
     }
 
-    private static final String BINDING = "org.javapxeboot.xman.session-binding";
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
-
-    /**
-     * What a session cookie is bound to: a random secret of this TLS session, kept in the server's
-     * session object and never sent. Not the session id: TLS 1.2 sends that in clear, and a client
-     * resuming with its own ticket may name any id it likes, so a stolen cookie plus an observed id
-     * would pass. A resumed session (ticket or PSK) is a new object without the secret, so its
-     * cookie is refused and the client authenticates again.
-     */
+    /** What a session cookie is bound to (see {@link SessionCookie#binding}). */
     private static byte[] tlsSession(HttpExchange ex) {
         // Sessions exist only with TLS, so every exchange is an HttpsExchange.
-        javax.net.ssl.SSLSession s = ((HttpsExchange) ex).getSSLSession();
-        if (s == null) return null;
-        synchronized (s) {
-            if (s.getValue(BINDING) instanceof byte[] b) return b;
-            byte[] b = new byte[32];
-            RANDOM.nextBytes(b);
-            s.putValue(BINDING, b);
-            return b;
-        }
+        return SessionCookie.binding(((HttpsExchange) ex).getSSLSession());
     }
 
     /**

@@ -53,7 +53,7 @@ public final class LibvirtVmControl implements VmControl {
     // connection is opened (virEventRegisterDefaultImpl) and run on some thread.
     private static volatile boolean eventLoop;
 
-    private final Connect conn;
+    private final DomainLister.Connection conn;
     private final String uri;
     private final Clock clock;
     private final int capacity;
@@ -87,7 +87,7 @@ public final class LibvirtVmControl implements VmControl {
         this.capacity = dmesgCapacity;
         silence();
         try {
-            this.conn = new Connect(this.uri, false);
+            this.conn = new DomainLister.Connection(this.uri, false);
         } catch (LibvirtException e) {
             // libvirt names the socket it tried, not the URI the admin gave: name both.
             throw map(e, "connect " + this.uri, null, VirtException.Kind.UNAVAILABLE);
@@ -147,6 +147,11 @@ public final class LibvirtVmControl implements VmControl {
         eventLoop = true;
     }
 
+    /** The libvirt-java connection, for tests that need what VmControl does not do (a transient domain). */
+    Connect connection() {
+        return conn;
+    }
+
     /** The URI this object is connected to, as given (or {@link #DEFAULT_URI}). */
     public String uri() {
         return uri;
@@ -154,6 +159,14 @@ public final class LibvirtVmControl implements VmControl {
 
     @Override
     public List<DomainInfo> list() throws VirtException {
+        checkOpen("list", null);
+        Pointer p = conn.pointer();
+        List<DomainInfo> fast = p == null ? null : DomainLister.list(p);
+        return fast != null ? fast : listThroughLibvirtJava();
+    }
+
+    /** {@link #list()} through libvirt-java: where the fast path is not bound, and to report its errors. */
+    List<DomainInfo> listThroughLibvirtJava() throws VirtException {
         checkOpen("list", null);
         try {
             Domain[] all = conn.listAllDomains(0);

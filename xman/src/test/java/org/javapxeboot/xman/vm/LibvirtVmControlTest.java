@@ -80,6 +80,43 @@ public class LibvirtVmControlTest {
         assertTrue(n1.id() > 0);
     }
 
+    /** list() answers through direct-mapped calls (DomainLister); it must say what libvirt-java says, field by field. */
+    @Test
+    void theFastListingSaysWhatLibvirtJavaSays() throws Exception {
+        assertTrue(DomainLister.available(), "the direct-mapped listing binds on 64-bit Linux");
+        vm.define(xenPv("off1"));
+        vm.define(xenPv("paused1"));
+        vm.start("paused1");
+        vm.pause("paused1");
+        vm.define(xenPv("auto1"));
+        vm.setAutostart("auto1", true);
+        vm.start("auto1");
+        vm.setMemory("auto1", 262144);
+        vm.connection().domainCreateXML(xenPv("transient1"), 0).free();
+        List<DomainInfo> fast = withoutCpuTime(vm.list());
+        List<DomainInfo> slow = withoutCpuTime(vm.listThroughLibvirtJava());
+        assertEquals(slow, fast);
+        assertEquals(List.of("auto1", "n1", "off1", "paused1", "transient1"), fast.stream().map(DomainInfo::name).toList());
+        DomainInfo off = fast.get(2);
+        assertEquals(DomainState.SHUTOFF, off.state());
+        assertEquals(-1, off.id());
+        assertEquals(DomainState.PAUSED, fast.get(3).state());
+        DomainInfo auto = fast.get(0);
+        assertTrue(auto.autostart() && auto.persistent() && auto.id() > 0);
+        assertEquals(262144, auto.memoryKiB());
+        assertEquals(524288, auto.maxMemoryKiB());
+        assertEquals(new DomainInfo("n1", fast.get(1).uuid(), fast.get(1).id(), DomainState.RUNNING, 524288, 1048576, 2, 0, true, false), fast.get(1));
+        assertNotNull(UUID.fromString(fast.get(1).uuid()));
+        assertFalse(fast.get(4).persistent());
+        assertTrue(vm.list().stream().filter(d -> d.state() == DomainState.RUNNING).allMatch(d -> d.cpuTimeNanos() > 0));
+    }
+
+    /** The test driver reports the clock as a running domain's CPU time: equal listings differ there. */
+    private static List<DomainInfo> withoutCpuTime(List<DomainInfo> ds) {
+        return ds.stream().map(d -> new DomainInfo(d.name(), d.uuid(), d.id(), d.state(), d.memoryKiB(), d.maxMemoryKiB(), d.vcpus(), 0,
+                d.persistent(), d.autostart())).sorted(java.util.Comparator.comparing(DomainInfo::name)).toList();
+    }
+
     @Test
     void lifecycleDefineStartPauseUnpauseDestroyUndefine() throws Exception {
         DomainInfo d = vm.define(xenPv("pv1"));

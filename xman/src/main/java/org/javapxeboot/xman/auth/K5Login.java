@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * The host's list of administrators: a {@code .k5login} file, one principal per line (k5login(5)).
- * Checked on every request: when the file's modification time, size or inode changes it is read
- * again, so a principal removed from the file loses access with the next request.
+ * Checked on every request (one stat): when the file's modification or change time, size or inode
+ * changes it is read again, so a principal removed from the file loses access with the next request.
  *
  * <p>Whoever can write the file can make himself an administrator, so it must be owned by root or
  * by the user xmand runs as, and writable by nobody else (group and others); otherwise every
@@ -26,9 +26,10 @@ public final class K5Login {
     private final Path path;
     private Snapshot snapshot;
 
-    private record Snapshot(Object fileKey, long mtimeNanos, long size, Set<String> principals) {}
+    private record Snapshot(Object fileKey, long mtimeNanos, long ctimeNanos, long size, Set<String> principals) {}
 
     private final java.util.Set<String> owners;
+    private final Set<Integer> ownerUids = ownerUids();
 
     /** Trusts files owned by root or by the user this JVM runs as (the daemon user). */
     public K5Login(Path path) {
@@ -43,25 +44,42 @@ public final class K5Login {
      * owned or writable by others, is an IOException saying why (every request is refused).
      */
     public synchronized boolean allows(String principal) throws IOException {
-        PosixFileAttributes attrs;
+        // One stat by number: the owner as a uid (a name would cost a passwd lookup, five system calls,
+        // on every request); names only for the refusal's message.
+        java.util.Map<String, Object> attrs;
         try {
-            attrs = Files.readAttributes(path, PosixFileAttributes.class);
+            attrs = Files.readAttributes(path, "unix:uid,mode,fileKey,lastModifiedTime,ctime,size,isRegularFile");
         } catch (NoSuchFileException e) {
             snapshot = null;
             return false;
         }
-        String problem = untrusted(attrs);
-        if (problem != null) {
+        int uid = (Integer) attrs.get("uid");
+        int mode = (Integer) attrs.get("mode");
+        if (!ownerUids.contains(uid) || (mode & 022) != 0 || !(Boolean) attrs.get("isRegularFile")) {
             snapshot = null;
-            throw new IOException(problem);
+            String problem = untrusted(Files.readAttributes(path, PosixFileAttributes.class));
+            throw new IOException(problem != null ? problem : path + " changed while it was checked; try again");
         }
-        long mtime = attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        long mtime = ((java.nio.file.attribute.FileTime) attrs.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        long ctime = ((java.nio.file.attribute.FileTime) attrs.get("ctime")).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        long size = (Long) attrs.get("size");
         Snapshot s = snapshot;
-        if (s == null || !java.util.Objects.equals(s.fileKey, attrs.fileKey()) || s.mtimeNanos != mtime || s.size != attrs.size()) {
-            s = new Snapshot(attrs.fileKey(), mtime, attrs.size(), parse(Files.readAllLines(path, StandardCharsets.UTF_8)));
+        if (s == null || !java.util.Objects.equals(s.fileKey, attrs.get("fileKey")) || s.mtimeNanos != mtime || s.ctimeNanos != ctime || s.size != size) {
+            s = new Snapshot(attrs.get("fileKey"), mtime, ctime, size, parse(Files.readAllLines(path, StandardCharsets.UTF_8)));
             snapshot = s;
         }
         return s.principals.contains(principal);
+    }
+
+    /** The uids the trusted owners have: root's and this process's. */
+    private static Set<Integer> ownerUids() {
+        Set<Integer> uids = new HashSet<>(List.of(0));
+        try {
+            uids.add((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException e) {
+            // root alone, then
+        }
+        return Set.copyOf(uids);
     }
 
     /** Why the file cannot be trusted, or null. */

@@ -88,29 +88,56 @@ final class DomainLister {
         Pointer domains = new Pointer(array[0]);
         List<DomainInfo> out = new ArrayList<>(n);
         boolean failed = false;
-        try (Memory info = new Memory(INFO_SIZE)) {
-            byte[] uuid = new byte[UUID_BUFLEN];
-            int[] autostart = new int[1];
+        try (Questions q = new Questions()) {
             for (int i = 0; i < n && !failed; i++) {
-                Pointer d = domains.getPointer((long) i * Native.POINTER_SIZE);
-                Pointer name = virDomainGetName(d);
-                int persistent;
-                if (name == null || virDomainGetInfo(d, info) < 0 || virDomainGetUUID(d, uuid) < 0
-                        || (persistent = virDomainIsPersistent(d)) < 0 || virDomainGetAutostart(d, autostart) < 0) {
-                    if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN) failed = true;
-                    continue;
-                }
-                int state = info.getByte(INFO_STATE) & 0xff;
-                out.add(new DomainInfo(name.getString(0, StandardCharsets.UTF_8.name()), uuidString(uuid),
-                        virDomainGetID(d), state < DomainState.values().length ? DomainState.values()[state] : DomainState.NOSTATE,
-                        info.getLong(INFO_MEMORY), info.getLong(INFO_MAX_MEM), info.getShort(INFO_VCPUS) & 0xffff,
-                        info.getLong(INFO_CPU_TIME), persistent == 1, autostart[0] != 0));
+                DomainInfo d = q.ask(domains.getPointer((long) i * Native.POINTER_SIZE));
+                if (d != null) out.add(d);
+                else if (virGetLastErrorCode() != VIR_ERR_NO_DOMAIN) failed = true;
             }
         } finally {
             for (int i = 0; i < n; i++) virDomainFree(domains.getPointer((long) i * Native.POINTER_SIZE));
             Native.free(array[0]);
         }
         return failed ? null : out;
+    }
+
+    /** The domain named {@code name} on {@code conn}, or null when it is not there or a call failed (the caller asks again through libvirt-java for the error). */
+    static DomainInfo lookup(Pointer conn, String name) {
+        if (!AVAILABLE) return null;
+        Pointer d = virDomainLookupByName(conn, name);
+        if (d == null) return null;
+        try (Questions q = new Questions()) {
+            return q.ask(d);
+        } finally {
+            virDomainFree(d);
+        }
+    }
+
+    /** The buffers the questions about one domain are answered in, reused across a listing. */
+    private static final class Questions implements AutoCloseable {
+        private final Memory info = new Memory(INFO_SIZE);
+        private final byte[] uuid = new byte[UUID_BUFLEN];
+        private final int[] autostart = new int[1];
+
+        /** What {@link DomainInfo} holds about {@code d}, or null if a call failed (libvirt's last error says why). */
+        DomainInfo ask(Pointer d) {
+            Pointer name = virDomainGetName(d);
+            int persistent;
+            if (name == null || virDomainGetInfo(d, info) < 0 || virDomainGetUUID(d, uuid) < 0
+                    || (persistent = virDomainIsPersistent(d)) < 0 || virDomainGetAutostart(d, autostart) < 0) {
+                return null;
+            }
+            int state = info.getByte(INFO_STATE) & 0xff;
+            return new DomainInfo(name.getString(0, StandardCharsets.UTF_8.name()), uuidString(uuid), virDomainGetID(d),
+                    state < DomainState.values().length ? DomainState.values()[state] : DomainState.NOSTATE,
+                    info.getLong(INFO_MEMORY), info.getLong(INFO_MAX_MEM), info.getShort(INFO_VCPUS) & 0xffff,
+                    info.getLong(INFO_CPU_TIME), persistent == 1, autostart[0] != 0);
+        }
+
+        @Override
+        public void close() {
+            info.close();
+        }
     }
 
     /**
@@ -130,6 +157,8 @@ final class DomainLister {
 
     // libvirt's own functions (libvirt-domain.h, virterror.h), bound by Native.register.
     private static native int virConnectListAllDomains(Pointer conn, long[] domains, int flags);
+
+    private static native Pointer virDomainLookupByName(Pointer conn, String name);
 
     private static native Pointer virDomainGetName(Pointer domain);
 

@@ -191,6 +191,11 @@ public final class LibvirtVmControl implements VmControl {
 
     @Override
     public DomainInfo lookup(String name) throws VirtException {
+        checkOpen("lookup", name);
+        Pointer p = conn.pointer();
+        DomainInfo fast = p == null || name == null || name.isEmpty() ? null : DomainLister.lookup(p, name);
+        if (fast != null) return fast;
+        // not there, or a call failed: libvirt-java says which, in the usual words
         return withDomain("lookup", name, false, LibvirtVmControl::info);
     }
 

@@ -24,6 +24,19 @@ class K5LoginTest {
         return f;
     }
 
+    /** A principal swapped for another of the same length, the modification time set back: the change time still tells. */
+    @Test
+    void anEditThatKeepsSizeAndModificationTimeIsSeen(@TempDir Path dir) throws Exception {
+        Path f = file(dir, "rw-r--r--");
+        K5Login k = new K5Login(f);
+        assertTrue(k.allows("admin@XMAN.TEST"));
+        java.nio.file.attribute.FileTime mtime = Files.getLastModifiedTime(f);
+        Files.writeString(f, "# admins\nadmim@XMAN.TEST\n");
+        Files.setLastModifiedTime(f, mtime);
+        assertFalse(k.allows("admin@XMAN.TEST"));
+        assertTrue(k.allows("admim@XMAN.TEST"));
+    }
+
     @Test
     void ownersFileWritableOnlyByItsOwnerIsUsed(@TempDir Path dir) throws Exception {
         K5Login k = new K5Login(file(dir, "rw-r--r--"));

@@ -109,6 +109,11 @@ public class LibvirtVmControlTest {
         assertNotNull(UUID.fromString(fast.get(1).uuid()));
         assertFalse(fast.get(4).persistent());
         assertTrue(vm.list().stream().filter(d -> d.state() == DomainState.RUNNING).allMatch(d -> d.cpuTimeNanos() > 0));
+        // lookup answers the same way, and a name that is not there is NO_DOMAIN with libvirt's words
+        for (DomainInfo d : fast) assertEquals(d, withoutCpuTime(List.of(vm.lookup(d.name()))).get(0));
+        VirtException e = assertThrows(VirtException.class, () -> vm.lookup("nosuch"));
+        assertEquals(VirtException.Kind.NO_DOMAIN, e.kind());
+        assertTrue(e.getMessage().contains("nosuch"), e.getMessage());
     }
 
     /** The test driver reports the clock as a running domain's CPU time: equal listings differ there. */

@@ -40,11 +40,24 @@ final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--serve", description = "then keep serving kickstarts and acks (as `serve`) until stopped") boolean serve;
     @Mixin ServeOptions serveOptions;
     @Spec CommandLine.Model.CommandSpec spec;
+    private java.util.List<org.javapxeboot.provisioner.plan.ApplyStamp.Entry> stampEntries;
+
+    /** The stamp of this command line, or null when it cannot have one (see {@link Stamp#of}). */
+    private Stamp stamp() {
+        if (serve || !reinstall.names.isEmpty()) {
+            return null; // serve needs the cluster; --reinstall changes what a converged state is
+        }
+        return Stamp.of(file, host, "grow=" + grow + " preallocate=" + preallocate + " start=" + !noStart);
+    }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        Stamp stamp = stamp();
+        if (stamp != null && stamp.upToDate(out, err)) {
+            return OK;
+        }
         HostOptions.Inputs in = host.inputs(file, reinstall, err);
         if (in == null) {
             return INVALID;
@@ -55,7 +68,13 @@ final class ApplyCommand implements Callable<Integer> {
         int rc;
         try (HostTarget.Session session = host.target().openLocked(host.layout(), host.lockWait(), "provision apply",
                 err::println)) {
+            if (stamp != null) {
+                stamp.remove();
+            }
             rc = apply(c, ks, lvm, session.vm(), out, err);
+            if (rc == OK && stamp != null && stampEntries != null) {
+                stamp.record(c, stampEntries, session.save(), err);
+            }
         } catch (VirtException | IOException e) {
             err.println("provision: " + e.getMessage() + "; nothing done");
             return FAILED;
@@ -73,6 +92,7 @@ final class ApplyCommand implements Callable<Integer> {
         Report r;
         try {
             r = p.apply();
+            stampEntries = r.ok() ? p.stampEntries(r.plan()).orElse(null) : null;
         } catch (ProvisionException e) {
             e.reasons().forEach(err::println);
             err.println("provision: nothing was changed");

@@ -63,8 +63,11 @@ public final class EmbeddedNode {
         return vm;
     }
 
-    /** Writes every domain of {@code vm} back to {@code nodeFile} (atomically), with its state. */
-    public static void save(LibvirtVmControl vm, Path nodeFile) throws VirtException, IOException {
+    /**
+     * Writes every domain of {@code vm} back to {@code nodeFile} (atomically), with its state; returns
+     * what the node file and its autostart file hold now, in that order.
+     */
+    public static List<String> save(LibvirtVmControl vm, Path nodeFile) throws VirtException, IOException {
         Path abs = nodeFile.toAbsolutePath().normalize();
         StringBuilder b = new StringBuilder("<node xmlns:test='" + TEST_NS + "'>\n");
         List<String> autostart = new ArrayList<>();
@@ -87,8 +90,10 @@ public final class EmbeddedNode {
             }
         }
         b.append("</node>\n");
+        String auto = autostart.isEmpty() ? "" : String.join("\n", autostart) + "\n";
         writeIfChanged(abs, b.toString());
-        writeIfChanged(autostartFile(abs), autostart.isEmpty() ? "" : String.join("\n", autostart) + "\n");
+        writeIfChanged(autostartFile(abs), auto);
+        return List.of(b.toString(), auto);
     }
 
     /** An unchanged node (a no-op apply, a plan) is not written again: no fsync, no new inode. */
@@ -98,7 +103,8 @@ public final class EmbeddedNode {
         }
     }
 
-    private static Path autostartFile(Path node) {
+    /** {@code OUT/state/test-node.xml.autostart}: the autostart flags the node format cannot carry. */
+    public static Path autostartFile(Path node) {
         return node.resolveSibling(node.getFileName() + ".autostart");
     }
 }

@@ -102,11 +102,15 @@ public record HostTarget(String connect, String remote, Path nodeFile) {
         }
     }
 
-    /** Writes the embedded node back to its file; other hosts keep their own state. */
-    public void save(VmControl vm) throws VirtException, IOException {
+    /**
+     * Writes the embedded node back to its file; other hosts keep their own state. Returns what the
+     * node file and its autostart file hold (see {@link EmbeddedNode#save}), or an empty list.
+     */
+    public java.util.List<String> save(VmControl vm) throws VirtException, IOException {
         if (embedded() && vm instanceof LibvirtVmControl lv) {
-            EmbeddedNode.save(lv, nodeFile);
+            return EmbeddedNode.save(lv, nodeFile);
         }
+        return java.util.List.of();
     }
 
     /** Saves (a failure is told to {@code warn}, not thrown) and closes the connection. */
@@ -152,6 +156,7 @@ public record HostTarget(String connect, String remote, Path nodeFile) {
         private final VmControl vm;
         private final OutputLock lock;
         private final Consumer<String> warn;
+        private boolean saved;
 
         private Session(VmControl vm, OutputLock lock, Consumer<String> warn) {
             this.vm = vm;
@@ -163,11 +168,25 @@ public record HostTarget(String connect, String remote, Path nodeFile) {
             return vm;
         }
 
-        /** Saves the host and closes it, then releases the lock. */
+        /**
+         * Saves the host now, still locked (see {@link HostTarget#save}); {@link #close} then only
+         * closes it (the host is not to be changed after this).
+         */
+        public java.util.List<String> save() throws VirtException, IOException {
+            java.util.List<String> s = HostTarget.this.save(vm);
+            saved = true;
+            return s;
+        }
+
+        /** Saves the host (unless {@link #save} was the last use) and closes it, then releases the lock. */
         @Override
         public void close() {
             try {
-                saveAndClose(vm, warn);
+                if (saved) {
+                    vm.close();
+                } else {
+                    saveAndClose(vm, warn);
+                }
             } finally {
                 lock.close();
             }

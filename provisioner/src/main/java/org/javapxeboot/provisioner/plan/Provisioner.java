@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.javapxeboot.provisioner.model.Cluster;
 import org.javapxeboot.provisioner.model.Disk;
@@ -58,9 +59,13 @@ public final class Provisioner {
         }
     }
 
-    /** What a plan found for one guest, with everything rendered. */
+    /**
+     * What a plan found for one guest, with everything rendered; {@code outputs} has every file the
+     * guest's outputs should hold once applied, with the SHA-256 of its wanted content (for {@link ApplyStamp}).
+     */
     public record GuestPlan(Guest guest, List<Action> actions, Map<Path, String> files, String domainXml,
-                            boolean define, boolean start, Boolean autostart, boolean active, boolean diskBoot) {
+                            boolean define, boolean start, Boolean autostart, boolean active, boolean diskBoot,
+                            Map<Path, String> outputs) {
     }
 
     /** The whole plan. */
@@ -208,7 +213,9 @@ public final class Provisioner {
         }
         wanted.putAll(layout.bootFiles(cluster.server(), g, installed));
         Map<Path, String> toWrite = new LinkedHashMap<>();
+        Map<Path, String> outputs = new LinkedHashMap<>();
         for (Map.Entry<Path, String> e : wanted.entrySet()) {
+            outputs.put(e.getKey(), ApplyStamp.sha256(e.getValue()));
             String have = AtomicFiles.read(e.getKey()).orElse(null);
             if (have == null) {
                 actions.add(new Action(Action.Kind.WRITE_FILE, g.name(), e.getKey().toString(), null));
@@ -250,6 +257,7 @@ public final class Provisioner {
                 actions.add(new Action(Action.Kind.UPDATE_FILE, g.name(), xmlPath.toString(), "content changed"));
             }
         }
+        outputs.put(xmlPath, ApplyStamp.sha256(xml));
         Boolean autostart = null;
         if (domain == null ? g.auto() : domain.autostart() != g.auto()) {
             autostart = g.auto();
@@ -262,7 +270,53 @@ public final class Provisioner {
         }
         // saved and compared without the UUID (libvirt picks it at the first define); sent with it after
         String toDefine = domain == null ? xml : DomainXml.render(g, cluster.server(), diskBoot, domain.uuid());
-        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart, running, diskBoot);
+        return new GuestPlan(g, List.copyOf(actions), toWrite, toDefine, define, start, autostart, running, diskBoot,
+                outputs);
+    }
+
+    /**
+     * What {@link ApplyStamp} must compare to know that nothing changed since {@code plan} was
+     * applied (in full, with no failure): every output and the folders they are in, each guest's
+     * ack marker (present or not) and file disks, and the templates with the digests of the bytes
+     * rendered. Empty when a re-plan may depend on more than those files: volume groups or LVM or
+     * physical disks (their state is the host's), a differing item (printed by every apply),
+     * or {@code --reinstall}.
+     */
+    public Optional<List<ApplyStamp.Entry>> stampEntries(Plan plan) {
+        if (!plan.hostActions().isEmpty() || !options.reinstall().isEmpty()) {
+            return Optional.empty();
+        }
+        List<ApplyStamp.Entry> entries = new ArrayList<>();
+        Set<Path> folders = new java.util.LinkedHashSet<>();
+        folders.add(layout.out());
+        folders.add(layout.tftpRoot());
+        for (GuestPlan gp : plan.guests()) {
+            if (gp.actions().stream().anyMatch(a -> a.kind() == Action.Kind.DIFFERS)) {
+                return Optional.empty();
+            }
+            for (Disk d : gp.guest().disks()) {
+                if (d.type() != Disk.Type.FILE) {
+                    return Optional.empty();
+                }
+                entries.add(ApplyStamp.of(ApplyStamp.Kind.DISK, Path.of(d.path())));
+            }
+            for (Map.Entry<Path, String> o : gp.outputs().entrySet()) {
+                entries.add(new ApplyStamp.Entry(ApplyStamp.Kind.OUTPUT, o.getKey().toAbsolutePath().normalize(), o.getValue()));
+                for (Path d = o.getKey().toAbsolutePath().normalize().getParent(); d != null && !folders.contains(d)
+                        && (d.startsWith(layout.out()) || d.startsWith(layout.tftpRoot())); d = d.getParent()) {
+                    folders.add(d);
+                }
+            }
+            entries.add(ApplyStamp.of(ApplyStamp.Kind.PRESENCE, layout.installed(gp.guest().name())));
+        }
+        for (Path d : folders) {
+            entries.add(ApplyStamp.of(ApplyStamp.Kind.PRESENCE, d));
+        }
+        for (Map.Entry<Path, byte[]> t : kickstart.sources().entrySet()) {
+            entries.add(new ApplyStamp.Entry(ApplyStamp.Kind.CONTENT, t.getKey(),
+                    java.util.HexFormat.of().formatHex(t.getValue())));
+        }
+        return Optional.of(entries);
     }
 
     // ---- apply ----

@@ -18,6 +18,7 @@ import org.javapxeboot.provisioner.model.Guest;
 public final class Kickstart {
     private final Path dir;
     private final Map<String, Template> cache = new ConcurrentHashMap<>();
+    private final Map<Path, byte[]> sources = new ConcurrentHashMap<>();
 
     public Kickstart(Path templatesDir) {
         this.dir = templatesDir;
@@ -50,6 +51,19 @@ public final class Kickstart {
         return template(g.kickstart()).render(variables(server, g));
     }
 
+    /** Every template file parsed so far, with the SHA-256 of the very bytes it was parsed from. */
+    public Map<Path, byte[]> sources() {
+        return Map.copyOf(sources);
+    }
+
+    private static byte[] digest(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Template template(String name) throws RenderException {
         Template t = cache.get(name);
         if (t != null) {
@@ -57,7 +71,10 @@ public final class Kickstart {
         }
         Path p = dir.resolve(name);
         try {
-            t = Template.parse(p.toString(), Files.readString(p, StandardCharsets.UTF_8));
+            byte[] bytes = Files.readAllBytes(p);
+            t = Template.parse(p.toString(), StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString());
+            sources.put(p.toAbsolutePath().normalize(), digest(bytes));
         } catch (NoSuchFileException e) {
             throw new RenderException("kickstart template " + p + " does not exist");
         } catch (IOException e) {

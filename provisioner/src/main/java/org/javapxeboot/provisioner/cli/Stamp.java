@@ -1,0 +1,144 @@
+package org.javapxeboot.provisioner.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.javapxeboot.provisioner.host.EmbeddedNode;
+import org.javapxeboot.provisioner.host.HostTarget;
+import org.javapxeboot.provisioner.model.Cluster;
+import org.javapxeboot.provisioner.model.Problem;
+import org.javapxeboot.provisioner.plan.ApplyStamp;
+import org.javapxeboot.provisioner.plan.Layout;
+import org.javapxeboot.provisioner.plan.OutputLock;
+
+/**
+ * {@code provision apply}'s use of {@link ApplyStamp} ({@code OUT/state/apply.stamp}): only on the
+ * embedded host, whose whole state is files of the output tree (any other host can change behind
+ * the provisioner's back, so it is always read). The key is the YAML's path and bytes, the
+ * templates folder, the output tree, TFTP root, secret group and the flags that change the plan;
+ * the stamp also lists the program's own files (its jar and libraries), so a new build plans in full.
+ */
+final class Stamp {
+    static final String FILE = "apply.stamp";
+
+    private final Path yamlFile;
+    private final byte[] yaml;
+    private final String key;
+    private final Path stampFile;
+    private final HostOptions host;
+
+    private Stamp(Path yamlFile, byte[] yaml, String key, Path stampFile, HostOptions host) {
+        this.yamlFile = yamlFile;
+        this.yaml = yaml;
+        this.key = key;
+        this.stampFile = stampFile;
+        this.host = host;
+    }
+
+    /**
+     * The stamp for applying {@code file} with {@code host}'s options and {@code settings} (the
+     * other flags), or null when there can be none: not the embedded host, a usage error, the YAML
+     * unreadable, the templates or LVM scripts refused (the full path then reports why).
+     */
+    static Stamp of(Path file, HostOptions host, String settings) {
+        try {
+            if (host.usageProblem() != null) {
+                return null;
+            }
+            HostTarget target = host.target();
+            if (!target.embedded()) {
+                return null;
+            }
+            Path templates = host.kickstart().dir().toAbsolutePath().normalize();
+            host.lvm(); // refused as root when others can change it: the full path says so
+            byte[] yaml = Files.readAllBytes(file);
+            Layout layout = host.layout();
+            String key = ApplyStamp.sha256(String.join("\n", ApplyStamp.MAGIC_KEY, file.toAbsolutePath().normalize().toString(),
+                    ApplyStamp.sha256(yaml), templates.toString(), layout.out().toString(), layout.tftpRoot().toString(),
+                    String.valueOf(layout.secretGroup()), target.nodeFile().toAbsolutePath().normalize().toString(), settings));
+            return new Stamp(file, yaml, key, layout.out().resolve("state").resolve(FILE), host);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * True after printing what the stamped apply printed, when the stamp says nothing changed since
+     * (checked under the output lock); false when apply must plan in full.
+     */
+    boolean upToDate(PrintWriter out, PrintWriter err) {
+        if (!Files.isRegularFile(stampFile, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Optional<List<String>> printed;
+        try (OutputLock lock = host.layout().lock(host.lockWait(),
+                "provision apply (pid " + ProcessHandle.current().pid() + ")")) {
+            printed = ApplyStamp.check(stampFile, key);
+        } catch (IOException e) {
+            return false; // the full path takes the lock again and reports why it cannot
+        }
+        if (printed.isEmpty()) {
+            return false;
+        }
+        for (String line : printed.get()) {
+            (line.startsWith("err ") ? err : out).println(line.substring(4));
+        }
+        return true;
+    }
+
+    /** Removes the stamp before apply changes anything (the caller holds the output lock). */
+    void remove() throws IOException {
+        ApplyStamp.remove(stampFile);
+    }
+
+    /**
+     * Records the stamp after an apply that succeeded, the host saved ({@code node}: what its files
+     * hold now), still under the output lock. Not when the YAML changed during the apply. A failure
+     * is a warning: the next apply plans in full.
+     */
+    void record(Cluster c, List<ApplyStamp.Entry> planned, List<String> node, PrintWriter err) {
+        try {
+            if (node.size() != 2 || !java.util.Arrays.equals(yaml, Files.readAllBytes(yamlFile))) {
+                return;
+            }
+            List<ApplyStamp.Entry> entries = new ArrayList<>(planned.size() + 8);
+            entries.addAll(planned);
+            Path nodeFile = host.target().nodeFile();
+            entries.add(ApplyStamp.output(nodeFile, node.get(0)));
+            entries.add(ApplyStamp.output(EmbeddedNode.autostartFile(nodeFile.toAbsolutePath().normalize()), node.get(1)));
+            entries.addAll(program());
+            List<String> printed = new ArrayList<>();
+            for (Problem w : c.warnings()) {
+                printed.add("err " + w);
+            }
+            printed.add("out Nothing to do: " + c.guests().size() + " guest(s) up to date.");
+            ApplyStamp.record(stampFile, key, printed, entries);
+        } catch (IOException | RuntimeException e) {
+            err.println("provision: warning: cannot record " + stampFile + " (the next apply plans in full): " + e.getMessage());
+        }
+    }
+
+    /** The program's own files: the jar or classes folder this class came from, and its lib/ jars. */
+    static List<ApplyStamp.Entry> program() throws IOException {
+        List<ApplyStamp.Entry> entries = new ArrayList<>();
+        Path self;
+        try {
+            self = Path.of(Stamp.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            throw new IOException("cannot tell where the program is: " + e.getMessage(), e);
+        }
+        entries.add(ApplyStamp.of(ApplyStamp.Kind.PROGRAM, self));
+        Path lib = self.toAbsolutePath().getParent().resolve("lib");
+        if (Files.isDirectory(lib)) {
+            try (java.util.stream.Stream<Path> s = Files.list(lib)) {
+                s.sorted().forEach(p -> entries.add(ApplyStamp.of(ApplyStamp.Kind.PROGRAM, p)));
+            }
+        }
+        return entries;
+    }
+}

@@ -1,0 +1,248 @@
+package org.javapxeboot.provisioner.plan;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the last apply left behind, so that a re-apply with the same inputs can tell it has nothing
+ * to do without parsing the YAML, opening the host, rendering and reading every output again.
+ *
+ * <p>Written by an apply that succeeded and converged, under the output lock, as
+ * {@code OUT/state/apply.stamp}: a key (a digest of the YAML's bytes and every setting that changes
+ * the plan, given by the caller), the lines that apply printed, and one line per file the plan
+ * depends on with what a cheap {@code lstat} gives: device, inode, size, modification and change
+ * times (nanoseconds), mode, owner, group; and for each output, a digest of the content the plan
+ * wanted. {@link #check} takes it as valid only if the key is the same and every file still has
+ * exactly that status. A change time cannot be set back by a user (any write, chmod, chown or
+ * rename of the file sets it to now), so a file edited since gives a different line. Contents that
+ * change without any visible status (templates, whose bytes are cheap to read) are compared by digest
+ * each time. A file whose change time is not safely older than the stamp (written within
+ * {@link #RACY_NANOS} before the stamp's own creation, or on another file system, whose clock cannot
+ * be compared) could be edited in the same clock tick after it was looked at: its content is
+ * compared by digest too.
+ *
+ * <p>The stamp is a file any writer of OUT can change; a changed or broken stamp can only make
+ * {@link #check} fail (then apply plans in full), except that whoever can write OUT can also make a
+ * stamp claiming their own edits are fine, as they could write the outputs themselves.
+ */
+public final class ApplyStamp {
+    static final String MAGIC = "provision-apply-stamp 1";
+
+    /** The first line of what the key digests (a new format or key recipe gets a new number). */
+    public static final String MAGIC_KEY = "provision-apply-key 1";
+
+    /** Files changed this close before the stamp was begun are compared by content. */
+    static final long RACY_NANOS = 1_000_000_000L;
+
+    /** How a file is compared. */
+    public enum Kind {
+        /** An output: its status; its content's digest when racy. */
+        OUTPUT,
+        /** A file whose bytes are always compared (a template). */
+        CONTENT,
+        /** A file disk: type, device, inode, size (its times change while the guest writes). */
+        DISK,
+        /** A file that may be absent (an ack's marker), or a folder: type, device, inode, mode, owner. */
+        PRESENCE,
+        /** The program's own files (its jars): type, device, inode, size, modification time. */
+        PROGRAM
+    }
+
+    /** One file: {@code digest} is the SHA-256 of the content the plan wanted (OUTPUT, CONTENT), else null. */
+    public record Entry(Kind kind, Path path, String digest) {
+    }
+
+    private ApplyStamp() {
+    }
+
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String sha256(String s) {
+        return sha256(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An output wanted with {@code content}. */
+    public static Entry output(Path p, String content) {
+        return new Entry(Kind.OUTPUT, p.toAbsolutePath().normalize(), sha256(content));
+    }
+
+    /** A file whose bytes are compared at every check. */
+    public static Entry content(Path p) throws IOException {
+        return new Entry(Kind.CONTENT, p.toAbsolutePath().normalize(), sha256(Files.readAllBytes(p)));
+    }
+
+    public static Entry of(Kind kind, Path p) {
+        return new Entry(kind, p.toAbsolutePath().normalize(), null);
+    }
+
+    /**
+     * Writes the stamp at {@code stamp} (atomically: a temporary file, fsynced, renamed, folder
+     * fsynced). Its temporary file is created first: its change time is the file system's clock
+     * before any file is looked at, which tells which files are racy.
+     */
+    public static void record(Path stamp, String key, List<String> printed, List<Entry> entries) throws IOException {
+        Path dir = stamp.toAbsolutePath().normalize().getParent();
+        AtomicFiles.refuseLink(dir, "folder");
+        Path tmp = dir.resolve("." + stamp.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Long.toUnsignedString(System.nanoTime()) + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS))) {
+            Map<String, Object> self = Files.readAttributes(tmp, "unix:dev,ctime", LinkOption.NOFOLLOW_LINKS);
+            StringBuilder b = new StringBuilder(MAGIC).append('\n').append(key).append('\n');
+            b.append(self.get("dev")).append(' ').append(nanos(self.get("ctime"))).append('\n');
+            b.append(printed.size()).append('\n');
+            for (String line : printed) {
+                b.append(line.replace("\\", "\\\\").replace("\n", "\\n")).append('\n');
+            }
+            for (Entry e : entries) {
+                b.append(e.kind().name()).append('\t').append(e.path()).append('\t').append(status(e))
+                        .append('\t').append(e.digest() == null ? "-" : e.digest()).append('\n');
+            }
+            ByteBuffer buf = ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8));
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try {
+            Files.move(tmp, stamp, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        AtomicFiles.syncFolder(dir);
+    }
+
+    /** Removes the stamp (before anything is changed, so that a failed apply leaves none). */
+    public static void remove(Path stamp) throws IOException {
+        Files.deleteIfExists(stamp);
+    }
+
+    /**
+     * The lines the stamped apply printed, if {@code stamp} exists, has {@code key}, and every file
+     * it lists is as it was; else empty (including any stamp that cannot be read or parsed).
+     */
+    public static Optional<List<String>> check(Path stamp, String key) {
+        try {
+            Optional<String> text = AtomicFiles.read(stamp);
+            if (text.isEmpty()) {
+                return Optional.empty();
+            }
+            String[] lines = text.get().split("\n", -1);
+            if (lines.length < 5 || !lines[0].equals(MAGIC) || !lines[1].equals(key)) {
+                return Optional.empty();
+            }
+            String[] clock = lines[2].split(" ");
+            if (clock.length != 2) {
+                return Optional.empty();
+            }
+            String dev = clock[0];
+            long begun = Long.parseLong(clock[1]);
+            int n = Integer.parseInt(lines[3]);
+            if (n < 0 || n > lines.length - 4) {
+                return Optional.empty();
+            }
+            List<String> printed = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                printed.add(lines[4 + i].replace("\\n", "\n").replace("\\\\", "\\"));
+            }
+            for (int i = 4 + n; i < lines.length; i++) {
+                if (lines[i].isEmpty() && i == lines.length - 1) {
+                    break;
+                }
+                String[] f = lines[i].split("\t", -1);
+                if (f.length != 4) {
+                    return Optional.empty();
+                }
+                Entry e = new Entry(Kind.valueOf(f[0]), Path.of(f[1]), f[3].equals("-") ? null : f[3]);
+                if (!e.path().isAbsolute() || !same(e, f[2], dev, begun)) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(printed);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable or not ours: plan in full
+        }
+    }
+
+    private static boolean same(Entry e, String recorded, String stampDev, long begun) throws IOException {
+        if (!status(e).equals(recorded)) {
+            return false;
+        }
+        if (e.kind() == Kind.CONTENT) {
+            return e.digest().equals(sha256(Files.readAllBytes(e.path())));
+        }
+        if (e.kind() == Kind.OUTPUT) {
+            String[] s = recorded.split(" ");
+            if (s.length < 5) {
+                return false; // an output the stamp says is absent: never a converged state
+            }
+            if (s[1].equals(stampDev) && Long.parseLong(s[4]) < begun - RACY_NANOS) {
+                return true; // changed safely before the stamp was begun: its status says it all
+            }
+            Optional<String> now = AtomicFiles.read(e.path());
+            return now.isPresent() && e.digest() != null && e.digest().equals(sha256(now.get()));
+        }
+        return true;
+    }
+
+    /** What is compared of the file, from one lstat: "absent" when it does not exist. */
+    static String status(Entry e) throws IOException {
+        Map<String, Object> a;
+        try {
+            a = Files.readAttributes(e.path(), "unix:dev,ino,size,lastModifiedTime,ctime,mode,uid,gid",
+                    LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException x) {
+            return "absent";
+        }
+        int mode = (Integer) a.get("mode");
+        String typeMode = Integer.toOctalString(mode);
+        switch (e.kind()) {
+            case OUTPUT:
+            case CONTENT:
+                // type dev ino size ctime mtime mode uid gid
+                return typeMode.charAt(0) + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size") + " "
+                        + nanos(a.get("ctime")) + " " + nanos(a.get("lastModifiedTime")) + " " + typeMode + " "
+                        + a.get("uid") + " " + a.get("gid");
+            case DISK:
+                return typeMode.charAt(0) + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size");
+            case PRESENCE:
+                return typeMode + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("uid") + " " + a.get("gid");
+            case PROGRAM:
+            default:
+                return typeMode + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size") + " "
+                        + nanos(a.get("lastModifiedTime"));
+        }
+    }
+
+    private static long nanos(Object fileTime) {
+        FileTime t = (FileTime) fileTime;
+        return t.to(java.util.concurrent.TimeUnit.SECONDS) * 1_000_000_000L + t.toInstant().getNano();
+    }
+}

@@ -1,0 +1,241 @@
+package org.javapxeboot.provisioner.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.stream.Stream;
+import org.javapxeboot.provisioner.Fixtures;
+import org.javapxeboot.provisioner.host.EmbeddedNode;
+import org.javapxeboot.xman.vm.LibvirtVmControl;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A re-apply that trusts OUT/state/apply.stamp must still see every drift a full plan sees: each
+ * test applies, changes one input or output behind the provisioner's back, and checks that the
+ * next apply acts on it (and that the stamp was not used: a full apply records a new stamp file).
+ */
+@Timeout(120)
+class ApplyStampCliTest {
+    @TempDir Path dir;
+    Path yaml;
+    Path templates;
+
+    record Run(int code, String out, String err) {
+    }
+
+    Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = ProvisionCli.run(args, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    Path out() {
+        return dir.resolve("out");
+    }
+
+    Run apply(String... more) {
+        String[] args = Stream.concat(Stream.of("apply", yaml.toString(), "--out", out().toString(),
+                "--templates", templates.toString()), Stream.of(more)).toArray(String[]::new);
+        return run(args);
+    }
+
+    Run plan() {
+        return run("plan", yaml.toString(), "--out", out().toString(), "--templates", templates.toString());
+    }
+
+    Path stamp() {
+        return out().resolve("state/apply.stamp");
+    }
+
+    /** A hard link to the stamp as it is: it keeps its inode, so a stamp written again is another file. */
+    Path keepStamp() throws Exception {
+        Path keep = dir.resolve("stamp-before");
+        Files.deleteIfExists(keep);
+        return Files.createLink(keep, stamp());
+    }
+
+    boolean stampKept(Path keep) throws Exception {
+        return Files.isSameFile(keep, stamp());
+    }
+
+    @BeforeEach
+    void applyOnce() throws Exception {
+        yaml = dir.resolve("cluster.yaml");
+        Files.copy(ProvisionCliTest.EXAMPLE, yaml);
+        templates = Files.createDirectories(dir.resolve("templates"));
+        try (Stream<Path> s = Files.list(Fixtures.TEMPLATES)) {
+            for (Path t : (Iterable<Path>) s::iterator) {
+                Files.copy(t, templates.resolve(t.getFileName()));
+            }
+        }
+        Run first = apply();
+        assertEquals(0, first.code, first.err);
+        assertTrue(first.out.endsWith("Done: 24 step(s) for 3 guest(s).\n"), first.out);
+        assertTrue(Files.isRegularFile(stamp()), "a converged apply records its stamp");
+    }
+
+    /** The shortcut: nothing read but the stamp's files, the same words, the stamp left as it was. */
+    @Test
+    void noOpReapplyUsesTheStampAndAgreesWithAFullPlan() throws Exception {
+        Path keep = keepStamp();
+        Run again = apply();
+        assertEquals(0, again.code, again.err);
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", again.out);
+        assertEquals("", again.err);
+        assertTrue(stampKept(keep), "the stamp was trusted, not planned again and rewritten");
+        Run p = plan();
+        assertEquals(0, p.code, p.out + p.err);
+    }
+
+    @Test
+    void aTemplateChangedInPlaceWithTheSameSizeAndTimeIsRendered() throws Exception {
+        Path t = templates.resolve("sl-basic.ks");
+        FileTime mtime = Files.getLastModifiedTime(t);
+        String text = Files.readString(t);
+        int at = text.indexOf("%packages");
+        assertTrue(at > 0, "the template has a %packages section");
+        Files.writeString(t, text.substring(0, at) + "%PACKAGES" + text.substring(at + 9));
+        Files.setLastModifiedTime(t, mtime);
+        Run r = apply();
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("ks/cagnode50.ks"), r.out);
+        assertTrue(Files.readString(out().resolve("ks/cagnode50.ks")).contains("%PACKAGES"));
+    }
+
+    @Test
+    void aYamlChangeIsApplied() throws Exception {
+        Files.writeString(yaml, Files.readString(yaml).replaceFirst("memory: (\\d+)", "memory: 1234"));
+        Run r = apply();
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("redefine") || r.out.contains("definition changed") || r.out.contains("libvirt domain"), r.out);
+        assertFalse(r.out.startsWith("Nothing to do"), r.out);
+    }
+
+    @Test
+    void anOutputEditedWithTheSameSizeAndModificationTimeIsRewritten() throws Exception {
+        Path ks = out().resolve("ks/cagnode50.ks");
+        String good = Files.readString(ks);
+        FileTime mtime = Files.getLastModifiedTime(ks);
+        Files.writeString(ks, "X".repeat(good.length()), java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        Files.setLastModifiedTime(ks, mtime);
+        Run r = apply();
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains(ks + " (content changed)") || r.out.contains(ks.toString()), r.out);
+        assertEquals(good, Files.readString(ks));
+    }
+
+    @Test
+    void anOutputsModeIsPutBack() throws Exception {
+        Path ks = out().resolve("ks/cagnode50.ks");
+        Files.setPosixFilePermissions(ks, PosixFilePermissions.fromString("rw-r--r--"));
+        Run r = apply();
+        assertEquals(0, r.code, r.err);
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(ks)));
+    }
+
+    /** The plan does not look at a public output's owner; the stamp does, and then plans in full. */
+    @Test
+    void anOutputsOwnerChangedMakesApplyPlanInFull() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Home.runningAsRoot(), "chown needs root");
+        Path keep = keepStamp();
+        Path xl = out().resolve("xen/cagnode50.cfg");
+        Files.setAttribute(xl, "unix:uid", 65534, LinkOption.NOFOLLOW_LINKS);
+        Run r = apply();
+        assertEquals(0, r.code, r.err);
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", r.out);
+        assertFalse(stampKept(keep), "planned in full and stamped again");
+    }
+
+    @Test
+    void aMissingOutputIsWrittenAgain() throws Exception {
+        Path xm = out().resolve("xm/cagnode50");
+        String good = Files.readString(xm);
+        Files.delete(xm);
+        Run r = apply();
+        assertEquals(0, r.code, r.err);
+        assertEquals(good, Files.readString(xm));
+    }
+
+    @Test
+    void aDomainRemovedBehindItsBackIsDefinedAgain() throws Exception {
+        Path node = out().resolve("state/test-node.xml");
+        try (LibvirtVmControl vm = EmbeddedNode.open(node)) {
+            vm.destroy("cagnode50");
+            vm.undefine("cagnode50");
+            EmbeddedNode.save(vm, node);
+        }
+        Run r = apply();
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("cagnode50: libvirt domain"), r.out);
+        try (LibvirtVmControl vm = EmbeddedNode.open(node)) {
+            assertTrue(vm.list().stream().anyMatch(d -> d.name().equals("cagnode50")));
+        }
+    }
+
+    @Test
+    void anAckRecordedSinceSwitchesTheBootEntry() throws Exception {
+        Path pxe;
+        try (Stream<Path> s = Files.list(out().resolve("tftp/pxelinux.cfg"))) {
+            pxe = s.filter(p -> {
+                try {
+                    return Files.readString(p).contains("cagnode50");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).findFirst().orElseThrow();
+        }
+        String install = Files.readString(pxe);
+        Files.writeString(out().resolve("state/cagnode50.installed"), "");
+        Run r = apply();
+        assertEquals(0, r.code, r.err);
+        assertNotEquals(install, Files.readString(pxe), "the entry boots the local disk now");
+    }
+
+    @Test
+    void aDiskShrunkIsReportedAndNotStamped() throws Exception {
+        Path disk = out().resolve("disks/cagnode51.img");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(disk, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(1024 * 1024);
+        }
+        Run r = apply();
+        assertTrue(r.out.contains(disk.toString()), r.out);
+        assertFalse(Files.exists(stamp()), "a differing item is printed by every apply: no stamp");
+        Run again = apply();
+        assertTrue(again.out.contains(disk.toString()), again.out);
+    }
+
+    @Test
+    void otherFlagsPlanInFull() throws Exception {
+        Path keep = keepStamp();
+        Run r = apply("--no-start");
+        assertEquals(0, r.code, r.err);
+        assertFalse(stampKept(keep), "--no-start is another key: planned in full");
+    }
+
+    @Test
+    void aBrokenOrLinkedStampIsIgnored() throws Exception {
+        Files.writeString(stamp(), "provision-apply-stamp 1\ngarbage\n\t\t\n");
+        Run r = apply();
+        assertEquals(0, r.code, r.err);
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", r.out);
+        Path elsewhere = dir.resolve("elsewhere.stamp");
+        Files.move(stamp(), elsewhere);
+        Files.createSymbolicLink(stamp(), elsewhere);
+        Run linked = apply();
+        assertEquals(0, linked.code, linked.err);
+        assertFalse(Files.isSymbolicLink(stamp()), "removed, never followed");
+    }
+}

@@ -71,7 +71,9 @@ public final class XmandProcess implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--listen", "127.0.0.1:0",
                 "--connect", "test://" + node.toAbsolutePath(), "--log", dir.resolve(host + ".log").toString(), "--host-name", host));
         args.addAll(more);
-        Process p = java(kdc, "org.javapxeboot.xman.daemon.XmandMain", Map.of(), args);
+        // -Dxmand.jvm="OPTIONS": JVM options for the daemon alone (benchmarks compare collectors and such).
+        String jvm = System.getProperty("xmand.jvm");
+        Process p = java(kdc, "org.javapxeboot.xman.daemon.XmandMain", jvm == null ? Map.of() : Map.of("JAVA_TOOL_OPTIONS", jvm), args);
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
         String line;
         Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");

@@ -52,7 +52,7 @@ public final class Json {
     }
 
     public static String write(Object v) {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(256);
         write(sb, v);
         return sb.toString();
     }
@@ -91,7 +91,11 @@ public final class Json {
 
     private static void quote(StringBuilder sb, String s) {
         sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        // The leading run of printable ASCII that needs no escape (most strings: names, states, UUIDs) at once.
+        int plain = 0;
+        while (plain < s.length() && printable(s.charAt(plain))) plain++;
+        sb.append(s, 0, plain);
+        for (int i = plain; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"': sb.append("\\\""); break;
@@ -107,6 +111,11 @@ public final class Json {
             }
         }
         sb.append('"');
+    }
+
+    /** Printable ASCII that quote writes as itself. */
+    private static boolean printable(char c) {
+        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
     }
 
     private static final class Parser {

@@ -8,6 +8,7 @@ import static org.javapxeboot.provisioner.cli.ProvisionCli.REMOTE_FOOTER;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.javapxeboot.provisioner.host.HostTarget;
 import org.javapxeboot.provisioner.model.Cluster;
@@ -71,9 +72,20 @@ final class ApplyCommand implements Callable<Integer> {
             if (stamp != null) {
                 stamp.remove();
             }
+            // A second before the plan, on the clock file times come from: an output changed after
+            // this may have changed after the plan read it, and is compared again before a stamp is written.
+            java.time.Instant begun = java.time.Instant.now().minusSeconds(1);
             rc = apply(c, ks, lvm, session.vm(), out, err);
             if (rc == OK && stamp != null && stampEntries != null) {
-                stamp.record(c, stampEntries, session.save(), err);
+                List<String> node = null;
+                try {
+                    node = session.save();
+                } catch (IOException | VirtException e) {
+                    // not done: closing the session saves again and warns, as without a stamp
+                }
+                if (node != null) {
+                    stamp.record(c, stampEntries, node, begun.getEpochSecond() * 1_000_000_000L + begun.getNano(), err);
+                }
             }
         } catch (VirtException | IOException e) {
             err.println("provision: " + e.getMessage() + "; nothing done");

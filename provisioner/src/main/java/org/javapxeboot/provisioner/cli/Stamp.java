@@ -98,10 +98,11 @@ final class Stamp {
 
     /**
      * Records the stamp after an apply that succeeded, the host saved ({@code node}: what its files
-     * hold now), still under the output lock. Not when the YAML changed during the apply. A failure
-     * is a warning: the next apply plans in full.
+     * hold now), still under the output lock. Not when the YAML changed during the apply, nor when
+     * an output changed after the plan read it (before {@code planBegunNanos}, on the file system's
+     * clock, nothing the plan read had changed). A failure is a warning: the next apply plans in full.
      */
-    void record(Cluster c, List<ApplyStamp.Entry> planned, List<String> node, PrintWriter err) {
+    void record(Cluster c, List<ApplyStamp.Entry> planned, List<String> node, long planBegunNanos, PrintWriter err) {
         try {
             if (node.size() != 2 || !java.util.Arrays.equals(yaml, Files.readAllBytes(yamlFile))) {
                 return;
@@ -117,7 +118,7 @@ final class Stamp {
                 printed.add("err " + w);
             }
             printed.add("out Nothing to do: " + c.guests().size() + " guest(s) up to date.");
-            ApplyStamp.record(stampFile, key, printed, entries);
+            ApplyStamp.record(stampFile, key, printed, entries, planBegunNanos);
         } catch (IOException | RuntimeException e) {
             err.println("provision: warning: cannot record " + stampFile + " (the next apply plans in full): " + e.getMessage());
         }

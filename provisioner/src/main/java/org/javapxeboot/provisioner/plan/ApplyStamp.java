@@ -43,7 +43,7 @@ import java.util.Set;
  * stamp claiming their own edits are fine, as they could write the outputs themselves.
  */
 public final class ApplyStamp {
-    static final String MAGIC = "provision-apply-stamp 1";
+    static final String MAGIC = "provision-apply-stamp 2";
 
     /** The first line of what the key digests (a new format or key recipe gets a new number). */
     public static final String MAGIC_KEY = "provision-apply-key 1";
@@ -65,8 +65,14 @@ public final class ApplyStamp {
         PROGRAM
     }
 
-    /** One file: {@code digest} is the SHA-256 of the content the plan wanted (OUTPUT, CONTENT), else null. */
-    public record Entry(Kind kind, Path path, String digest) {
+    /**
+     * One file: {@code digest} is the SHA-256 of the content the plan wanted (OUTPUT, CONTENT), else
+     * null; {@code mode} the type and mode an OUTPUT must have (octal, as {@code stat}'s st_mode: "100640"), else null.
+     */
+    public record Entry(Kind kind, Path path, String digest, String mode) {
+        public Entry(Kind kind, Path path, String digest) {
+            this(kind, path, digest, null);
+        }
     }
 
     private ApplyStamp() {
@@ -104,21 +110,37 @@ public final class ApplyStamp {
      * before any file is looked at, which tells which files are racy.
      */
     public static void record(Path stamp, String key, List<String> printed, List<Entry> entries) throws IOException {
+        record(stamp, key, printed, entries, Long.MIN_VALUE);
+    }
+
+    /**
+     * {@link #record}, after checking that every output is still what the plan wanted: its mode, and
+     * for each output changed since {@code planBegunNanos} (the file system's clock, in nanoseconds,
+     * a margin before the plan began), its content. An output edited or chmodded while the apply ran
+     * is an IOException and no stamp is written: the next apply plans in full and puts it right.
+     */
+    public static void record(Path stamp, String key, List<String> printed, List<Entry> entries, long planBegunNanos) throws IOException {
         Path dir = stamp.toAbsolutePath().normalize().getParent();
         AtomicFiles.refuseLink(dir, "folder");
         Path tmp = dir.resolve("." + stamp.getFileName() + "." + ProcessHandle.current().pid() + "."
                 + Long.toUnsignedString(System.nanoTime()) + ".tmp");
+        // 0600: it holds the digests of the kickstarts, which are 0640 (a weak secret in one could be guessed offline).
         try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS))) {
+                LinkOption.NOFOLLOW_LINKS), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
             Map<String, Object> self = Files.readAttributes(tmp, "unix:dev,ctime", LinkOption.NOFOLLOW_LINKS);
             StringBuilder b = new StringBuilder(MAGIC).append('\n').append(key).append('\n');
             b.append(self.get("dev")).append(' ').append(nanos(self.get("ctime"))).append('\n');
             b.append(printed.size()).append('\n');
             for (String line : printed) {
-                b.append(line.replace("\\", "\\\\").replace("\n", "\\n")).append('\n');
+                b.append(encode(line)).append('\n');
             }
             for (Entry e : entries) {
-                b.append(e.kind().name()).append('\t').append(e.path()).append('\t').append(status(e))
+                String status = status(e);
+                if (e.kind() == Kind.OUTPUT) {
+                    asPlanned(e, status, planBegunNanos);
+                }
+                b.append(e.kind().name()).append('\t').append(e.path()).append('\t').append(status)
                         .append('\t').append(e.digest() == null ? "-" : e.digest()).append('\n');
             }
             ByteBuffer buf = ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8));
@@ -150,6 +172,9 @@ public final class ApplyStamp {
      */
     public static Optional<List<String>> check(Path stamp, String key) {
         try {
+            if (!ours(stamp) || !ours(stamp.toAbsolutePath().normalize().getParent())) {
+                return Optional.empty(); // someone else could have written it: plan in full
+            }
             Optional<String> text = AtomicFiles.read(stamp);
             if (text.isEmpty()) {
                 return Optional.empty();
@@ -170,7 +195,11 @@ public final class ApplyStamp {
             }
             List<String> printed = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                printed.add(lines[4 + i].replace("\\n", "\n").replace("\\\\", "\\"));
+                String line = decode(lines[4 + i]);
+                if (line == null) {
+                    return Optional.empty();
+                }
+                printed.add(line);
             }
             for (int i = 4 + n; i < lines.length; i++) {
                 if (lines[i].isEmpty() && i == lines.length - 1) {
@@ -196,12 +225,12 @@ public final class ApplyStamp {
             return false;
         }
         if (e.kind() == Kind.CONTENT) {
-            return e.digest().equals(sha256(Files.readAllBytes(e.path())));
+            return recorded.startsWith("10 ") && e.digest().equals(sha256(Files.readAllBytes(e.path())));
         }
         if (e.kind() == Kind.OUTPUT) {
             String[] s = recorded.split(" ");
-            if (s.length < 5) {
-                return false; // an output the stamp says is absent: never a converged state
+            if (s.length < 5 || !s[0].equals("10")) {
+                return false; // an output the stamp says is absent, or not a regular file: never a converged state
             }
             if (s[1].equals(stampDev) && Long.parseLong(s[4]) < begun - RACY_NANOS) {
                 return true; // changed safely before the stamp was begun: its status says it all
@@ -223,15 +252,16 @@ public final class ApplyStamp {
         }
         int mode = (Integer) a.get("mode");
         String typeMode = Integer.toOctalString(mode);
+        String type = Integer.toOctalString(mode >>> 12); // 10 regular file, 4 folder, 12 link, 1 FIFO...
         switch (e.kind()) {
             case OUTPUT:
             case CONTENT:
                 // type dev ino size ctime mtime mode uid gid
-                return typeMode.charAt(0) + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size") + " "
+                return type + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size") + " "
                         + nanos(a.get("ctime")) + " " + nanos(a.get("lastModifiedTime")) + " " + typeMode + " "
                         + a.get("uid") + " " + a.get("gid");
             case DISK:
-                return typeMode.charAt(0) + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size");
+                return type + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size");
             case PRESENCE:
                 return typeMode + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("uid") + " " + a.get("gid");
             case PROGRAM:
@@ -239,6 +269,72 @@ public final class ApplyStamp {
                 return typeMode + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size") + " "
                         + nanos(a.get("lastModifiedTime"));
         }
+    }
+
+    /** Throws unless the output {@code e}, whose status is {@code status}, is what the plan wanted (see {@link #record}). */
+    private static void asPlanned(Entry e, String status, long planBegunNanos) throws IOException {
+        String[] s = status.split(" ");
+        if (s.length < 9 || !s[0].equals("10")) {
+            throw new IOException(e.path() + " is gone or not a regular file since the plan");
+        }
+        if (e.mode() != null && !s[6].equals(e.mode())) {
+            throw new IOException(e.path() + " has mode " + s[6] + ", not " + e.mode() + " as planned");
+        }
+        if (Long.parseLong(s[4]) >= planBegunNanos) {
+            Optional<String> now = AtomicFiles.read(e.path());
+            if (now.isEmpty() || e.digest() == null || !e.digest().equals(sha256(now.get()))) {
+                throw new IOException(e.path() + " changed while apply ran");
+            }
+        }
+    }
+
+    /** A regular file or folder owned by this process's user and writable by nobody else (a stamp root may trust). */
+    private static boolean ours(Path p) throws IOException {
+        Map<String, Object> a = Files.readAttributes(p, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) a.get("mode");
+        int type = mode >>> 12;
+        return (type == 010 || type == 04) && (mode & 022) == 0 && a.get("uid").equals(SELF_UID);
+    }
+
+    private static final Object SELF_UID = selfUid();
+
+    private static Object selfUid() {
+        try {
+            return Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            return -1; // no stamp is ever trusted
+        }
+    }
+
+    /** A printed line on one stamp line: backslash and newline escaped. */
+    static String encode(String line) {
+        return line.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    /** {@link #encode}'s inverse, in one scan; null for anything encode cannot have written or with a control character. */
+    static String decode(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\') {
+                if (++i == s.length()) {
+                    return null;
+                }
+                char d = s.charAt(i);
+                if (d == 'n') {
+                    b.append('\n');
+                } else if (d == '\\') {
+                    b.append('\\');
+                } else {
+                    return null;
+                }
+            } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                return null; // printed to the terminal of whoever runs apply: nothing but text
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static long nanos(Object fileTime) {

@@ -301,7 +301,9 @@ public final class Provisioner {
                 entries.add(ApplyStamp.of(ApplyStamp.Kind.DISK, Path.of(d.path())));
             }
             for (Map.Entry<Path, String> o : gp.outputs().entrySet()) {
-                entries.add(new ApplyStamp.Entry(ApplyStamp.Kind.OUTPUT, o.getKey().toAbsolutePath().normalize(), o.getValue()));
+                // the mode write gives it: recorded only if the file still has it (ApplyStamp.record)
+                entries.add(new ApplyStamp.Entry(ApplyStamp.Kind.OUTPUT, o.getKey().toAbsolutePath().normalize(), o.getValue(),
+                        layout.mode(o.getKey()).secret() ? "100640" : "100644"));
                 for (Path d = o.getKey().toAbsolutePath().normalize().getParent(); d != null && !folders.contains(d)
                         && (d.startsWith(layout.out()) || d.startsWith(layout.tftpRoot())); d = d.getParent()) {
                     folders.add(d);

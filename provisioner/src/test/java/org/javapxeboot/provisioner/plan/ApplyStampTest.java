@@ -40,7 +40,8 @@ class ApplyStampTest {
     @Test
     void aRacyFileIsComparedByContent() throws Exception {
         Path f = Files.writeString(dir.resolve("a"), "edited\n");
-        ApplyStamp.record(stamp(), "k", List.of(), List.of(ApplyStamp.output(f, "wanted\n")));
+        // recorded as though the plan had begun after the edit (else record itself refuses it: see below)
+        ApplyStamp.record(stamp(), "k", List.of(), List.of(ApplyStamp.output(f, "wanted\n")), Long.MAX_VALUE);
         assertEquals(Optional.empty(), ApplyStamp.check(stamp(), "k"));
     }
 
@@ -48,12 +49,75 @@ class ApplyStampTest {
     void aFileWrittenWellBeforeTheStampIsTrustedByItsStatus() throws Exception {
         Path f = Files.writeString(dir.resolve("a"), "edited\n");
         // its change time cannot be set back; the stamp's clock can be read as later instead
-        ApplyStamp.record(stamp(), "k", List.of(), List.of(ApplyStamp.output(f, "wanted\n")));
+        ApplyStamp.record(stamp(), "k", List.of(), List.of(ApplyStamp.output(f, "wanted\n")), Long.MAX_VALUE);
         String[] lines = Files.readString(stamp()).split("\n", -1);
         String[] clock = lines[2].split(" ");
         lines[2] = clock[0] + " " + (Long.parseLong(clock[1]) + 2 * ApplyStamp.RACY_NANOS);
         Files.writeString(stamp(), String.join("\n", lines));
         assertTrue(ApplyStamp.check(stamp(), "k").isPresent(), "status alone, content not read");
+    }
+
+    /** An output edited or chmodded after the plan read it, before the stamp: no stamp (the next apply plans in full). */
+    @Test
+    void recordRefusesAnOutputThatIsNoLongerWhatThePlanWanted() throws Exception {
+        Path f = Files.writeString(dir.resolve("a"), "edited after the plan read it\n");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> ApplyStamp.record(stamp(), "k",
+                List.of(), List.of(ApplyStamp.output(f, "wanted\n")), 0));
+        assertTrue(e.getMessage().contains("changed while apply ran"), e.getMessage());
+        Files.writeString(f, "wanted\n");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        ApplyStamp.Entry secret = new ApplyStamp.Entry(ApplyStamp.Kind.OUTPUT, f, ApplyStamp.sha256("wanted\n"), "100640");
+        e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> ApplyStamp.record(stamp(), "k", List.of(), List.of(secret), 0));
+        assertTrue(e.getMessage().contains("has mode 100644, not 100640"), e.getMessage());
+        assertFalse(Files.exists(stamp()));
+        assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        ApplyStamp.record(stamp(), "k", List.of(), List.of(secret), 0);
+        assertTrue(ApplyStamp.check(stamp(), "k").isPresent());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(stamp())),
+                "the stamp holds the kickstarts' digests: its owner's alone");
+    }
+
+    /** A stamp, or its folder, that another user could have written is not trusted (root's apply in a user's folder). */
+    @Test
+    void aStampSomeoneElseCouldWriteIsNotTrusted() throws Exception {
+        ApplyStamp.record(stamp(), "k", List.of("out fine"), List.of());
+        assertTrue(ApplyStamp.check(stamp(), "k").isPresent());
+        Files.setPosixFilePermissions(stamp(), java.nio.file.attribute.PosixFilePermissions.fromString("rw--w----"));
+        assertEquals(Optional.empty(), ApplyStamp.check(stamp(), "k"), "group-writable stamp");
+        Files.setPosixFilePermissions(stamp(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertEquals(Optional.empty(), ApplyStamp.check(stamp(), "k"), "a folder everyone may write");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertTrue(ApplyStamp.check(stamp(), "k").isPresent());
+        if ("root".equals(System.getProperty("user.name"))) {
+            Files.setOwner(stamp(), dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+            assertEquals(Optional.empty(), ApplyStamp.check(stamp(), "k"), "a stamp another user owns");
+        }
+    }
+
+    /** Printed lines come back exactly (backslashes, newlines); a control character in one (a forged stamp) voids it. */
+    @Test
+    void printedLinesComeBackExactlyAndAreOnlyText() throws Exception {
+        List<String> printed = List.of("err C:\\new\\dir", "err two\nlines", "out \\n is not a newline");
+        ApplyStamp.record(stamp(), "k", printed, List.of());
+        assertEquals(Optional.of(printed), ApplyStamp.check(stamp(), "k"));
+        String text = Files.readString(stamp());
+        Files.writeString(stamp(), text.replace("out \\\\n is", "out \u001b]0;owned\u0007 is"));
+        assertEquals(Optional.empty(), ApplyStamp.check(stamp(), "k"));
+    }
+
+    /** A listed template that is not a regular file (a FIFO, a device) is never read: the check fails at once. */
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void aListedFileThatIsNotARegularFileIsNeverRead() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        ApplyStamp.Entry e = new ApplyStamp.Entry(ApplyStamp.Kind.CONTENT, fifo, ApplyStamp.sha256(""));
+        ApplyStamp.record(stamp(), "k", List.of(), List.of(ApplyStamp.output(Files.writeString(dir.resolve("a"), "x"), "x")));
+        // forged by its owner: the FIFO listed with its true status
+        Files.writeString(stamp(), Files.readString(stamp()) + "CONTENT\t" + fifo + "\t" + ApplyStamp.status(e) + "\t" + e.digest() + "\n");
+        assertEquals(Optional.empty(), ApplyStamp.check(stamp(), "k"));
     }
 
     @Test

@@ -4,7 +4,6 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.javapxeboot.xman.vm.VmControl.DomainInfo;
@@ -101,6 +100,9 @@ final class DomainLister {
         return failed ? null : out;
     }
 
+    // Names go both ways in JNA's default encoding, as libvirt-java's do, so that a name listed here is
+    // the name libvirt-java would list, and looks it up again.
+
     /** The domain named {@code name} on {@code conn}, or null when it is not there or a call failed (the caller asks again through libvirt-java for the error). */
     static DomainInfo lookup(Pointer conn, String name) {
         if (!AVAILABLE) return null;
@@ -128,7 +130,7 @@ final class DomainLister {
                 return null;
             }
             int state = info.getByte(INFO_STATE) & 0xff;
-            return new DomainInfo(name.getString(0, StandardCharsets.UTF_8.name()), uuidString(uuid), virDomainGetID(d),
+            return new DomainInfo(name.getString(0, Native.getDefaultStringEncoding()), uuidString(uuid), virDomainGetID(d),
                     state < DomainState.values().length ? DomainState.values()[state] : DomainState.NOSTATE,
                     info.getLong(INFO_MEMORY), info.getLong(INFO_MAX_MEM), info.getShort(INFO_VCPUS) & 0xffff,
                     info.getLong(INFO_CPU_TIME), persistent == 1, autostart[0] != 0);

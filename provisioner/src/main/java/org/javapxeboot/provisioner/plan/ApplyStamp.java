@@ -122,6 +122,12 @@ public final class ApplyStamp {
     public static void record(Path stamp, String key, List<String> printed, List<Entry> entries, long planBegunNanos) throws IOException {
         Path dir = stamp.toAbsolutePath().normalize().getParent();
         AtomicFiles.refuseLink(dir, "folder");
+        // The caller holds the output lock: a temporary stamp already there is a crashed apply's; it goes.
+        try (java.nio.file.DirectoryStream<Path> old = Files.newDirectoryStream(dir, "." + stamp.getFileName() + ".*.tmp")) {
+            for (Path p : old) {
+                Files.deleteIfExists(p);
+            }
+        }
         Path tmp = dir.resolve("." + stamp.getFileName() + "." + ProcessHandle.current().pid() + "."
                 + Long.toUnsignedString(System.nanoTime()) + ".tmp");
         // 0600: it holds the digests of the kickstarts, which are 0640 (a weak secret in one could be guessed offline).

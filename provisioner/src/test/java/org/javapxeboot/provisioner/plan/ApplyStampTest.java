@@ -22,6 +22,7 @@ class ApplyStampTest {
 
     @Test
     void unchangedFilesPassAndThePrintedLinesComeBack() throws Exception {
+        Path crashed = Files.writeString(dir.resolve(".apply.stamp.4242.77.tmp"), "a crashed apply's");
         Path f = Files.writeString(dir.resolve("a"), "alpha\n");
         ApplyStamp.record(stamp(), "k", List.of("out Nothing to do", "err a\nb"), List.of(ApplyStamp.output(f, "alpha\n"),
                 ApplyStamp.of(ApplyStamp.Kind.PRESENCE, dir.resolve("marker"))));
@@ -30,6 +31,7 @@ class ApplyStampTest {
         Files.writeString(dir.resolve("marker"), "");
         assertEquals(Optional.empty(), ApplyStamp.check(stamp(), "k"), "a file that appeared");
         assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
+        assertFalse(Files.exists(crashed), "a crashed apply's temporary stamp is removed by the next record");
     }
 
     /**

@@ -49,6 +49,14 @@ final class ApplyBatch {
     static final int SIZE = 128;
 
     void apply(List<Provisioner.GuestPlan> batch, List<Action> done, List<String> failures) {
+        after(write(before(batch, done, failures)), done, failures);
+    }
+
+    /**
+     * The batch's disks and definitions, guest by guest; returns the guests that got that far (a
+     * guest whose disk or definition failed is reported in {@code failures} and goes no further).
+     */
+    List<Provisioner.GuestPlan> before(List<Provisioner.GuestPlan> batch, List<Action> done, List<String> failures) {
         List<Provisioner.GuestPlan> defined = new ArrayList<>(batch.size());
         for (Provisioner.GuestPlan gp : batch) {
             try {
@@ -58,30 +66,67 @@ final class ApplyBatch {
                 failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
             }
         }
-        List<Path> paths = new ArrayList<>();
+        return defined;
+    }
+
+    /** The files of defined guests being written by another thread (see {@link #write}). */
+    static final class Writing {
+        private final List<Provisioner.GuestPlan> defined;
+        private final List<Path> paths = new ArrayList<>();
+        private final List<Provisioner.GuestPlan> owners = new ArrayList<>();
+        private java.util.concurrent.Future<List<IOException>> result;
+
+        private Writing(List<Provisioner.GuestPlan> defined) {
+            this.defined = defined;
+        }
+    }
+
+    /**
+     * Starts writing the files of {@code defined} (their disks and definitions done) on another
+     * thread, so that the caller can make the next batch's disks and definitions meanwhile; nothing
+     * else touches the files of these guests until {@link #after} has waited for it.
+     */
+    Writing write(List<Provisioner.GuestPlan> defined) {
+        Writing w = new Writing(defined);
         List<String> contents = new ArrayList<>();
-        List<Provisioner.GuestPlan> owners = new ArrayList<>();
         for (Provisioner.GuestPlan gp : defined) {
             for (Map.Entry<Path, String> f : gp.files().entrySet()) {
-                paths.add(f.getKey());
+                w.paths.add(f.getKey());
                 contents.add(f.getValue());
-                owners.add(gp);
+                w.owners.add(gp);
             }
         }
-        List<IOException> written = layout.writeAll(paths, contents);
+        w.result = WRITER.submit(() -> layout.writeAll(w.paths, contents));
+        return w;
+    }
+
+    /** One thread that writes a batch's files while the caller defines the next batch. */
+    private static final java.util.concurrent.ExecutorService WRITER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "apply-files");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Waits for the files of {@link #write} to be durable (every one fsynced and renamed, their
+     * folders fsynced), records the steps, then sets autostart and starts each guest whose files
+     * were all written.
+     */
+    void after(Writing w, List<Action> done, List<String> failures) {
+        List<IOException> written = await(w);
         java.util.Set<Provisioner.GuestPlan> failed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (int k = 0; k < paths.size(); k++) {
-            Provisioner.GuestPlan gp = owners.get(k);
+        for (int k = 0; k < w.paths.size(); k++) {
+            Provisioner.GuestPlan gp = w.owners.get(k);
             IOException e = written.get(k);
             if (e == null) {
-                String target = paths.get(k).toString();
+                String target = w.paths.get(k).toString();
                 record(done, gp.actions().stream().filter(a -> a.target().equals(target)).findFirst()
                         .orElse(new Action(Action.Kind.WRITE_FILE, gp.guest().name(), target, null)));
             } else if (failed.add(gp)) {
                 failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
             }
         }
-        for (Provisioner.GuestPlan gp : defined) {
+        for (Provisioner.GuestPlan gp : w.defined) {
             if (failed.contains(gp)) {
                 continue;
             }
@@ -89,6 +134,27 @@ final class ApplyBatch {
                 afterFiles(gp, done);
             } catch (VirtException | RenderException e) {
                 failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The write's outcome per file; never returns before the writing thread is done with the batch. */
+    static List<IOException> await(Writing w) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return w.result.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the files are still being written: wait for them
+                } catch (java.util.concurrent.ExecutionException e) {
+                    IOException why = new IOException("cannot write its files: " + e.getCause(), e.getCause());
+                    return java.util.Collections.nCopies(w.paths.size(), why);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -378,13 +378,33 @@ public final class Provisioner {
         List<Action> hostActions = plan.hostActions();
         int unchangedGuests = plan.unchangedGuests();
         plan = null;
+        // Pipelined: while one batch's files are written (by other threads), this thread makes the
+        // next batch's disks and definitions; then it waits for the files and starts those guests.
+        // Each guest keeps its own order (disks, definition, files durable, start).
         ApplyBatch steps = new ApplyBatch(cluster, layout, files, vm, options, reporter, storage);
-        for (int from = 0; from < guests.size(); from += ApplyBatch.SIZE) {
-            List<GuestPlan> batch = guests.subList(from, Math.min(guests.size(), from + ApplyBatch.SIZE));
-            steps.apply(batch, done, failures);
-            for (int k = 0; k < batch.size(); k++) {
-                batch.set(k, batch.get(k).applied());
-                reporter.progress("apply", ++i, guests.size());
+        ApplyBatch.Writing inFlight = null;
+        List<GuestPlan> inFlightBatch = null;
+        int batches = (guests.size() + ApplyBatch.SIZE - 1) / ApplyBatch.SIZE;
+        try {
+            for (int b = 0; b <= batches; b++) {
+                List<GuestPlan> batch = b == batches ? null
+                        : guests.subList(b * ApplyBatch.SIZE, Math.min(guests.size(), (b + 1) * ApplyBatch.SIZE));
+                List<GuestPlan> defined = batch == null ? null : steps.before(batch, done, failures);
+                if (inFlight != null) {
+                    ApplyBatch.Writing w = inFlight;
+                    inFlight = null;
+                    steps.after(w, done, failures);
+                    for (int k = 0; k < inFlightBatch.size(); k++) {
+                        inFlightBatch.set(k, inFlightBatch.get(k).applied());
+                        reporter.progress("apply", ++i, guests.size());
+                    }
+                }
+                inFlight = batch == null ? null : steps.write(defined);
+                inFlightBatch = batch;
+            }
+        } finally {
+            if (inFlight != null) {
+                ApplyBatch.await(inFlight); // never return (and unlock) while files are being written
             }
         }
         return new Report(done, failures, new Plan(hostActions, guests, unchangedGuests));

@@ -48,8 +48,40 @@ final class ApplyBatch {
      */
     static final int SIZE = 128;
 
-    void apply(List<Provisioner.GuestPlan> batch, List<Action> done, List<String> failures) {
-        after(write(before(batch, done, failures)), done, failures);
+    /**
+     * Every guest of {@code guests} in batches of {@link #SIZE}, pipelined: while one batch's
+     * files are written (by other threads), this thread makes the next batch's disks and
+     * definitions; then it waits for the files and starts those guests. Each guest keeps its own
+     * order (disks, definition, files durable, start). Each applied plan is replaced in
+     * {@code guests} by {@link Provisioner.GuestPlan#applied()}, without its rendered files.
+     */
+    void applyAll(List<Provisioner.GuestPlan> guests, List<Action> done, List<String> failures) {
+        int i = 0;
+        Writing inFlight = null;
+        List<Provisioner.GuestPlan> inFlightBatch = null;
+        int batches = (guests.size() + SIZE - 1) / SIZE;
+        try {
+            for (int b = 0; b <= batches; b++) {
+                List<Provisioner.GuestPlan> batch = b == batches ? null
+                        : guests.subList(b * SIZE, Math.min(guests.size(), (b + 1) * SIZE));
+                List<Provisioner.GuestPlan> defined = batch == null ? null : before(batch, done, failures);
+                if (inFlight != null) {
+                    Writing w = inFlight;
+                    inFlight = null;
+                    after(w, done, failures);
+                    for (int k = 0; k < inFlightBatch.size(); k++) {
+                        inFlightBatch.set(k, inFlightBatch.get(k).applied());
+                        reporter.progress("apply", ++i, guests.size());
+                    }
+                }
+                inFlight = batch == null ? null : write(defined);
+                inFlightBatch = batch;
+            }
+        } finally {
+            if (inFlight != null) {
+                await(inFlight); // never return (and unlock) while files are being written
+            }
+        }
     }
 
     /**
@@ -139,7 +171,7 @@ final class ApplyBatch {
     }
 
     /** The write's outcome per file; never returns before the writing thread is done with the batch. */
-    static List<IOException> await(Writing w) {
+    private static List<IOException> await(Writing w) {
         boolean interrupted = false;
         try {
             while (true) {

@@ -370,7 +370,6 @@ public final class Provisioner {
             // every LV on a VG that could not be made would fail the same way; stop here
             return new Report(done, failures, plan);
         }
-        int i = 0;
         // each batch's rendered files and XML are let go once applied: what is reported keeps
         // the actions and the outputs' digests, not thousands of kickstarts (the heap, and so the
         // resident set, of a large apply is what one batch renders, not the whole cluster)
@@ -378,35 +377,7 @@ public final class Provisioner {
         List<Action> hostActions = plan.hostActions();
         int unchangedGuests = plan.unchangedGuests();
         plan = null;
-        // Pipelined: while one batch's files are written (by other threads), this thread makes the
-        // next batch's disks and definitions; then it waits for the files and starts those guests.
-        // Each guest keeps its own order (disks, definition, files durable, start).
-        ApplyBatch steps = new ApplyBatch(cluster, layout, files, vm, options, reporter, storage);
-        ApplyBatch.Writing inFlight = null;
-        List<GuestPlan> inFlightBatch = null;
-        int batches = (guests.size() + ApplyBatch.SIZE - 1) / ApplyBatch.SIZE;
-        try {
-            for (int b = 0; b <= batches; b++) {
-                List<GuestPlan> batch = b == batches ? null
-                        : guests.subList(b * ApplyBatch.SIZE, Math.min(guests.size(), (b + 1) * ApplyBatch.SIZE));
-                List<GuestPlan> defined = batch == null ? null : steps.before(batch, done, failures);
-                if (inFlight != null) {
-                    ApplyBatch.Writing w = inFlight;
-                    inFlight = null;
-                    steps.after(w, done, failures);
-                    for (int k = 0; k < inFlightBatch.size(); k++) {
-                        inFlightBatch.set(k, inFlightBatch.get(k).applied());
-                        reporter.progress("apply", ++i, guests.size());
-                    }
-                }
-                inFlight = batch == null ? null : steps.write(defined);
-                inFlightBatch = batch;
-            }
-        } finally {
-            if (inFlight != null) {
-                ApplyBatch.await(inFlight); // never return (and unlock) while files are being written
-            }
-        }
+        new ApplyBatch(cluster, layout, files, vm, options, reporter, storage).applyAll(guests, done, failures);
         return new Report(done, failures, new Plan(hostActions, guests, unchangedGuests));
     }
 

@@ -7,6 +7,9 @@
 # no-op re-apply of it, and the virsh session; then prints min/median/max of each, the ratio of the
 # medians, and the load average before and after (the machine is shared: read the spread).
 # INJVM=0 skips the in-JVM phase table.
+# The floor line: FloorBench mirrors each fresh apply's output tree (same files, sizes, folders,
+# batches, fsyncs, renames, sparse disks and node file; no YAML, rendering or libvirt) with the
+# JVM options of bin/provision: what a fresh apply cannot go below.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 target=$root/provisioner/target
@@ -26,6 +29,11 @@ echo
 echo "== whole processes, $runs alternating runs: bin/provision apply (JVM start included), a no-op"
 echo "   re-apply, and virsh -c test:///default defining + starting the same XML in one session =="
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# the floor, run as bin/provision runs apply (its JVM options and AppCDS archive)
+floorjava=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UseDynamicNumberOfCompilerThreads -XX:-UsePerfData)
+[ -f "$target/provisioner.jsa" ] && floorjava+=(-XX:SharedArchiveFile="$target/provisioner.jsa" -Xshare:auto -Xlog:cds=off)
+floorjava+=($(sed -n 's/^provision_heap="\(.*\)"$/\1/p' "$root/bin/provision") -cp "$target/provisioner.jar"
+  org.javapxeboot.provisioner.bench.FloorBench)
 # one line per run: seconds and peak RSS (KiB)
 timed() { # FILE CMD... ; appends "seconds KiB" to FILE
   local f=$1; shift
@@ -36,8 +44,9 @@ for n in "${counts[@]}"; do
   for r in $(seq "$runs"); do
     timed "$work/apply$n" "$root/bin/provision" apply "$work/n$n/cluster.yaml" --out "$work/cli$n-$r"
     timed "$work/noop$n" "$root/bin/provision" apply "$work/n$n/cluster.yaml" --out "$work/cli$n-$r"
+    timed "$work/floor$n" "${floorjava[@]}" "$work/cli$n-$r" "$work/floor$n-$r"
     timed "$work/virsh$n" sh -c "exec virsh -q -c test:///default <'$work/n$n/virsh-commands'"
-    rm -rf "$work/cli$n-$r"
+    rm -rf "$work/cli$n-$r" "$work/floor$n-$r"
   done
 done
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -47,12 +56,13 @@ stats() { # FILE -> "min median max maxrss_MiB"
 }
 for n in "${counts[@]}"; do
   read -r _ vmed _ _ <<<"$(stats "$work/virsh$n")"
-  for what in apply noop virsh; do
+  for what in apply noop floor virsh; do
     read -r mn med mx rss <<<"$(stats "$work/$what$n")"
     label=$what
     case $what in
       apply) label="bin/provision apply" ;;
       noop) label="bin/provision apply (no-op)" ;;
+      floor) label="floor (files+disks only)" ;;
       virsh) label="virsh define+start" ;;
     esac
     printf '%6s  %-26s %8s %8s %8s  %8s  %s\n' "$n" "$label" "$mn" "$med" "$mx" "$rss" \

@@ -48,7 +48,47 @@ final class ApplyBatch {
      */
     static final int SIZE = 128;
 
-    void apply(List<Provisioner.GuestPlan> batch, List<Action> done, List<String> failures) {
+    /**
+     * Every guest of {@code guests} in batches of {@link #SIZE}, pipelined: while one batch's
+     * files are written (by other threads), this thread makes the next batch's disks and
+     * definitions; then it waits for the files and starts those guests. Each guest keeps its own
+     * order (disks, definition, files durable, start). Each applied plan is replaced in
+     * {@code guests} by {@link Provisioner.GuestPlan#applied()}, without its rendered files.
+     */
+    void applyAll(List<Provisioner.GuestPlan> guests, List<Action> done, List<String> failures) {
+        int i = 0;
+        Writing inFlight = null;
+        List<Provisioner.GuestPlan> inFlightBatch = null;
+        int batches = (guests.size() + SIZE - 1) / SIZE;
+        try {
+            for (int b = 0; b <= batches; b++) {
+                List<Provisioner.GuestPlan> batch = b == batches ? null
+                        : guests.subList(b * SIZE, Math.min(guests.size(), (b + 1) * SIZE));
+                List<Provisioner.GuestPlan> defined = batch == null ? null : before(batch, done, failures);
+                if (inFlight != null) {
+                    Writing w = inFlight;
+                    inFlight = null;
+                    after(w, done, failures);
+                    for (int k = 0; k < inFlightBatch.size(); k++) {
+                        inFlightBatch.set(k, inFlightBatch.get(k).applied());
+                        reporter.progress("apply", ++i, guests.size());
+                    }
+                }
+                inFlight = batch == null ? null : write(defined);
+                inFlightBatch = batch;
+            }
+        } finally {
+            if (inFlight != null) {
+                await(inFlight); // never return (and unlock) while files are being written
+            }
+        }
+    }
+
+    /**
+     * The batch's disks and definitions, guest by guest; returns the guests that got that far (a
+     * guest whose disk or definition failed is reported in {@code failures} and goes no further).
+     */
+    List<Provisioner.GuestPlan> before(List<Provisioner.GuestPlan> batch, List<Action> done, List<String> failures) {
         List<Provisioner.GuestPlan> defined = new ArrayList<>(batch.size());
         for (Provisioner.GuestPlan gp : batch) {
             try {
@@ -58,30 +98,67 @@ final class ApplyBatch {
                 failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
             }
         }
-        List<Path> paths = new ArrayList<>();
+        return defined;
+    }
+
+    /** The files of defined guests being written by another thread (see {@link #write}). */
+    static final class Writing {
+        private final List<Provisioner.GuestPlan> defined;
+        private final List<Path> paths = new ArrayList<>();
+        private final List<Provisioner.GuestPlan> owners = new ArrayList<>();
+        private java.util.concurrent.Future<List<IOException>> result;
+
+        private Writing(List<Provisioner.GuestPlan> defined) {
+            this.defined = defined;
+        }
+    }
+
+    /**
+     * Starts writing the files of {@code defined} (their disks and definitions done) on another
+     * thread, so that the caller can make the next batch's disks and definitions meanwhile; nothing
+     * else touches the files of these guests until {@link #after} has waited for it.
+     */
+    Writing write(List<Provisioner.GuestPlan> defined) {
+        Writing w = new Writing(defined);
         List<String> contents = new ArrayList<>();
-        List<Provisioner.GuestPlan> owners = new ArrayList<>();
         for (Provisioner.GuestPlan gp : defined) {
             for (Map.Entry<Path, String> f : gp.files().entrySet()) {
-                paths.add(f.getKey());
+                w.paths.add(f.getKey());
                 contents.add(f.getValue());
-                owners.add(gp);
+                w.owners.add(gp);
             }
         }
-        List<IOException> written = layout.writeAll(paths, contents);
+        w.result = WRITER.submit(() -> layout.writeAll(w.paths, contents));
+        return w;
+    }
+
+    /** One thread that writes a batch's files while the caller defines the next batch. */
+    private static final java.util.concurrent.ExecutorService WRITER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "apply-files");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Waits for the files of {@link #write} to be durable (every one fsynced and renamed, their
+     * folders fsynced), records the steps, then sets autostart and starts each guest whose files
+     * were all written.
+     */
+    void after(Writing w, List<Action> done, List<String> failures) {
+        List<IOException> written = await(w);
         java.util.Set<Provisioner.GuestPlan> failed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (int k = 0; k < paths.size(); k++) {
-            Provisioner.GuestPlan gp = owners.get(k);
+        for (int k = 0; k < w.paths.size(); k++) {
+            Provisioner.GuestPlan gp = w.owners.get(k);
             IOException e = written.get(k);
             if (e == null) {
-                String target = paths.get(k).toString();
+                String target = w.paths.get(k).toString();
                 record(done, gp.actions().stream().filter(a -> a.target().equals(target)).findFirst()
                         .orElse(new Action(Action.Kind.WRITE_FILE, gp.guest().name(), target, null)));
             } else if (failed.add(gp)) {
                 failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
             }
         }
-        for (Provisioner.GuestPlan gp : defined) {
+        for (Provisioner.GuestPlan gp : w.defined) {
             if (failed.contains(gp)) {
                 continue;
             }
@@ -89,6 +166,27 @@ final class ApplyBatch {
                 afterFiles(gp, done);
             } catch (VirtException | RenderException e) {
                 failures.add(gp.guest().where() + ": " + gp.guest().name() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The write's outcome per file; never returns before the writing thread is done with the batch. */
+    private static List<IOException> await(Writing w) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return w.result.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the files are still being written: wait for them
+                } catch (java.util.concurrent.ExecutionException e) {
+                    IOException why = new IOException("cannot write its files: " + e.getCause(), e.getCause());
+                    return java.util.Collections.nCopies(w.paths.size(), why);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

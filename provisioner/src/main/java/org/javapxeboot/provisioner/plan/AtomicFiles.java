@@ -86,9 +86,11 @@ public final class AtomicFiles {
 
     /**
      * Writes every item as {@link #write(Path, Path, String, Mode)} does, each whole or not at all,
-     * with the same checks, but with the syncs batched: the files of a chunk are written to their
-     * temporary files, fsynced concurrently (a journalling file system commits concurrent fsyncs
-     * together, where one at a time each waits for its own commit), renamed in order, and then
+     * with the same checks (on the calling thread, in order), but with the work batched: the files
+     * of a chunk are created, written and fsynced as temporary files by several threads at once
+     * (a journalling file system commits concurrent fsyncs together, where one at a time each
+     * waits for its own commit; creating files is CPU work in the kernel that then uses every
+     * CPU), renamed in order once all are done, and then
      * each folder they were renamed in is fsynced once. A file is never renamed before its own
      * fsync returned, so after a crash every name holds its old content or its new; once this
      * returns, every renamed file is durable. Items fail one by one: the result has, for each item

@@ -66,6 +66,11 @@ public final class Provisioner {
     public record GuestPlan(Guest guest, List<Action> actions, Map<Path, String> files, String domainXml,
                             boolean define, boolean start, Boolean autostart, boolean active, boolean diskBoot,
                             Map<Path, String> outputs) {
+
+        /** This plan once applied: without the rendered files and domain XML (empty), which were written. */
+        GuestPlan applied() {
+            return new GuestPlan(guest, actions, Map.of(), "", define, start, autostart, active, diskBoot, outputs);
+        }
     }
 
     /** The whole plan. */
@@ -367,17 +372,15 @@ public final class Provisioner {
             // every LV on a VG that could not be made would fail the same way; stop here
             return new Report(done, failures, plan);
         }
-        int i = 0;
-        List<GuestPlan> guests = plan.guests();
-        ApplyBatch steps = new ApplyBatch(cluster, layout, files, vm, options, reporter, storage);
-        for (int from = 0; from < guests.size(); from += ApplyBatch.SIZE) {
-            List<GuestPlan> batch = guests.subList(from, Math.min(guests.size(), from + ApplyBatch.SIZE));
-            steps.apply(batch, done, failures);
-            for (int k = 0; k < batch.size(); k++) {
-                reporter.progress("apply", ++i, guests.size());
-            }
-        }
-        return new Report(done, failures, plan);
+        // each batch's rendered files and XML are let go once applied: what is reported keeps
+        // the actions and the outputs' digests, not thousands of kickstarts (the heap, and so the
+        // resident set, of a large apply is what one batch renders, not the whole cluster)
+        List<GuestPlan> guests = new ArrayList<>(plan.guests());
+        List<Action> hostActions = plan.hostActions();
+        int unchangedGuests = plan.unchangedGuests();
+        plan = null;
+        new ApplyBatch(cluster, layout, files, vm, options, reporter, storage).applyAll(guests, done, failures);
+        return new Report(done, failures, new Plan(hostActions, guests, unchangedGuests));
     }
 
     private boolean installed(Guest g) {

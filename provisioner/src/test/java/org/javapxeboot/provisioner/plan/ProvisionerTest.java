@@ -353,4 +353,60 @@ class ProvisionerTest {
         assertFalse(Files.exists(out));
         assertTrue(vm.list().isEmpty());
     }
+
+    /**
+     * Apply works in batches, the next batch's disks and definitions made while this one's files
+     * are written: still, every guest is defined before its files are there, and started only once
+     * all of them are (renamed into place; AtomicFiles fsyncs each before its rename and the
+     * folders before returning).
+     */
+    @Test
+    void pipelinedBatchesStillStartEachGuestOnlyOnceItsFilesAreThere() throws Exception {
+        int n = ApplyBatch.SIZE + 5;
+        StringBuilder yaml = new StringBuilder("server: http://127.0.0.1:8069\ndefaults:\n" + Fixtures.VARS + "domains:\n");
+        for (int i = 0; i < n; i++) {
+            yaml.append(String.format("  p%03d:%n    vif: [\"mac=52:54:00:00:%02x:%02x, bridge=xenbr0\"]%n"
+                    + "    disk: [ { type: file, path: disks/p%03d.img, size: 1MiB } ]%n", i, i >> 8, i & 0xff, i));
+        }
+        Cluster c = load(yaml.toString());
+        List<String> problems = new java.util.ArrayList<>();
+        java.util.Set<String> defined = new java.util.HashSet<>();
+        VmControl watched = (VmControl) java.lang.reflect.Proxy.newProxyInstance(VmControl.class.getClassLoader(),
+                new Class<?>[] {VmControl.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("define")) {
+                        String name = ((String) args[0]).replaceAll("(?s).*?<name>([^<]+)</name>.*", "$1");
+                        if (Files.exists(out.resolve("ks").resolve(name + ".ks"))) {
+                            problems.add(name + ": its kickstart was written before its definition");
+                        }
+                        defined.add(name);
+                    }
+                    if (method.getName().equals("start")) {
+                        String name = (String) args[0];
+                        Guest g = layout.resolve(c.guest(name).orElseThrow());
+                        for (Path f : List.of(layout.kickstart(name), layout.xl(g), layout.xm(g), layout.domainXml(g), layout.pxelinux(g))) {
+                            if (!Files.isRegularFile(f)) {
+                                problems.add(name + ": started before " + f + " was there");
+                            }
+                        }
+                        if (!defined.contains(name)) {
+                            problems.add(name + ": started before it was defined");
+                        }
+                    }
+                    try {
+                        return method.invoke(vm, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Report r = provisioner(c, Provisioner.Options.DEFAULT, new FileDisks(), null, watched).apply();
+        assertTrue(r.ok(), r.failures().toString());
+        assertEquals(List.of(), problems);
+        assertEquals(n, vm.list().stream().filter(d -> d.state() == VmControl.DomainState.RUNNING).count());
+        assertEquals(n, r.done().stream().filter(a -> a.kind() == Action.Kind.START).count());
+        // what is reported keeps the actions and the digests, not the rendered files
+        assertTrue(r.plan().guests().stream().allMatch(gp -> gp.files().isEmpty() && !gp.outputs().isEmpty()));
+        try (java.util.stream.Stream<Path> all = Files.walk(out)) {
+            assertEquals(List.of(), all.filter(p -> p.getFileName().toString().endsWith(".tmp")).collect(Collectors.toList()));
+        }
+    }
 }

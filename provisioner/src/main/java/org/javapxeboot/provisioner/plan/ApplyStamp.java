@@ -127,18 +127,8 @@ public final class ApplyStamp {
                 Files.deleteIfExists(p);
             }
         }
-        Path tmp = dir.resolve("." + stamp.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + Long.toUnsignedString(System.nanoTime()) + ".tmp");
-        // 0600: it holds the digests of the kickstarts, which are 0640 (a weak secret in one could be guessed offline).
-        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
-            Map<String, Object> self = Files.readAttributes(tmp, "unix:dev,ctime", LinkOption.NOFOLLOW_LINKS);
-            // streamed (a line per file: ~1 MB for 1000 guests, never held whole in memory)
-            java.io.Writer b = new java.io.BufferedWriter(new java.io.OutputStreamWriter(
-                    java.nio.channels.Channels.newOutputStream(ch), StandardCharsets.UTF_8), 1 << 16);
-            b.append(MAGIC).append('\n').append(key).append('\n');
-            b.append(String.valueOf(self.get("dev"))).append(' ').append(String.valueOf(nanos(self.get("ctime")))).append('\n');
+        write(stamp, (b, clock) -> {
+            b.append(MAGIC).append('\n').append(key).append('\n').append(clock).append('\n');
             b.append(String.valueOf(printed.size())).append('\n');
             for (String line : printed) {
                 b.append(encode(line)).append('\n');
@@ -151,6 +141,32 @@ public final class ApplyStamp {
                 b.append(e.kind().name()).append('\t').append(e.path().toString()).append('\t').append(status)
                         .append('\t').append(e.digest() == null ? "-" : e.digest()).append('\n');
             }
+        });
+    }
+
+    /** What goes into a stamp, given the clock line ("DEV CTIME" of its temporary file). */
+    private interface Body {
+        void write(java.io.Writer out, String clock) throws IOException;
+    }
+
+    /**
+     * Writes {@code stamp} atomically: a temporary file (0600: the stamp holds the digests of the
+     * kickstarts, which are 0640, and a weak secret in one could be guessed offline), streamed,
+     * fsynced, renamed, its folder fsynced. The temporary file is created first: its change time is
+     * the file system's clock before any file is looked at, which tells which files are racy.
+     */
+    private static void write(Path stamp, Body body) throws IOException {
+        Path dir = stamp.toAbsolutePath().normalize().getParent();
+        Path tmp = dir.resolve("." + stamp.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Long.toUnsignedString(System.nanoTime()) + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+            Map<String, Object> self = Files.readAttributes(tmp, "unix:dev,ctime", LinkOption.NOFOLLOW_LINKS);
+            // streamed (a line per file: ~1 MB for 1000 guests, never held whole in memory)
+            java.io.Writer b = new java.io.BufferedWriter(new java.io.OutputStreamWriter(
+                    java.nio.channels.Channels.newOutputStream(ch), StandardCharsets.UTF_8), 1 << 16);
+            body.write(b, self.get("dev") + " " + nanos(self.get("ctime")));
             b.flush(); // not closed here: the channel is closed by the try, after its fsync
             ch.force(true);
         } catch (IOException | RuntimeException e) {
@@ -199,6 +215,7 @@ public final class ApplyStamp {
                 return Optional.empty();
             }
             List<String> printed = new ArrayList<>(n);
+            boolean comparedByContent = false;
             for (int i = 0; i < n; i++) {
                 String line = decode(lines[4 + i]);
                 if (line == null) {
@@ -215,9 +232,17 @@ public final class ApplyStamp {
                     return Optional.empty();
                 }
                 Entry e = new Entry(Kind.valueOf(f[0]), Path.of(f[1]), f[3].equals("-") ? null : f[3]);
-                if (!e.path().isAbsolute() || !same(e, f[2], dev, begun)) {
+                if (!e.path().isAbsolute()) {
                     return Optional.empty();
                 }
+                int same = same(e, f[2], dev, begun);
+                if (same == DIFFERENT) {
+                    return Optional.empty();
+                }
+                comparedByContent |= same == SAME_BY_CONTENT && e.kind() == Kind.OUTPUT;
+            }
+            if (comparedByContent) {
+                refresh(stamp, lines);
             }
             return Optional.of(printed);
         } catch (IOException | RuntimeException e) {
@@ -225,25 +250,52 @@ public final class ApplyStamp {
         }
     }
 
-    private static boolean same(Entry e, String recorded, String stampDev, long begun) throws IOException {
+    private static final int DIFFERENT = 0;
+    private static final int SAME = 1;
+    private static final int SAME_BY_CONTENT = 2;
+
+    private static int same(Entry e, String recorded, String stampDev, long begun) throws IOException {
         if (!status(e).equals(recorded)) {
-            return false;
+            return DIFFERENT;
         }
         if (e.kind() == Kind.CONTENT) {
-            return recorded.startsWith("10 ") && e.digest().equals(sha256(Files.readAllBytes(e.path())));
+            return recorded.startsWith("10 ") && e.digest().equals(sha256(Files.readAllBytes(e.path()))) ? SAME_BY_CONTENT : DIFFERENT;
         }
         if (e.kind() == Kind.OUTPUT) {
             String[] s = recorded.split(" ");
             if (s.length < 5 || !s[0].equals("10")) {
-                return false; // an output the stamp says is absent, or not a regular file: never a converged state
+                return DIFFERENT; // an output the stamp says is absent, or not a regular file: never a converged state
             }
             if (s[1].equals(stampDev) && Long.parseLong(s[4]) < begun - RACY_NANOS) {
-                return true; // changed safely before the stamp was begun: its status says it all
+                return SAME; // changed safely before the stamp was begun: its status says it all
             }
             Optional<String> now = AtomicFiles.read(e.path());
-            return now.isPresent() && e.digest() != null && e.digest().equals(sha256(now.get()));
+            return now.isPresent() && e.digest() != null && e.digest().equals(sha256(now.get())) ? SAME_BY_CONTENT : DIFFERENT;
         }
-        return true;
+        return SAME;
+    }
+
+    /**
+     * After a check that had to compare outputs by content (written too close to the stamp to trust
+     * their status), the same stamp again with a new clock: the one its new temporary file gets.
+     * Every one of those outputs was just found as planned with the status recorded, so any change
+     * to it from now on changes that status; once the new clock is {@link #RACY_NANOS} past their
+     * change times, later checks trust their status and read none of them. Under the output lock, as
+     * check; a failure leaves the old stamp, which stays right.
+     */
+    private static void refresh(Path stamp, String[] lines) {
+        try {
+            write(stamp, (out, clock) -> {
+                for (int i = 0; i < lines.length; i++) {
+                    if (i == lines.length - 1 && lines[i].isEmpty()) {
+                        break;
+                    }
+                    out.append(i == 2 ? clock : lines[i]).append('\n');
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            // the old stamp stays, and stays right
+        }
     }
 
     /** What is compared of the file, from one lstat: "absent" when it does not exist. */

@@ -56,7 +56,34 @@ class ApplyStampTest {
         String[] clock = lines[2].split(" ");
         lines[2] = clock[0] + " " + (Long.parseLong(clock[1]) + 2 * ApplyStamp.RACY_NANOS);
         Files.writeString(stamp(), String.join("\n", lines));
+        java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(stamp());
+        Object inode = Files.getAttribute(stamp(), "unix:ino");
         assertTrue(ApplyStamp.check(stamp(), "k").isPresent(), "status alone, content not read");
+        assertEquals(inode, Files.getAttribute(stamp(), "unix:ino"), "nothing compared by content: the stamp is not rewritten");
+        assertEquals(written, Files.getLastModifiedTime(stamp()));
+    }
+
+    /**
+     * A check that compared outputs by content (written just before the stamp) writes the same stamp
+     * again with a new clock, so that later checks can trust those outputs' status instead of reading them.
+     */
+    @Test
+    void aCheckThatComparedByContentRewritesTheStampWithANewClock() throws Exception {
+        Path f = Files.writeString(dir.resolve("a"), "wanted\n");
+        ApplyStamp.record(stamp(), "k", List.of("out Nothing to do"), List.of(ApplyStamp.output(f, "wanted\n")));
+        String[] before = Files.readString(stamp()).split("\n", -1);
+        Object inode = Files.getAttribute(stamp(), "unix:ino");
+        assertEquals(Optional.of(List.of("out Nothing to do")), ApplyStamp.check(stamp(), "k"));
+        String[] after = Files.readString(stamp()).split("\n", -1);
+        org.junit.jupiter.api.Assertions.assertNotEquals(inode, Files.getAttribute(stamp(), "unix:ino"), "rewritten (atomically: a new file)");
+        assertEquals(before.length, after.length);
+        for (int i = 0; i < before.length; i++) {
+            if (i != 2) assertEquals(before[i], after[i], "line " + i);
+        }
+        assertTrue(Long.parseLong(after[2].split(" ")[1]) >= Long.parseLong(before[2].split(" ")[1]), "a clock no earlier");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(stamp())));
+        assertEquals(Optional.of(List.of("out Nothing to do")), ApplyStamp.check(stamp(), "k"), "and it still checks");
+        assertFalse(Files.list(dir).anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left");
     }
 
     /** An output edited or chmodded after the plan read it, before the stamp: no stamp (the next apply plans in full). */

@@ -108,6 +108,9 @@ public final class XmandLoad {
         List<String> extra = new ArrayList<>(List.of("--max-queued", Integer.toString(Math.max(32, clients))));
         if (secure) extra.addAll(List.of("--syslog", "off")); // startPlain already says so
         if (mode.equals("nosession")) extra.addAll(List.of("--session-lifetime", "0"));
+        // -Dxmand.args="--threads 8 ...": more daemon options (benchmarks compare settings)
+        String more = System.getProperty("xmand.args");
+        if (more != null && !more.isBlank()) extra.addAll(List.of(more.trim().split("\\s+")));
         MitKdc kdc = secure ? MitKdc.shared() : null;
         XmandProcess x;
         if (secure) {

@@ -59,7 +59,9 @@ final class ApplyCommand implements Callable<Integer> {
         if (stamp != null && stamp.upToDate(out, err)) {
             return OK;
         }
-        HostOptions.Inputs in = host.inputs(file, reinstall, err);
+        // Planned from the very bytes the stamp's key names (a file edited and edited back meanwhile
+        // would otherwise stamp one plan under the other's key).
+        HostOptions.Inputs in = host.inputs(file, stamp != null ? stamp.yaml() : null, reinstall, err);
         if (in == null) {
             return INVALID;
         }

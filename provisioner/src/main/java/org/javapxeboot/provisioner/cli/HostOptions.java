@@ -86,12 +86,17 @@ final class HostOptions {
 
     /** Checks these options, then loads FILE (printing its warnings); null after printing every problem. */
     Cluster checkAndLoad(Path file, PrintWriter err) {
+        return checkAndLoad(file, null, err);
+    }
+
+    /** {@link #checkAndLoad(Path, PrintWriter)} from {@code bytes} already read from {@code file} (null: read it). */
+    Cluster checkAndLoad(Path file, byte[] bytes, PrintWriter err) {
         String usage = usageProblem();
         if (usage != null) {
             err.println("provision: " + usage);
             return null;
         }
-        return ProvisionCli.load(file, err);
+        return ProvisionCli.load(file, bytes, err);
     }
 
     /** What plan and apply start from: the YAML, the kickstart templates and the LVM scripts. */
@@ -103,7 +108,12 @@ final class HostOptions {
      * templates and scripts (these options', else the installation's); null after printing why.
      */
     Inputs inputs(Path file, ReinstallOption reinstall, PrintWriter err) {
-        Cluster c = checkAndLoad(file, err);
+        return inputs(file, null, reinstall, err);
+    }
+
+    /** {@link #inputs(Path, ReinstallOption, PrintWriter)} from {@code bytes} already read from {@code file} (null: read it). */
+    Inputs inputs(Path file, byte[] bytes, ReinstallOption reinstall, PrintWriter err) {
+        Cluster c = checkAndLoad(file, bytes, err);
         if (c == null || !reinstall.known(c, file, err)) {
             return null;
         }

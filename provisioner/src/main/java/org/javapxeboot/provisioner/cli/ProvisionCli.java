@@ -73,8 +73,13 @@ public final class ProvisionCli implements Callable<Integer> {
 
     /** Loads the YAML, printing warnings; on errors prints them all and returns null. */
     static Cluster load(Path file, PrintWriter err) {
+        return load(file, null, err);
+    }
+
+    /** {@link #load(Path, PrintWriter)} from {@code bytes} read from {@code file} (null: read it here). */
+    static Cluster load(Path file, byte[] bytes, PrintWriter err) {
         try {
-            Cluster c = ClusterLoader.load(file);
+            Cluster c = bytes == null ? ClusterLoader.load(file) : ClusterLoader.load(file, bytes);
             for (Problem w : c.warnings()) {
                 err.println(w);
             }

@@ -56,6 +56,9 @@ final class Stamp {
             }
             Path templates = host.kickstart().dir().toAbsolutePath().normalize();
             host.lvm(); // refused as root when others can change it: the full path says so
+            if (Files.size(file) > 4L * org.javapxeboot.provisioner.model.ClusterLoader.MAX_CHARS) {
+                return null; // the full path refuses it, saying why
+            }
             byte[] yaml = Files.readAllBytes(file);
             Layout layout = host.layout();
             String key = ApplyStamp.sha256(String.join("\n", ApplyStamp.MAGIC_KEY, file.toAbsolutePath().normalize().toString(),
@@ -89,6 +92,11 @@ final class Stamp {
             (line.startsWith("err ") ? err : out).println(line.substring(4));
         }
         return true;
+    }
+
+    /** The YAML's bytes the key was made from: apply plans from these, not from a second read. */
+    byte[] yaml() {
+        return yaml.clone();
     }
 
     /** Removes the stamp before apply changes anything (the caller holds the output lock). */

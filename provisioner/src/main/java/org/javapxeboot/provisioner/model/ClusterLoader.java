@@ -45,18 +45,32 @@ public final class ClusterLoader {
 
     /** Reads and checks {@code path}; throws with every problem found. */
     public static Cluster load(Path path) throws ModelException {
-        String text;
         try {
             if (Files.size(path) > 4L * MAX_CHARS) {
                 throw new ModelException(new Location(path.toString(), 1, 1),
                         "file is " + Files.size(path) + " bytes; the limit is " + MAX_CHARS + " characters");
             }
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(path))).toString();
-        } catch (CharacterCodingException e) {
-            throw new ModelException(new Location(path.toString(), 1, 1), "file is not valid UTF-8");
+            return load(path, Files.readAllBytes(path));
         } catch (IOException e) {
             throw new ModelException(new Location(path.toString(), 0, 0), "cannot read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks {@code bytes}, read from {@code path} by the caller (who may need to know exactly
+     * which bytes were planned from: apply's stamp); locations name {@code path}.
+     */
+    public static Cluster load(Path path, byte[] bytes) throws ModelException {
+        if (bytes.length > 4L * MAX_CHARS) {
+            throw new ModelException(new Location(path.toString(), 1, 1),
+                    "file is " + bytes.length + " bytes; the limit is " + MAX_CHARS + " characters");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ModelException(new Location(path.toString(), 1, 1), "file is not valid UTF-8");
         }
         return load(path.toString(), new StringReader(text));
     }

@@ -43,6 +43,17 @@ class ClusterLoaderTest {
                 + String.join("\n", lines));
     }
 
+    /** Given the bytes (apply's stamp read them for its key), the loader plans from them, not from a second read of the file. */
+    @Test
+    void loadsTheBytesItIsGivenAndNamesTheFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.writeString(dir.resolve("c.yaml"), "domains: {}\n# since edited\n");
+        Cluster c = ClusterLoader.load(f, SEED.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("cagnode50", c.guests().get(0).name());
+        assertEquals(new Location(f.toString(), 11, 9), c.guests().get(0).disks().get(0).where());
+        ModelException e = assertThrows(ModelException.class, () -> ClusterLoader.load(f, new byte[] {(byte) 0xff, 'a'}));
+        assertEquals(f + ":1:1: error: file is not valid UTF-8", e.problems().get(0).toString());
+    }
+
     @Test
     void readsTheSeedExample() throws Exception {
         Cluster c = load(SEED);

@@ -131,7 +131,7 @@ public final class ApplyStamp {
             b.append(MAGIC).append('\n').append(key).append('\n').append(clock).append('\n');
             b.append(String.valueOf(printed.size())).append('\n');
             for (String line : printed) {
-                b.append(encode(line)).append('\n');
+                b.append(StampLine.encode(line)).append('\n');
             }
             for (Entry e : entries) {
                 String status = status(e);
@@ -217,7 +217,7 @@ public final class ApplyStamp {
             List<String> printed = new ArrayList<>(n);
             boolean comparedByContent = false;
             for (int i = 0; i < n; i++) {
-                String line = decode(lines[4 + i]);
+                String line = StampLine.decode(lines[4 + i]);
                 if (line == null) {
                     return Optional.empty();
                 }
@@ -361,37 +361,6 @@ public final class ApplyStamp {
         } catch (IOException | RuntimeException e) {
             return -1; // no stamp is ever trusted
         }
-    }
-
-    /** A printed line on one stamp line: backslash and newline escaped. */
-    static String encode(String line) {
-        return line.replace("\\", "\\\\").replace("\n", "\\n");
-    }
-
-    /** {@link #encode}'s inverse, in one scan; null for anything encode cannot have written or with a control character. */
-    static String decode(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\') {
-                if (++i == s.length()) {
-                    return null;
-                }
-                char d = s.charAt(i);
-                if (d == 'n') {
-                    b.append('\n');
-                } else if (d == '\\') {
-                    b.append('\\');
-                } else {
-                    return null;
-                }
-            } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
-                return null; // printed to the terminal of whoever runs apply: nothing but text
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 
     private static long nanos(Object fileTime) {

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -32,27 +30,22 @@ class ApplyStampCliTest {
     Path yaml;
     Path templates;
 
-    record Run(int code, String out, String err) {
-    }
-
-    Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = ProvisionCli.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(code, out.toString(), err.toString());
+    /** One command line and what it printed (ProvisionCliTest's). */
+    static ProvisionCliTest.Run run(String... args) {
+        return ProvisionCliTest.run(args);
     }
 
     Path out() {
         return dir.resolve("out");
     }
 
-    Run apply(String... more) {
+    ProvisionCliTest.Run apply(String... more) {
         String[] args = Stream.concat(Stream.of("apply", yaml.toString(), "--out", out().toString(),
                 "--templates", templates.toString()), Stream.of(more)).toArray(String[]::new);
         return run(args);
     }
 
-    Run plan() {
+    ProvisionCliTest.Run plan() {
         return run("plan", yaml.toString(), "--out", out().toString(), "--templates", templates.toString());
     }
 
@@ -92,9 +85,9 @@ class ApplyStampCliTest {
                 Files.copy(t, templates.resolve(t.getFileName()));
             }
         }
-        Run first = apply();
-        assertEquals(0, first.code, first.err);
-        assertTrue(first.out.endsWith("Done: 24 step(s) for 3 guest(s).\n"), first.out);
+        ProvisionCliTest.Run first = apply();
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.out().endsWith("Done: 24 step(s) for 3 guest(s).\n"), first.out());
         assertTrue(Files.isRegularFile(stamp()), "a converged apply records its stamp");
     }
 
@@ -107,9 +100,9 @@ class ApplyStampCliTest {
     void aNoOpRightAfterTheApplyComparesByContentAndRenewsTheStampsClock() throws Exception {
         String[] before = Files.readString(stamp()).split("\n", -1);
         Path keep = keepStamp();
-        Run again = apply();
-        assertEquals(0, again.code, again.err);
-        assertEquals("Nothing to do: 3 guest(s) up to date.\n", again.out);
+        ProvisionCliTest.Run again = apply();
+        assertEquals(0, again.code(), again.err());
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", again.out());
         assertFalse(stampKept(keep), "rewritten");
         String[] after = Files.readString(stamp()).split("\n", -1);
         assertEquals(before.length, after.length);
@@ -123,13 +116,13 @@ class ApplyStampCliTest {
     void noOpReapplyUsesTheStampAndAgreesWithAFullPlan() throws Exception {
         ageStamp();
         Path keep = keepStamp();
-        Run again = apply();
-        assertEquals(0, again.code, again.err);
-        assertEquals("Nothing to do: 3 guest(s) up to date.\n", again.out);
-        assertEquals("", again.err);
+        ProvisionCliTest.Run again = apply();
+        assertEquals(0, again.code(), again.err());
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", again.out());
+        assertEquals("", again.err());
         assertTrue(stampKept(keep), "the stamp was trusted, not planned again and rewritten");
-        Run p = plan();
-        assertEquals(0, p.code, p.out + p.err);
+        ProvisionCliTest.Run p = plan();
+        assertEquals(0, p.code(), p.out() + p.err());
     }
 
     @Test
@@ -141,19 +134,19 @@ class ApplyStampCliTest {
         assertTrue(at > 0, "the template has a %packages section");
         Files.writeString(t, text.substring(0, at) + "%PACKAGES" + text.substring(at + 9));
         Files.setLastModifiedTime(t, mtime);
-        Run r = apply();
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("ks/cagnode50.ks"), r.out);
+        ProvisionCliTest.Run r = apply();
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("ks/cagnode50.ks"), r.out());
         assertTrue(Files.readString(out().resolve("ks/cagnode50.ks")).contains("%PACKAGES"));
     }
 
     @Test
     void aYamlChangeIsApplied() throws Exception {
         Files.writeString(yaml, Files.readString(yaml).replaceFirst("memory: (\\d+)", "memory: 1234"));
-        Run r = apply();
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("redefine") || r.out.contains("definition changed") || r.out.contains("libvirt domain"), r.out);
-        assertFalse(r.out.startsWith("Nothing to do"), r.out);
+        ProvisionCliTest.Run r = apply();
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("redefine") || r.out().contains("definition changed") || r.out().contains("libvirt domain"), r.out());
+        assertFalse(r.out().startsWith("Nothing to do"), r.out());
     }
 
     @Test
@@ -163,9 +156,9 @@ class ApplyStampCliTest {
         FileTime mtime = Files.getLastModifiedTime(ks);
         Files.writeString(ks, "X".repeat(good.length()), java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
         Files.setLastModifiedTime(ks, mtime);
-        Run r = apply();
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains(ks + " (content changed)") || r.out.contains(ks.toString()), r.out);
+        ProvisionCliTest.Run r = apply();
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains(ks + " (content changed)") || r.out().contains(ks.toString()), r.out());
         assertEquals(good, Files.readString(ks));
     }
 
@@ -173,8 +166,8 @@ class ApplyStampCliTest {
     void anOutputsModeIsPutBack() throws Exception {
         Path ks = out().resolve("ks/cagnode50.ks");
         Files.setPosixFilePermissions(ks, PosixFilePermissions.fromString("rw-r--r--"));
-        Run r = apply();
-        assertEquals(0, r.code, r.err);
+        ProvisionCliTest.Run r = apply();
+        assertEquals(0, r.code(), r.err());
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(ks)));
     }
 
@@ -185,9 +178,9 @@ class ApplyStampCliTest {
         Path keep = keepStamp();
         Path xl = out().resolve("xen/cagnode50.cfg");
         Files.setAttribute(xl, "unix:uid", 65534, LinkOption.NOFOLLOW_LINKS);
-        Run r = apply();
-        assertEquals(0, r.code, r.err);
-        assertEquals("Nothing to do: 3 guest(s) up to date.\n", r.out);
+        ProvisionCliTest.Run r = apply();
+        assertEquals(0, r.code(), r.err());
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", r.out());
         assertFalse(stampKept(keep), "planned in full and stamped again");
     }
 
@@ -196,8 +189,8 @@ class ApplyStampCliTest {
         Path xm = out().resolve("xm/cagnode50");
         String good = Files.readString(xm);
         Files.delete(xm);
-        Run r = apply();
-        assertEquals(0, r.code, r.err);
+        ProvisionCliTest.Run r = apply();
+        assertEquals(0, r.code(), r.err());
         assertEquals(good, Files.readString(xm));
     }
 
@@ -209,9 +202,9 @@ class ApplyStampCliTest {
             vm.undefine("cagnode50");
             EmbeddedNode.save(vm, node);
         }
-        Run r = apply();
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("cagnode50: libvirt domain"), r.out);
+        ProvisionCliTest.Run r = apply();
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("cagnode50: libvirt domain"), r.out());
         try (LibvirtVmControl vm = EmbeddedNode.open(node)) {
             assertTrue(vm.list().stream().anyMatch(d -> d.name().equals("cagnode50")));
         }
@@ -231,8 +224,8 @@ class ApplyStampCliTest {
         }
         String install = Files.readString(pxe);
         Files.writeString(out().resolve("state/cagnode50.installed"), "");
-        Run r = apply();
-        assertEquals(0, r.code, r.err);
+        ProvisionCliTest.Run r = apply();
+        assertEquals(0, r.code(), r.err());
         assertNotEquals(install, Files.readString(pxe), "the entry boots the local disk now");
     }
 
@@ -242,32 +235,32 @@ class ApplyStampCliTest {
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(disk, java.nio.file.StandardOpenOption.WRITE)) {
             ch.truncate(1024 * 1024);
         }
-        Run r = apply();
-        assertTrue(r.out.contains(disk.toString()), r.out);
+        ProvisionCliTest.Run r = apply();
+        assertTrue(r.out().contains(disk.toString()), r.out());
         assertFalse(Files.exists(stamp()), "a differing item is printed by every apply: no stamp");
-        Run again = apply();
-        assertTrue(again.out.contains(disk.toString()), again.out);
+        ProvisionCliTest.Run again = apply();
+        assertTrue(again.out().contains(disk.toString()), again.out());
     }
 
     @Test
     void otherFlagsPlanInFull() throws Exception {
         Path keep = keepStamp();
-        Run r = apply("--no-start");
-        assertEquals(0, r.code, r.err);
+        ProvisionCliTest.Run r = apply("--no-start");
+        assertEquals(0, r.code(), r.err());
         assertFalse(stampKept(keep), "--no-start is another key: planned in full");
     }
 
     @Test
     void aBrokenOrLinkedStampIsIgnored() throws Exception {
         Files.writeString(stamp(), "provision-apply-stamp 1\ngarbage\n\t\t\n");
-        Run r = apply();
-        assertEquals(0, r.code, r.err);
-        assertEquals("Nothing to do: 3 guest(s) up to date.\n", r.out);
+        ProvisionCliTest.Run r = apply();
+        assertEquals(0, r.code(), r.err());
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", r.out());
         Path elsewhere = dir.resolve("elsewhere.stamp");
         Files.move(stamp(), elsewhere);
         Files.createSymbolicLink(stamp(), elsewhere);
-        Run linked = apply();
-        assertEquals(0, linked.code, linked.err);
+        ProvisionCliTest.Run linked = apply();
+        assertEquals(0, linked.code(), linked.err());
         assertFalse(Files.isSymbolicLink(stamp()), "removed, never followed");
     }
 }

@@ -22,7 +22,7 @@ class ProvisionCliTest {
     record Run(int code, String out, String err) {
     }
 
-    Run run(String... args) {
+    static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = ProvisionCli.run(args, new PrintWriter(out), new PrintWriter(err));

@@ -58,8 +58,8 @@ public final class XmandLoad {
         String line() {
             return String.format("%-9s clients=%d rate=%s seconds=%.1f requests=%d req/s=%.0f p50=%.2f p90=%.2f p99=%.2f p99.9=%.2f max=%.2f ms"
                             + " errors=%d daemon CPU=%.1f s (%.3f ms/request, %.2f cores) generator CPU=%.1f s (%.3f ms/request) lifecycle ok=%d audited=%d",
-                    mode, clients, rate == 0 ? "closed" : Integer.toString(rate), seconds, requests, requests / seconds, pct(sorted, 0.50),
-                    pct(sorted, 0.90), pct(sorted, 0.99), pct(sorted, 0.999), pct(sorted, 1.0), errors, daemonCpu,
+                    mode, clients, rate == 0 ? "closed" : Integer.toString(rate), seconds, requests, requests / seconds, XmanBench.pct(sorted, 0.50),
+                    XmanBench.pct(sorted, 0.90), XmanBench.pct(sorted, 0.99), XmanBench.pct(sorted, 0.999), XmanBench.pct(sorted, 1.0), errors, daemonCpu,
                     requests == 0 ? 0 : daemonCpu * 1000 / requests, daemonCpu / seconds, generatorCpu,
                     requests == 0 ? 0 : generatorCpu * 1000 / requests, lifecycle, audited);
         }
@@ -72,7 +72,7 @@ public final class XmandLoad {
         int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 20;
         List<String> modes = mode.equals("all") ? List.of("insecure", "secure", "nosession", "insecure") : List.of(mode);
-        System.out.println("load average before: " + loadAverage() + "; " + Runtime.getRuntime().availableProcessors() + " CPUs");
+        System.out.println("load average before: " + XmanBench.loadAverage() + "; " + Runtime.getRuntime().availableProcessors() + " CPUs");
         boolean ok = true;
         List<Result> results = new ArrayList<>();
         for (String m : modes) {
@@ -81,15 +81,15 @@ public final class XmandLoad {
             results.add(r);
             ok &= r.errors() == 0 && r.consistent();
         }
-        System.out.println("load average after: " + loadAverage());
+        System.out.println("load average after: " + XmanBench.loadAverage());
         List<Result> plain = results.stream().filter(r -> r.mode().equals("insecure")).toList();
         for (Result s : results) {
             if (s.mode().equals("insecure") || plain.isEmpty()) continue;
-            double p99 = plain.stream().mapToDouble(r -> pct(r.sorted(), 0.99)).average().orElse(0);
+            double p99 = plain.stream().mapToDouble(r -> XmanBench.pct(r.sorted(), 0.99)).average().orElse(0);
             double cpu = plain.stream().mapToDouble(r -> r.daemonCpu() / r.requests()).average().orElse(0);
             double thr = plain.stream().mapToDouble(r -> r.requests() / r.seconds()).average().orElse(0);
             System.out.printf("%s/insecure (mean of %d): throughput %.2fx  p99 %.2fx  daemon CPU per request %.2fx%n", s.mode(), plain.size(),
-                    thr / (s.requests() / s.seconds()), pct(s.sorted(), 0.99) / p99, (s.daemonCpu() / s.requests()) / cpu);
+                    thr / (s.requests() / s.seconds()), XmanBench.pct(s.sorted(), 0.99) / p99, (s.daemonCpu() / s.requests()) / cpu);
         }
         if (!ok) System.out.println("FAIL: errors, or lost or double-applied operations");
         System.exit(ok ? 0 : 1);
@@ -256,19 +256,6 @@ public final class XmandLoad {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    static double pct(long[] sorted, double p) {
-        if (sorted.length == 0) return 0;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1))] / 1e6;
     }
 
     /** One keep-alive HTTP/1.1 connection, blocking, as a load generator keeps it. */

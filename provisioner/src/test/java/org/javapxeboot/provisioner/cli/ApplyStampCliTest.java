@@ -64,15 +64,9 @@ class ApplyStampCliTest {
         return Files.isSameFile(keep, stamp());
     }
 
-    /**
-     * The stamp's clock moved 2 s on, in place (change times cannot be set back): its outputs were
-     * then written well before it, and a check trusts their status without reading them.
-     */
+    /** The stamp's clock moved on: every output was written well before it (see ApplyStampTest.shiftClock). */
     void ageStamp() throws Exception {
-        String[] lines = Files.readString(stamp()).split("\n", -1);
-        String[] clock = lines[2].split(" ");
-        lines[2] = clock[0] + " " + (Long.parseLong(clock[1]) + 2_000_000_000L);
-        Files.writeString(stamp(), String.join("\n", lines));
+        org.javapxeboot.provisioner.plan.ApplyStampTest.shiftClock(stamp(), 2_000_000_000L);
     }
 
     @BeforeEach
@@ -98,6 +92,8 @@ class ApplyStampCliTest {
      */
     @Test
     void aNoOpRightAfterTheApplyComparesByContentAndRenewsTheStampsClock() throws Exception {
+        // every output written just before the stamp, however slow this run was
+        org.javapxeboot.provisioner.plan.ApplyStampTest.shiftClock(stamp(), -500_000_000L);
         String[] before = Files.readString(stamp()).split("\n", -1);
         Path keep = keepStamp();
         ProvisionCliTest.Run again = apply();
@@ -109,6 +105,7 @@ class ApplyStampCliTest {
         for (int i = 0; i < before.length; i++) {
             if (i != 2) assertEquals(before[i], after[i], "line " + i);
         }
+        assertTrue(Long.parseLong(after[2].split(" ")[1]) > Long.parseLong(before[2].split(" ")[1]), "a later clock");
     }
 
     /** The shortcut: nothing read but the stamp's files, the same words, the stamp left as it was. */

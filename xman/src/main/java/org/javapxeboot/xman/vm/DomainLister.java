@@ -143,8 +143,9 @@ final class DomainLister {
     }
 
     /**
-     * The UUID as virDomainGetUUIDString writes it (lower-case 8-4-4-4-12), formatted here: libvirt's
-     * own formatting is one snprintf of 16 conversions, the largest cost of a listing on the test driver.
+     * The UUID as virDomainGetUUIDString writes it (lower-case 8-4-4-4-12), formatted here from the raw
+     * bytes: libvirt's own is one more snprintf of 16 conversions (it already formats the UUID for a
+     * debug line on every domain call, logging on or off: BENCHMARKS.md section 4).
      */
     static String uuidString(byte[] u) {
         char[] c = new char[36];

@@ -48,7 +48,12 @@ final class ApplyCommand implements Callable<Integer> {
         if (serve || !reinstall.names.isEmpty()) {
             return null; // serve needs the cluster; --reinstall changes what a converged state is
         }
-        return Stamp.of(file, host, "grow=" + grow + " preallocate=" + preallocate + " start=" + !noStart);
+        return Stamp.of(file, host, settings(grow, preallocate, noStart));
+    }
+
+    /** What the flags that change the plan add to the stamp's key. */
+    static String settings(boolean grow, boolean preallocate, boolean noStart) {
+        return "grow=" + grow + " preallocate=" + preallocate + " start=" + !noStart;
     }
 
     @Override
@@ -61,7 +66,15 @@ final class ApplyCommand implements Callable<Integer> {
         }
         // Planned from the very bytes the stamp's key names (a file edited and edited back meanwhile
         // would otherwise stamp one plan under the other's key).
-        HostOptions.Inputs in = host.inputs(file, stamp != null ? stamp.yaml() : null, reinstall, err);
+        byte[] yaml = null;
+        if (stamp != null) {
+            try {
+                yaml = stamp.yaml();
+            } catch (IOException e) {
+                yaml = null; // the full path reads it again and says why it cannot
+            }
+        }
+        HostOptions.Inputs in = host.inputs(file, yaml, reinstall, err);
         if (in == null) {
             return INVALID;
         }

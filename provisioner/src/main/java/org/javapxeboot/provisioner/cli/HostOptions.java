@@ -14,6 +14,11 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the commands that read or change the host. */
 final class HostOptions {
+    /** The defaults of --out, --lock-wait and --lvm-timeout (QuickApply starts from them too). */
+    static final String DEFAULT_OUT = "provision-out";
+    static final long DEFAULT_LOCK_WAIT = 30;
+    static final long DEFAULT_LVM_TIMEOUT = 600;
+
     @Option(names = "--connect", paramLabel = "URI", defaultValue = LibvirtVmControl.DEFAULT_URI,
             description = "libvirt URI (default: ${DEFAULT-VALUE}, the embedded test driver, kept in OUT/state/test-node.xml)")
     String connect;
@@ -23,7 +28,7 @@ final class HostOptions {
                     + " from the environment (see below); not with --connect")
     String remote;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "provision-out",
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = DEFAULT_OUT,
             description = "where configs, kickstarts and state go, and relative file disks (default: ./${DEFAULT-VALUE})")
     Path out;
 
@@ -45,11 +50,11 @@ final class HostOptions {
                     + " working folder; as root, refused when another user can change it)")
     Path lvmScripts;
 
-    @Option(names = "--lock-wait", paramLabel = "SECONDS", defaultValue = "30",
+    @Option(names = "--lock-wait", paramLabel = "SECONDS", defaultValue = "" + DEFAULT_LOCK_WAIT,
             description = "wait this long for another writer of OUT (an apply, an ack) to finish (default: ${DEFAULT-VALUE})")
     long lockWaitSeconds;
 
-    @Option(names = "--lvm-timeout", paramLabel = "SECONDS", defaultValue = "600",
+    @Option(names = "--lvm-timeout", paramLabel = "SECONDS", defaultValue = "" + DEFAULT_LVM_TIMEOUT,
             description = "kill an LVM script (and its children) that runs longer (default: ${DEFAULT-VALUE})")
     long lvmTimeoutSeconds;
 

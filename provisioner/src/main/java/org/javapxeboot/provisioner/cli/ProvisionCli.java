@@ -51,6 +51,12 @@ public final class ProvisionCli implements Callable<Integer> {
 
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        java.util.Optional<Integer> quick = QuickApply.run(args, out, err);
+        if (quick.isPresent()) {
+            out.flush();
+            err.flush();
+            return quick.get();
+        }
         CommandLine cl = new CommandLine(new ProvisionCli());
         cl.setOut(out);
         cl.setErr(err);

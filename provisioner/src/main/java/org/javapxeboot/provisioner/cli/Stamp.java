@@ -19,22 +19,24 @@ import org.javapxeboot.provisioner.plan.OutputLock;
 /**
  * {@code provision apply}'s use of {@link ApplyStamp} ({@code OUT/state/apply.stamp}): only on the
  * embedded host, whose whole state is files of the output tree (any other host can change behind
- * the provisioner's back, so it is always read). The key is the YAML's path and bytes, the
- * templates folder, the output tree, TFTP root, secret group and the flags that change the plan;
- * the stamp also lists the program's own files (its jar and libraries), so a new build plans in full.
+ * the provisioner's back, so it is always read). The key is the YAML's path, the templates folder,
+ * the output tree, TFTP root, secret group and the flags that change the plan; the stamp lists the
+ * YAML as the input the plan was made from (its status, and the digest of the bytes planned from:
+ * a no-op re-apply reads it only when its status is too recent to trust) and the program's own files
+ * (its jar and libraries), so a new build plans in full.
  */
 final class Stamp {
     static final String FILE = "apply.stamp";
 
     private final Path yamlFile;
-    private final byte[] yaml;
+    /** The YAML's bytes, once read for a full apply (a no-op answered from the stamp never reads them). */
+    private byte[] yaml;
     private final String key;
     private final Path stampFile;
     private final HostOptions host;
 
-    private Stamp(Path yamlFile, byte[] yaml, String key, Path stampFile, HostOptions host) {
+    private Stamp(Path yamlFile, String key, Path stampFile, HostOptions host) {
         this.yamlFile = yamlFile;
-        this.yaml = yaml;
         this.key = key;
         this.stampFile = stampFile;
         this.host = host;
@@ -59,12 +61,11 @@ final class Stamp {
             if (Files.size(file) > 4L * org.javapxeboot.provisioner.model.ClusterLoader.MAX_CHARS) {
                 return null; // the full path refuses it, saying why
             }
-            byte[] yaml = Files.readAllBytes(file);
             Layout layout = host.layout();
             String key = ApplyStamp.sha256(String.join("\n", ApplyStamp.MAGIC_KEY, file.toAbsolutePath().normalize().toString(),
-                    ApplyStamp.sha256(yaml), templates.toString(), layout.out().toString(), layout.tftpRoot().toString(),
+                    templates.toString(), layout.out().toString(), layout.tftpRoot().toString(),
                     String.valueOf(layout.secretGroup()), target.nodeFile().toAbsolutePath().normalize().toString(), settings));
-            return new Stamp(file, yaml, key, layout.out().resolve("state").resolve(FILE), host);
+            return new Stamp(file, key, layout.out().resolve("state").resolve(FILE), host);
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -94,8 +95,14 @@ final class Stamp {
         return true;
     }
 
-    /** The YAML's bytes the key was made from: apply plans from these, not from a second read. */
-    byte[] yaml() {
+    /**
+     * The YAML's bytes, read once: apply plans from these, and the stamp records their digest (a file
+     * edited and edited back meanwhile would otherwise stamp one plan under the other's bytes).
+     */
+    byte[] yaml() throws IOException {
+        if (yaml == null) {
+            yaml = Files.readAllBytes(yamlFile);
+        }
         return yaml.clone();
     }
 
@@ -112,10 +119,11 @@ final class Stamp {
      */
     void record(Cluster c, List<ApplyStamp.Entry> planned, List<String> node, long planBegunNanos, PrintWriter err) {
         try {
-            if (node.size() != 2 || !java.util.Arrays.equals(yaml, Files.readAllBytes(yamlFile))) {
+            if (yaml == null || node.size() != 2 || !java.util.Arrays.equals(yaml, Files.readAllBytes(yamlFile))) {
                 return;
             }
-            List<ApplyStamp.Entry> entries = new ArrayList<>(planned.size() + 8);
+            List<ApplyStamp.Entry> entries = new ArrayList<>(planned.size() + 9);
+            entries.add(ApplyStamp.input(yamlFile, yaml));
             entries.addAll(planned);
             Path nodeFile = host.target().nodeFile();
             entries.add(ApplyStamp.output(nodeFile, node.get(0)));

@@ -42,10 +42,10 @@ import java.util.Set;
  * stamp claiming their own edits are fine, as they could write the outputs themselves.
  */
 public final class ApplyStamp {
-    static final String MAGIC = "provision-apply-stamp 2";
+    static final String MAGIC = "provision-apply-stamp 3";
 
     /** The first line of what the key digests (a new format or key recipe gets a new number). */
-    public static final String MAGIC_KEY = "provision-apply-key 1";
+    public static final String MAGIC_KEY = "provision-apply-key 2";
 
     /** Files changed this close before the stamp was begun are compared by content. */
     static final long RACY_NANOS = 1_000_000_000L;
@@ -54,6 +54,11 @@ public final class ApplyStamp {
     public enum Kind {
         /** An output: its status; its content's digest when racy. */
         OUTPUT,
+        /**
+         * A file the plan read (the YAML), through any symbolic link: its status; its content's
+         * digest when racy (so a no-op re-apply need not read or hash it).
+         */
+        INPUT,
         /** A file whose bytes are always compared (a template). */
         CONTENT,
         /** A file disk: type, device, inode, size (its times change while the guest writes). */
@@ -92,6 +97,11 @@ public final class ApplyStamp {
     /** An output wanted with {@code content}. */
     public static Entry output(Path p, String content) {
         return new Entry(Kind.OUTPUT, p.toAbsolutePath().normalize(), sha256(content));
+    }
+
+    /** An input the plan was made from, {@code planned} its bytes then. */
+    public static Entry input(Path p, byte[] planned) {
+        return new Entry(Kind.INPUT, p.toAbsolutePath().normalize(), sha256(planned));
     }
 
     /** A file whose bytes are compared at every check. */
@@ -135,7 +145,7 @@ public final class ApplyStamp {
             }
             for (Entry e : entries) {
                 String status = status(e);
-                if (e.kind() == Kind.OUTPUT) {
+                if (e.kind() == Kind.OUTPUT || e.kind() == Kind.INPUT) {
                     asPlanned(e, status, planBegunNanos);
                 }
                 b.append(e.kind().name()).append('\t').append(e.path().toString()).append('\t').append(status)
@@ -192,76 +202,21 @@ public final class ApplyStamp {
      * it lists is as it was; else empty (including any stamp that cannot be read or parsed).
      */
     public static Optional<List<String>> check(Path stamp, String key) {
-        try {
-            if (!ours(stamp) || !ours(stamp.toAbsolutePath().normalize().getParent())) {
-                return Optional.empty(); // someone else could have written it: plan in full
-            }
-            Optional<String> text = AtomicFiles.read(stamp);
-            if (text.isEmpty()) {
-                return Optional.empty();
-            }
-            String[] lines = text.get().split("\n", -1);
-            if (lines.length < 5 || !lines[0].equals(MAGIC) || !lines[1].equals(key)) {
-                return Optional.empty();
-            }
-            String[] clock = lines[2].split(" ");
-            if (clock.length != 2) {
-                return Optional.empty();
-            }
-            String dev = clock[0];
-            long begun = Long.parseLong(clock[1]);
-            int n = Integer.parseInt(lines[3]);
-            if (n < 0 || n > lines.length - 4) {
-                return Optional.empty();
-            }
-            List<String> printed = new ArrayList<>(n);
-            boolean comparedByContent = false;
-            for (int i = 0; i < n; i++) {
-                String line = StampLine.decode(lines[4 + i]);
-                if (line == null) {
-                    return Optional.empty();
-                }
-                printed.add(line);
-            }
-            for (int i = 4 + n; i < lines.length; i++) {
-                if (lines[i].isEmpty() && i == lines.length - 1) {
-                    break;
-                }
-                String[] f = lines[i].split("\t", -1);
-                if (f.length != 4) {
-                    return Optional.empty();
-                }
-                Entry e = new Entry(Kind.valueOf(f[0]), Path.of(f[1]), f[3].equals("-") ? null : f[3]);
-                if (!e.path().isAbsolute()) {
-                    return Optional.empty();
-                }
-                int same = same(e, f[2], dev, begun);
-                if (same == DIFFERENT) {
-                    return Optional.empty();
-                }
-                comparedByContent |= same == SAME_BY_CONTENT && e.kind() == Kind.OUTPUT;
-            }
-            if (comparedByContent) {
-                refresh(stamp, lines);
-            }
-            return Optional.of(printed);
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty(); // unreadable or not ours: plan in full
-        }
+        return StampCheck.check(stamp, key);
     }
 
-    private static final int DIFFERENT = 0;
-    private static final int SAME = 1;
-    private static final int SAME_BY_CONTENT = 2;
+    static final int DIFFERENT = 0;
+    static final int SAME = 1;
+    static final int SAME_BY_CONTENT = 2;
 
-    private static int same(Entry e, String recorded, String stampDev, long begun) throws IOException {
+    static int same(Entry e, String recorded, String stampDev, long begun) throws IOException {
         if (!status(e).equals(recorded)) {
             return DIFFERENT;
         }
         if (e.kind() == Kind.CONTENT) {
             return recorded.startsWith("10 ") && e.digest().equals(sha256(Files.readAllBytes(e.path()))) ? SAME_BY_CONTENT : DIFFERENT;
         }
-        if (e.kind() == Kind.OUTPUT) {
+        if (e.kind() == Kind.OUTPUT || e.kind() == Kind.INPUT) {
             String[] s = recorded.split(" ");
             if (s.length < 5 || !s[0].equals("10")) {
                 return DIFFERENT; // an output the stamp says is absent, or not a regular file: never a converged state
@@ -269,8 +224,7 @@ public final class ApplyStamp {
             if (s[1].equals(stampDev) && Long.parseLong(s[4]) < begun - RACY_NANOS) {
                 return SAME; // changed safely before the stamp was begun: its status says it all
             }
-            Optional<String> now = AtomicFiles.read(e.path());
-            return now.isPresent() && e.digest() != null && e.digest().equals(sha256(now.get())) ? SAME_BY_CONTENT : DIFFERENT;
+            return e.digest() != null && e.digest().equals(digestNow(e)) ? SAME_BY_CONTENT : DIFFERENT;
         }
         return SAME;
     }
@@ -283,7 +237,7 @@ public final class ApplyStamp {
      * change times, later checks trust their status and read none of them. Under the output lock, as
      * check; a failure leaves the old stamp, which stays right.
      */
-    private static void refresh(Path stamp, String[] lines) {
+    static void refresh(Path stamp, String[] lines) {
         try {
             write(stamp, (out, clock) -> {
                 for (int i = 0; i < lines.length; i++) {
@@ -298,12 +252,28 @@ public final class ApplyStamp {
         }
     }
 
-    /** What is compared of the file, from one lstat: "absent" when it does not exist. */
+    /** The digest of an output's or input's content now (as {@link #output} or {@link #input} made it); null when absent. */
+    private static String digestNow(Entry e) throws IOException {
+        if (e.kind() == Kind.INPUT) {
+            try {
+                return sha256(Files.readAllBytes(e.path()));
+            } catch (NoSuchFileException x) {
+                return null;
+            }
+        }
+        Optional<String> now = AtomicFiles.read(e.path());
+        return now.isPresent() ? sha256(now.get()) : null;
+    }
+
+    private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+    private static final LinkOption[] FOLLOW = {};
+
+    /** What is compared of the file, from one lstat (a stat for an input): "absent" when it does not exist. */
     static String status(Entry e) throws IOException {
         Map<String, Object> a;
         try {
             a = Files.readAttributes(e.path(), "unix:dev,ino,size,lastModifiedTime,ctime,mode,uid,gid",
-                    LinkOption.NOFOLLOW_LINKS);
+                    e.kind() == Kind.INPUT ? FOLLOW : NOFOLLOW);
         } catch (NoSuchFileException x) {
             return "absent";
         }
@@ -312,6 +282,7 @@ public final class ApplyStamp {
         String type = Integer.toOctalString(mode >>> 12); // 10 regular file, 4 folder, 12 link, 1 FIFO...
         switch (e.kind()) {
             case OUTPUT:
+            case INPUT:
             case CONTENT:
                 // type dev ino size ctime mtime mode uid gid
                 return type + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size") + " "
@@ -338,15 +309,14 @@ public final class ApplyStamp {
             throw new IOException(e.path() + " has mode " + s[6] + ", not " + e.mode() + " as planned");
         }
         if (Long.parseLong(s[4]) >= planBegunNanos) {
-            Optional<String> now = AtomicFiles.read(e.path());
-            if (now.isEmpty() || e.digest() == null || !e.digest().equals(sha256(now.get()))) {
+            if (e.digest() == null || !e.digest().equals(digestNow(e))) {
                 throw new IOException(e.path() + " changed while apply ran");
             }
         }
     }
 
     /** A regular file or folder owned by this process's user and writable by nobody else (a stamp root may trust). */
-    private static boolean ours(Path p) throws IOException {
+    static boolean ours(Path p) throws IOException {
         Map<String, Object> a = Files.readAttributes(p, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) a.get("mode");
         int type = mode >>> 12;

@@ -122,6 +122,46 @@ class ApplyStampCliTest {
         assertEquals(0, p.code(), p.out() + p.err());
     }
 
+    /** The same no-op answered before the command line is built; anything QuickApply declines prints nothing. */
+    @Test
+    void theNoOpIsAnsweredBeforeTheCommandLineIsBuilt() throws Exception {
+        ageStamp();
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        String[] args = {"apply", yaml.toString(), "--out", out().toString(), "--templates", templates.toString()};
+        assertEquals(java.util.Optional.of(0), QuickApply.run(args, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true)));
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", out.toString());
+        assertEquals("", err.toString());
+        String[] other = {"apply", yaml.toString(), "--out", out().toString(), "--templates", templates.toString(), "--grow"};
+        assertEquals(java.util.Optional.empty(), QuickApply.run(other, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true)),
+                "--grow is another key");
+        Files.delete(yaml);
+        assertEquals(java.util.Optional.empty(), QuickApply.run(args, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true)),
+                "the YAML is gone: the full path says so");
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", out.toString());
+        assertEquals("", err.toString());
+    }
+
+    /** A YAML reached through a symbolic link: trusted by the status of the file behind it. */
+    @Test
+    void aLinkedYamlIsStampedAndItsTargetsEditIsApplied() throws Exception {
+        Path real = dir.resolve("real.yaml");
+        Files.move(yaml, real);
+        Files.createSymbolicLink(yaml, real);
+        ProvisionCliTest.Run first = apply();
+        assertEquals(0, first.code(), first.err());
+        assertEquals("", first.err());
+        ageStamp();
+        Path keep = keepStamp();
+        ProvisionCliTest.Run again = apply();
+        assertEquals("Nothing to do: 3 guest(s) up to date.\n", again.out());
+        assertTrue(stampKept(keep), "trusted");
+        Files.writeString(real, Files.readString(real).replaceFirst("memory: (\\d+)", "memory: 1234"));
+        ProvisionCliTest.Run edited = apply();
+        assertEquals(0, edited.code(), edited.err());
+        assertFalse(edited.out().startsWith("Nothing to do"), edited.out());
+    }
+
     @Test
     void aTemplateChangedInPlaceWithTheSameSizeAndTimeIsRendered() throws Exception {
         Path t = templates.resolve("sl-basic.ks");

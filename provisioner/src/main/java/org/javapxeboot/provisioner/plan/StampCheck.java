@@ -94,7 +94,7 @@ final class StampCheck {
                 for (int t = 1; t < threads; t++) {
                     int a = from + t * chunk;
                     int b = Math.min(to, a + chunk);
-                    Thread th = new Thread(() -> range(a, b), "stamp-check-" + t);
+                    Thread th = new Thread(new Share(this, a, b), "stamp-check-" + t);
                     th.setDaemon(true);
                     th.start();
                     started.add(th);
@@ -109,6 +109,14 @@ final class StampCheck {
                 return ApplyStamp.DIFFERENT;
             }
             return byContent.get() ? ApplyStamp.SAME_BY_CONTENT : ApplyStamp.SAME;
+        }
+
+        /** One thread's share (a class, not a lambda: its class is in the AppCDS archive however small the training run). */
+        private record Share(Files files, int from, int to) implements Runnable {
+            @Override
+            public void run() {
+                files.range(from, to);
+            }
         }
 
         private static void join(Thread th) {

@@ -100,8 +100,8 @@ public final class OutputLock implements AutoCloseable {
                 }
             }
             ch.truncate(0);
+            // not synced: only a waiter reads it, and a crash releases the lock with it
             ch.write(ByteBuffer.wrap((holder + " since " + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-            ch.force(false);
             t.channel = ch;
             t.fileLock = fl;
         } catch (IOException | RuntimeException e) {

@@ -20,16 +20,25 @@ final class Requests {
 
     static Map<String, Object> body(HttpExchange ex, int max) throws ProtocolException {
         String cl = ex.getRequestHeaders().getFirst("Content-Length");
+        long declared = -1;
         if (cl != null) {
             try {
-                if (Long.parseLong(cl.trim()) > max) throw new ProtocolException(413, "TOO_LARGE", "request body of " + cl.trim() + " bytes exceeds the limit of " + max);
+                declared = Long.parseLong(cl.trim());
+                if (declared > max) throw new ProtocolException(413, "TOO_LARGE", "request body of " + cl.trim() + " bytes exceeds the limit of " + max);
             } catch (NumberFormatException e) {
                 throw new ProtocolException(400, "BAD_REQUEST", "bad Content-Length");
             }
         }
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
-            body = in.readNBytes(max + 1);
+            if (declared >= 0) {
+                // Known and within the limit: read it into an array of its size (the server gives no more than declared).
+                body = new byte[(int) declared];
+                int n = in.readNBytes(body, 0, body.length);
+                if (n < body.length) body = java.util.Arrays.copyOf(body, n);
+            } else {
+                body = in.readNBytes(max + 1);
+            }
         } catch (IOException e) {
             throw new ProtocolException(400, "BAD_REQUEST", "could not read the request body: " + e.getMessage());
         }

@@ -14,7 +14,6 @@ import org.javapxeboot.xman.transport.Loopback;
 import org.javapxeboot.xman.vm.VirtException;
 import org.javapxeboot.xman.vm.VmControl;
 import org.javapxeboot.xman.wire.DomainXml;
-import org.javapxeboot.xman.wire.Json;
 import org.javapxeboot.xman.wire.MigrationUri;
 import org.javapxeboot.xman.wire.Op;
 import org.javapxeboot.xman.wire.Protocol;
@@ -24,7 +23,6 @@ import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -366,7 +364,7 @@ public final class XmandServer implements AutoCloseable {
 
     private void respond(HttpExchange ex, int status, Map<String, Object> body, Outcome o) {
         try {
-            byte[] b = (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
+            ResponseBody b = ResponseBody.of(body);
             ex.getResponseHeaders().set("Content-Type", Protocol.JSON_TYPE);
             ex.getResponseHeaders().set("Cache-Control", "no-store");
             if (status == 503) ex.getResponseHeaders().set("Retry-After", Integer.toString(Operations.RETRY_AFTER_SECONDS));
@@ -380,9 +378,9 @@ public final class XmandServer implements AutoCloseable {
                 ex.sendResponseHeaders(status, -1);
                 return;
             }
-            ex.sendResponseHeaders(status, b.length);
+            ex.sendResponseHeaders(status, b.length());
             try (OutputStream out = ex.getResponseBody()) {
-                out.write(b);
+                out.write(b.bytes(), 0, b.length());
             }
         } catch (IOException e) {
             // The client went away; the audit line still records what was done.

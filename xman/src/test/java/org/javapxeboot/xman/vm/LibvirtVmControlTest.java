@@ -96,6 +96,11 @@ public class LibvirtVmControlTest {
         List<DomainInfo> fast = withoutCpuTime(vm.list());
         List<DomainInfo> slow = withoutCpuTime(vm.listThroughLibvirtJava());
         assertEquals(slow, fast);
+        // the test driver has the bulk calls (the listing does not fall back), and both direct paths agree
+        List<DomainInfo> bulk = DomainLister.listInBulk(pointer());
+        assertNotNull(bulk, "the bulk listing answers on the test driver");
+        assertEquals(slow, withoutCpuTime(bulk));
+        assertEquals(slow, withoutCpuTime(DomainLister.listOneByOne(pointer())));
         assertEquals(List.of("auto1", "n1", "off1", "paused1", "transient1"), fast.stream().map(DomainInfo::name).toList());
         DomainInfo off = fast.get(2);
         assertEquals(DomainState.SHUTOFF, off.state());
@@ -114,6 +119,42 @@ public class LibvirtVmControlTest {
         VirtException e = assertThrows(VirtException.class, () -> vm.lookup("nosuch"));
         assertEquals(VirtException.Kind.NO_DOMAIN, e.kind());
         assertTrue(e.getMessage().contains("nosuch"), e.getMessage());
+    }
+
+    @Test
+    void theBulkListingReportsNoDomainWithAStateItNeverHadNorLeavesOutOneThatStayed() throws Exception {
+        vm.connection().domainCreateXML(xenPv("gone1"), 0).free();
+        vm.connection().domainCreateXML(xenPv("made1"), 0).free();
+        vm.define(xenPv("undef1"));
+        vm.define(xenPv("auto2"));
+        String made = vm.lookup("made1").uuid();
+        // between the first bulk call and the others: a transient domain ends, another is made
+        // persistent, a persistent one is undefined, one is set to autostart, a new one appears
+        List<DomainInfo> bulk = DomainLister.listInBulk(pointer(), () -> {
+            try {
+                vm.destroy("gone1");
+                vm.define(xenPv("made1").replace("<name>", "<uuid>" + made + "</uuid><name>"));
+                vm.undefine("undef1");
+                vm.setAutostart("auto2", true);
+                vm.define(xenPv("new1"));
+            } catch (VirtException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertNotNull(bulk);
+        List<DomainInfo> got = withoutCpuTime(bulk);
+        // the ones gone are left out; the one that appeared was not there for the whole listing
+        assertEquals(List.of("auto2", "made1", "n1"), got.stream().map(DomainInfo::name).toList());
+        assertTrue(got.get(0).autostart() && got.get(0).persistent());
+        assertTrue(got.get(1).persistent(), "made persistent during the listing: persistent when asked");
+        assertEquals(made, got.get(1).uuid());
+        assertEquals(DomainState.RUNNING, got.get(1).state());
+        // and what it says now is what libvirt-java says now
+        assertEquals(withoutCpuTime(vm.listThroughLibvirtJava()).stream().filter(d -> !d.name().equals("new1")).toList(), got);
+    }
+
+    private com.sun.jna.Pointer pointer() {
+        return ((DomainLister.Connection) vm.connection()).pointer();
     }
 
     /** The test driver reports the clock as a running domain's CPU time: equal listings differ there. */

@@ -5,6 +5,7 @@ import org.javapxeboot.xman.client.Rxm;
 import org.javapxeboot.xman.client.XmanClient;
 import org.javapxeboot.xman.auth.K5Login;
 
+import org.javapxeboot.xman.vm.VmControl;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,6 +16,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ProtocolTest {
+    @Test
+    void aListOfDomainsIsWrittenAsTheMapsOfEachDomainWouldBe() throws Exception {
+        List<VmControl.DomainInfo> ds = new java.util.ArrayList<>();
+        for (VmControl.DomainState st : VmControl.DomainState.values()) {
+            ds.add(new VmControl.DomainInfo("vm-" + st, "6f1a1b2c-0000-4000-8000-00000000000" + st.ordinal(), st.ordinal() - 1, st,
+                    262144L * st.ordinal(), Long.MAX_VALUE, st.ordinal(), Long.MIN_VALUE, st.ordinal() % 2 == 0, st.ordinal() % 3 == 0));
+        }
+        // names and UUIDs from a server are hostile: quotes, controls, markup, non-ASCII, a line separator, none at all
+        ds.add(new VmControl.DomainInfo("a\"b\\c\n</script>&\u00e9\u2028\ud83d\ude00\u0001", null, -1, VmControl.DomainState.RUNNING, 0, 0, 0, 0, true, true));
+        ds.add(new VmControl.DomainInfo(null, "", 0, VmControl.DomainState.NOSTATE, -5, 0, 65535, 0, false, false));
+        List<Object> maps = new java.util.ArrayList<>();
+        for (VmControl.DomainInfo d : ds) maps.add(Protocol.domainJson(d));
+        String expected = Json.write(java.util.Map.of("result", maps));
+        assertEquals(expected, Json.write(java.util.Map.of("result", Protocol.domainsJson(ds))));
+        // and what a client reads back is what was listed
+        List<VmControl.DomainInfo> plain = ds.subList(0, VmControl.DomainState.values().length);
+        assertEquals(plain, Protocol.domainsFrom(Json.parseObject(Json.write(java.util.Map.of("result", Protocol.domainsJson(plain)))).get("result")));
+    }
+
     @Test
     void domainNames() throws Exception {
         for (String ok : List.of("vm1", "skirit80-1.ics.muni.cz", "a_b+c", "9")) assertEquals(ok, Protocol.checkDomainName(ok));

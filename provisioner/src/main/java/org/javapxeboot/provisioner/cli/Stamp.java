@@ -15,6 +15,7 @@ import org.javapxeboot.provisioner.model.Problem;
 import org.javapxeboot.provisioner.plan.ApplyStamp;
 import org.javapxeboot.provisioner.plan.Layout;
 import org.javapxeboot.provisioner.plan.OutputLock;
+import org.javapxeboot.provisioner.plan.StampRead;
 
 /**
  * {@code provision apply}'s use of {@link ApplyStamp} ({@code OUT/state/apply.stamp}): only on the
@@ -34,8 +35,11 @@ final class Stamp {
     private final String key;
     private final Path stampFile;
     private final HostOptions host;
+    /** The stamp read ahead while the options are checked and the lock taken. */
+    private final StampRead read;
 
-    private Stamp(Path yamlFile, String key, Path stampFile, HostOptions host) {
+    private Stamp(Path yamlFile, String key, Path stampFile, HostOptions host, StampRead read) {
+        this.read = read;
         this.yamlFile = yamlFile;
         this.key = key;
         this.stampFile = stampFile;
@@ -56,6 +60,8 @@ final class Stamp {
             if (!target.embedded()) {
                 return null;
             }
+            Path stampFile = host.layout().out().resolve("state").resolve(FILE);
+            StampRead read = StampRead.start(stampFile);
             Path templates = host.kickstart().dir().toAbsolutePath().normalize();
             host.lvm(); // refused as root when others can change it: the full path says so
             if (Files.size(file) > 4L * org.javapxeboot.provisioner.model.ClusterLoader.MAX_CHARS) {
@@ -65,7 +71,7 @@ final class Stamp {
             String key = ApplyStamp.sha256(String.join("\n", ApplyStamp.MAGIC_KEY, file.toAbsolutePath().normalize().toString(),
                     templates.toString(), layout.out().toString(), layout.tftpRoot().toString(),
                     String.valueOf(layout.secretGroup()), target.nodeFile().toAbsolutePath().normalize().toString(), settings));
-            return new Stamp(file, key, layout.out().resolve("state").resolve(FILE), host);
+            return new Stamp(file, key, stampFile, host, read);
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -82,7 +88,7 @@ final class Stamp {
         Optional<List<String>> printed;
         try (OutputLock lock = host.layout().lock(host.lockWait(),
                 "provision apply (pid " + ProcessHandle.current().pid() + ")")) {
-            printed = ApplyStamp.check(stampFile, key);
+            printed = ApplyStamp.check(stampFile, key, read);
         } catch (IOException e) {
             return false; // the full path takes the lock again and reports why it cannot
         }

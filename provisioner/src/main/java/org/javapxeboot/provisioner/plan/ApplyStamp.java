@@ -201,7 +201,12 @@ public final class ApplyStamp {
      * it lists is as it was; else empty (including any stamp that cannot be read or parsed).
      */
     public static Optional<List<String>> check(Path stamp, String key) {
-        return StampCheck.check(stamp, key);
+        return StampCheck.check(stamp, key, null);
+    }
+
+    /** {@link #check(Path, String)} with the stamp's lines read ahead by {@code read} (if still current). */
+    public static Optional<List<String>> check(Path stamp, String key, StampRead read) {
+        return StampCheck.check(stamp, key, read);
     }
 
     static final int DIFFERENT = 0;
@@ -332,7 +337,7 @@ public final class ApplyStamp {
         }
     }
 
-    private static long nanos(Object fileTime) {
+    static long nanos(Object fileTime) {
         FileTime t = (FileTime) fileTime;
         return t.to(java.util.concurrent.TimeUnit.SECONDS) * 1_000_000_000L + t.toInstant().getNano();
     }

@@ -24,12 +24,13 @@ final class StampCheck {
     private StampCheck() {
     }
 
-    static Optional<List<String>> check(Path stamp, String key) {
+    /** {@link ApplyStamp#check}, with the stamp's lines from {@code read} if they are still current (null: read here). */
+    static Optional<List<String>> check(Path stamp, String key, StampRead read) {
         try {
             if (!ApplyStamp.ours(stamp) || !ApplyStamp.ours(stamp.toAbsolutePath().normalize().getParent())) {
                 return Optional.empty(); // someone else could have written it: plan in full
             }
-            String[] lines = lines(stamp);
+            String[] lines = read != null ? read.lines() : StampRead.lines(stamp);
             if (lines.length < 5 || !lines[0].equals(ApplyStamp.MAGIC) || !lines[1].equals(key)) {
                 return Optional.empty();
             }
@@ -63,37 +64,6 @@ final class StampCheck {
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // unreadable or not ours: plan in full
         }
-    }
-
-    /**
-     * The stamp's lines (split at each newline, the last one after the final newline included, as
-     * {@code split("\n", -1)} gives them), read in pieces: a stamp of 1 000 guests is ~1 MB, and a
-     * whole-file read and split costs a short process more than the pieces (one large buffer for the
-     * read, the text, then its lines). Never through a symbolic link.
-     */
-    static String[] lines(Path stamp) throws IOException {
-        List<String> lines = new ArrayList<>(1024);
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(stamp, java.nio.file.StandardOpenOption.READ,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                java.io.Reader r = new java.io.InputStreamReader(java.nio.channels.Channels.newInputStream(ch),
-                        java.nio.charset.StandardCharsets.UTF_8)) {
-            char[] buf = new char[1 << 15];
-            StringBuilder part = new StringBuilder(256);
-            for (int n; (n = r.read(buf)) > 0; ) {
-                int start = 0;
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] == '\n') {
-                        part.append(buf, start, i - start);
-                        lines.add(part.toString());
-                        part.setLength(0);
-                        start = i + 1;
-                    }
-                }
-                part.append(buf, start, n - start);
-            }
-            lines.add(part.toString());
-        }
-        return lines.toArray(new String[0]);
     }
 
     /** The file lines of one stamp, compared by up to {@link #MAX_THREADS} threads. */

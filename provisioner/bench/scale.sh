@@ -4,7 +4,8 @@
 # test:///default keeps its state per process). Needs the packaged jar (and its AppCDS archive):
 #   mvn -q -o -pl provisioner -am -DskipTests package && provisioner/bench/scale.sh [N...]
 # RUNS=R (default 5) alternates, R times: a fresh `bin/provision apply` (a new output folder), a
-# no-op re-apply of it, and the virsh session; then prints min/median/max of each, the ratio of the
+# no-op re-apply of it right after (the outputs written in the stamp's last second are compared by
+# content, and the stamp renewed), a second no-op (the usual one: status only), and the virsh session; then prints min/median/max of each, the ratio of the
 # medians, and the load average before and after (the machine is shared: read the spread).
 # INJVM=0 skips the in-JVM phase table.
 # The floor line: FloorBench mirrors each fresh apply's output tree (same files, sizes, folders,
@@ -30,7 +31,7 @@ echo "== whole processes, $runs alternating runs: bin/provision apply (JVM start
 echo "   re-apply, and virsh -c test:///default defining + starting the same XML in one session =="
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # the floor, run as bin/provision runs apply (its JVM options and AppCDS archive)
-floorjava=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UseDynamicNumberOfCompilerThreads -XX:-UsePerfData)
+floorjava=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UseDynamicNumberOfCompilerThreads -XX:CICompilerCount=1 -XX:-UsePerfData)
 [ -f "$target/provisioner.jsa" ] && floorjava+=(-XX:SharedArchiveFile="$target/provisioner.jsa" -Xshare:auto -Xlog:cds=off)
 floorjava+=($(sed -n 's/^provision_heap="\(.*\)"$/\1/p' "$root/bin/provision") -cp "$target/provisioner.jar"
   org.javapxeboot.provisioner.bench.FloorBench)
@@ -44,6 +45,7 @@ for n in "${counts[@]}"; do
   for r in $(seq "$runs"); do
     timed "$work/apply$n" "$root/bin/provision" apply "$work/n$n/cluster.yaml" --out "$work/cli$n-$r"
     timed "$work/noop$n" "$root/bin/provision" apply "$work/n$n/cluster.yaml" --out "$work/cli$n-$r"
+    timed "$work/again$n" "$root/bin/provision" apply "$work/n$n/cluster.yaml" --out "$work/cli$n-$r"
     timed "$work/floor$n" "${floorjava[@]}" "$work/cli$n-$r" "$work/floor$n-$r"
     timed "$work/virsh$n" sh -c "exec virsh -q -c test:///default <'$work/n$n/virsh-commands'"
     rm -rf "$work/cli$n-$r" "$work/floor$n-$r"
@@ -56,12 +58,13 @@ stats() { # FILE -> "min median max maxrss_MiB"
 }
 for n in "${counts[@]}"; do
   read -r _ vmed _ _ <<<"$(stats "$work/virsh$n")"
-  for what in apply noop floor virsh; do
+  for what in apply noop again floor virsh; do
     read -r mn med mx rss <<<"$(stats "$work/$what$n")"
     label=$what
     case $what in
       apply) label="bin/provision apply" ;;
-      noop) label="bin/provision apply (no-op)" ;;
+      noop) label="no-op, right after" ;;
+      again) label="no-op, again" ;;
       floor) label="floor (files+disks only)" ;;
       virsh) label="virsh define+start" ;;
     esac

@@ -52,7 +52,7 @@ final class StampCheck {
             }
             int from = 4 + n;
             int to = lines.length > from && lines[lines.length - 1].isEmpty() ? lines.length - 1 : lines.length;
-            Files files = new Files(lines, clock[0], Long.parseLong(clock[1]));
+            FileLines files = new FileLines(lines, clock[0], Long.parseLong(clock[1]));
             int result = files.compare(from, to);
             if (result == ApplyStamp.DIFFERENT) {
                 return Optional.empty();
@@ -67,7 +67,7 @@ final class StampCheck {
     }
 
     /** The file lines of one stamp, compared by up to {@link #MAX_THREADS} threads. */
-    private static final class Files {
+    private static final class FileLines {
         private static final String ABSENT = "absent";
         private final String[] lines;
         private final String dev;
@@ -75,7 +75,7 @@ final class StampCheck {
         private final AtomicBoolean differs = new AtomicBoolean();
         private final AtomicBoolean byContent = new AtomicBoolean();
 
-        Files(String[] lines, String dev, long begun) {
+        FileLines(String[] lines, String dev, long begun) {
             this.lines = lines;
             this.dev = dev;
             this.begun = begun;
@@ -109,7 +109,7 @@ final class StampCheck {
         }
 
         /** One thread's share (a class, not a lambda: its class is in the AppCDS archive however small the training run). */
-        private record Share(Files files, int from, int to) implements Runnable {
+        private record Share(FileLines files, int from, int to) implements Runnable {
             @Override
             public void run() {
                 files.range(from, to);
@@ -172,7 +172,7 @@ final class StampCheck {
             if (dir == null || name == null) {
                 return false;
             }
-            java.util.Set<String> names = listings.computeIfAbsent(dir, Files::list);
+            java.util.Set<String> names = listings.computeIfAbsent(dir, FileLines::list);
             return names != null && !names.contains(name.toString());
         }
 

@@ -105,10 +105,11 @@ final class Home {
     }
 
     private static String writableByOthers(Path p, boolean folder) throws IOException {
-        int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        int gid = (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS);
-        int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        boolean link = Files.isSymbolicLink(p);
+        java.util.Map<String, Object> a = Files.readAttributes(p, "unix:uid,gid,mode", LinkOption.NOFOLLOW_LINKS);
+        int uid = (Integer) a.get("uid");
+        int gid = (Integer) a.get("gid");
+        int mode = (Integer) a.get("mode");
+        boolean link = (mode & 0170000) == 0120000; // S_IFLNK, from the same lstat
         if (link) {
             if (uid != 0) {
                 return "is a symbolic link owned by uid " + uid;

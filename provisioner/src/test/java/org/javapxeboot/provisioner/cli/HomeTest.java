@@ -111,4 +111,24 @@ class HomeTest {
         assertTrue(lvm.err.contains("--lvm-scripts " + scripts + ": refused as root: " + scripts.resolve("lv-ensure")
                 + " is writable by everyone"), lvm.err);
     }
+
+    /** As root: a template reached through a link is judged by the link's owner and by what it points to. */
+    @Test
+    void rootJudgesALinkByItsOwnerAndItsTarget() throws Exception {
+        Assumptions.assumeTrue(Home.runningAsRoot(), "the check applies to root only");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Files.writeString(real.resolve("a.ks"), "%packages\n%end\n");
+        Path t = Files.createDirectories(dir.resolve("templates"));
+        Path link = Files.createSymbolicLink(t.resolve("a.ks"), real.resolve("a.ks"));
+        assertNull(Home.untrusted(t), "root's link to root's file");
+        Files.setPosixFilePermissions(real.resolve("a.ks"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        String why = Home.untrusted(t);
+        assertTrue(why != null && why.startsWith(link + " points to " + real.resolve("a.ks") + ", which is writable by everyone"), why);
+        Files.setPosixFilePermissions(real.resolve("a.ks"), PosixFilePermissions.fromString("rw-r--r--"));
+        Files.getFileAttributeView(link, java.nio.file.attribute.PosixFileAttributeView.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                .setOwner(dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        why = Home.untrusted(t);
+        assertTrue(why != null && why.startsWith(link + " is a symbolic link owned by uid "), why);
+    }
 }

@@ -53,6 +53,20 @@ final class Stamp {
      */
     static Stamp of(Path file, HostOptions host, String settings) {
         try {
+            return of(file, host, settings, self());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@link #of(Path, HostOptions, String)} for the program at {@code program} (its jar or classes
+     * folder). Its place is part of the key: the stamp lists the files of the program that wrote it,
+     * and another installation (another build, the package) applying the same output tree must not
+     * take that program's stamp for its own.
+     */
+    static Stamp of(Path file, HostOptions host, String settings, Path program) {
+        try {
             if (host.usageProblem() != null) {
                 return null;
             }
@@ -69,7 +83,8 @@ final class Stamp {
             }
             Layout layout = host.layout();
             String key = ApplyStamp.sha256(String.join("\n", ApplyStamp.MAGIC_KEY, file.toAbsolutePath().normalize().toString(),
-                    templates.toString(), layout.out().toString(), layout.tftpRoot().toString(),
+                    program.toAbsolutePath().normalize().toString(), templates.toString(), layout.out().toString(),
+                    layout.tftpRoot().toString(),
                     String.valueOf(layout.secretGroup()), target.nodeFile().toAbsolutePath().normalize().toString(), settings));
             return new Stamp(file, key, stampFile, host, read);
         } catch (IOException | RuntimeException e) {
@@ -146,15 +161,19 @@ final class Stamp {
         }
     }
 
-    /** The program's own files: the jar or classes folder this class came from, and its lib/ jars. */
-    static List<ApplyStamp.Entry> program() throws IOException {
-        List<ApplyStamp.Entry> entries = new ArrayList<>();
-        Path self;
+    /** The jar or classes folder this class came from. */
+    static Path self() throws IOException {
         try {
-            self = Path.of(Stamp.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(Stamp.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (java.net.URISyntaxException | RuntimeException e) {
             throw new IOException("cannot tell where the program is: " + e.getMessage(), e);
         }
+    }
+
+    /** The program's own files: the jar or classes folder this class came from, and its lib/ jars. */
+    static List<ApplyStamp.Entry> program() throws IOException {
+        List<ApplyStamp.Entry> entries = new ArrayList<>();
+        Path self = self();
         entries.add(ApplyStamp.of(ApplyStamp.Kind.PROGRAM, self));
         Path lib = self.toAbsolutePath().getParent().resolve("lib");
         if (Files.isDirectory(lib)) {

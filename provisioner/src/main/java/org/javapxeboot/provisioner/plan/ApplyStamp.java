@@ -44,7 +44,7 @@ public final class ApplyStamp {
     static final String MAGIC = "provision-apply-stamp 3";
 
     /** The first line of what the key digests (a new format or key recipe gets a new number). */
-    public static final String MAGIC_KEY = "provision-apply-key 2";
+    public static final String MAGIC_KEY = "provision-apply-key 3";
 
     /** Files changed this close before the stamp was begun are compared by content. */
     static final long RACY_NANOS = 1_000_000_000L;

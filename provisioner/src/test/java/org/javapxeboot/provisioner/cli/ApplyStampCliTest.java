@@ -142,6 +142,19 @@ class ApplyStampCliTest {
         assertEquals("", err.toString());
     }
 
+    /** Another installation (another build, the package) applying the same tree does not take this program's stamp. */
+    @Test
+    void anotherProgramsStampIsNotTaken() throws Exception {
+        ageStamp();
+        QuickApply.Parsed p = QuickApply.parse(new String[] {"apply", yaml.toString(), "--out", out().toString(),
+            "--templates", templates.toString()});
+        String settings = ApplyCommand.settings(false, false, false);
+        java.io.PrintWriter sink = new java.io.PrintWriter(java.io.Writer.nullWriter());
+        assertTrue(Stamp.of(p.file(), p.host(), settings).upToDate(sink, sink), "this program's own stamp");
+        assertFalse(Stamp.of(p.file(), p.host(), settings, Path.of("/usr/share/provisioner/provisioner.jar")).upToDate(sink, sink),
+                "another program's");
+    }
+
     /** A YAML reached through a symbolic link: trusted by the status of the file behind it. */
     @Test
     void aLinkedYamlIsStampedAndItsTargetsEditIsApplied() throws Exception {

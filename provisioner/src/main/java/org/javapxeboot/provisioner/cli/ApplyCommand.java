@@ -64,8 +64,8 @@ final class ApplyCommand implements Callable<Integer> {
         if (stamp != null && stamp.upToDate(out, err)) {
             return OK;
         }
-        // Planned from the very bytes the stamp's key names (a file edited and edited back meanwhile
-        // would otherwise stamp one plan under the other's key).
+        // Planned from the very bytes whose digest the stamp records (a file edited and edited back
+        // meanwhile would otherwise stamp one plan under the other's bytes).
         byte[] yaml = null;
         if (stamp != null) {
             try {

@@ -21,7 +21,7 @@ import org.javapxeboot.xman.vm.LibvirtVmControl;
  * {@code --reinstall}, help) is declined, and picocli parses it as always. The options end in the very
  * {@link HostOptions} picocli would fill (its defaults are the same constants), and the stamp is
  * checked by the same {@link Stamp}: a declined or missed stamp costs only the check, never a
- * different answer. ApplyStampCliTest holds it to picocli's parse.
+ * different answer. QuickApplyTest holds it to picocli's parse.
  */
 final class QuickApply {
     /** Options with a value, and where the value goes. */

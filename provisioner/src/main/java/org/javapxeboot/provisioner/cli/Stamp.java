@@ -20,8 +20,8 @@ import org.javapxeboot.provisioner.plan.StampRead;
 /**
  * {@code provision apply}'s use of {@link ApplyStamp} ({@code OUT/state/apply.stamp}): only on the
  * embedded host, whose whole state is files of the output tree (any other host can change behind
- * the provisioner's back, so it is always read). The key is the YAML's path, the templates folder,
- * the output tree, TFTP root, secret group and the flags that change the plan; the stamp lists the
+ * the provisioner's back, so it is always read). The key is the YAML's path, the program's place,
+ * the templates folder, the output tree, TFTP root, secret group and the flags that change the plan; the stamp lists the
  * YAML as the input the plan was made from (its status, and the digest of the bytes planned from:
  * a no-op re-apply reads it only when its status is too recent to trust) and the program's own files
  * (its jar and libraries), so a new build plans in full.

@@ -108,7 +108,7 @@ final class StampCheck {
             return byContent.get() ? ApplyStamp.SAME_BY_CONTENT : ApplyStamp.SAME;
         }
 
-        /** One thread's share (a class, not a lambda: its class is in the AppCDS archive however small the training run). */
+        /** One thread's share (a class, not a lambda: no method handle is spun for it at run time). */
         private record Share(FileLines files, int from, int to) implements Runnable {
             @Override
             public void run() {
@@ -172,7 +172,11 @@ final class StampCheck {
             if (dir == null || name == null) {
                 return false;
             }
-            java.util.Set<String> names = listings.computeIfAbsent(dir, FileLines::list);
+            java.util.Set<String> names = listings.get(dir);
+            if (names == null && !listings.containsKey(dir)) {
+                names = list(dir);
+                listings.put(dir, names); // null too: a folder that cannot be listed is not tried again
+            }
             return names != null && !names.contains(name.toString());
         }
 

@@ -66,6 +66,22 @@ final class StampCheck {
         }
     }
 
+    /** Waits for {@code th} to end; an interrupt meanwhile is kept for the caller. */
+    static void join(Thread th) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                th.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The file lines of one stamp, compared by up to {@link #MAX_THREADS} threads. */
     private static final class FileLines {
         private static final String ABSENT = "absent";
@@ -113,21 +129,6 @@ final class StampCheck {
             @Override
             public void run() {
                 files.range(from, to);
-            }
-        }
-
-        private static void join(Thread th) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    th.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
             }
         }
 

@@ -60,18 +60,7 @@ public final class StampRead {
 
     /** The stamp's lines: those read ahead if the stamp has not changed since, else read now. */
     String[] lines() throws IOException {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                thread.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        StampCheck.join(thread);
         String[] ahead = lines;
         String was = status;
         return ahead != null && was.equals(status(stamp)) ? ahead : lines(stamp);

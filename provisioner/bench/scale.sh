@@ -28,7 +28,8 @@ java -Xmx512m -cp "$target/provisioner.jar:$target/lib/*" org.javapxeboot.provis
   "$work" "$root/kickstart-templates" "${counts[@]}" | { [ "${INJVM:-1}" = 1 ] && cat || cat >/dev/null; }
 echo
 echo "== whole processes, $runs alternating runs: bin/provision apply (JVM start included), a no-op"
-echo "   re-apply, and virsh -c test:///default defining + starting the same XML in one session =="
+echo "   re-apply right after it and a second one, and virsh -c test:///default defining + starting"
+echo "   the same XML in one session =="
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # the floor, run as bin/provision runs apply (its JVM options and AppCDS archive)
 floorjava=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UseDynamicNumberOfCompilerThreads -XX:CICompilerCount=1 -XX:-UsePerfData)

@@ -104,19 +104,14 @@ public final class Protocol {
         return m;
     }
 
-    public static Map<String, Object> domainJson(DomainInfo d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", d.name());
-        m.put("uuid", d.uuid());
-        m.put("id", (long) d.id());
-        m.put("state", d.state().name().toLowerCase());
-        m.put("memoryKiB", d.memoryKiB());
-        m.put("maxMemoryKiB", d.maxMemoryKiB());
-        m.put("vcpus", (long) d.vcpus());
-        m.put("cpuTimeNanos", d.cpuTimeNanos());
-        m.put("persistent", d.persistent());
-        m.put("autostart", d.autostart());
-        return m;
+    /**
+     * A domain as the protocol writes it (docs/xman-protocol.md: name, uuid, id, state, memoryKiB,
+     * maxMemoryKiB, vcpus, cpuTimeNanos, persistent, autostart, in that order), written straight
+     * from the {@link DomainInfo}: a {@code list} of a hundred domains built a map, its entries and
+     * boxes for every domain, most of the daemon's garbage per request (BENCHMARKS.md section 4).
+     */
+    public static Json.Written domainJson(DomainInfo d) {
+        return sb -> writeDomain(sb, d);
     }
 
     public static DomainInfo domainFrom(Object o) throws ProtocolException {
@@ -126,14 +121,10 @@ public final class Protocol {
                 (int) num(m, "vcpus"), num(m, "cpuTimeNanos"), bool(m, "persistent"), bool(m, "autostart"));
     }
 
-    /**
-     * The domains as {@link #domainJson} would write them, written straight from each {@link DomainInfo}
-     * (same keys, same order): a {@code list} of a hundred domains built a map, its entries and
-     * boxes for every domain, most of the daemon's garbage per request (BENCHMARKS.md section 4).
-     */
+    /** The domains, each as {@link #domainJson} writes it. */
     public static List<Object> domainsJson(List<DomainInfo> ds) {
         List<Object> l = new ArrayList<>(ds.size());
-        for (DomainInfo d : ds) l.add((Json.Written) sb -> writeDomain(sb, d));
+        for (DomainInfo d : ds) l.add(domainJson(d));
         return l;
     }
 

@@ -257,11 +257,14 @@ class PortalServerTest {
         String host = "127.0.0.1:1";
         List<String> reads = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<String> acts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // as the client hands a lookup over: the answer's JSON, parsed
+        Object vm1 = org.javapxeboot.xman.wire.Json.parse(org.javapxeboot.xman.wire.Json.write(Protocol.domainJson(
+                new org.javapxeboot.xman.vm.VmControl.DomainInfo("vm1", "u", 1,
+                        org.javapxeboot.xman.vm.VmControl.DomainState.RUNNING, 1024, 2048, 1, 0, true, false))));
         PortalServer.UserCaller reader = (t, op, args, who) -> {
             reads.add(op.wire);
             return switch (op) {
-                case LOOKUP -> Protocol.domainJson(new org.javapxeboot.xman.vm.VmControl.DomainInfo("vm1", "u", 1,
-                        org.javapxeboot.xman.vm.VmControl.DomainState.RUNNING, 1024, 2048, 1, 0, true, false));
+                case LOOKUP -> vm1;
                 case DESCRIBE -> "<domain/>";
                 default -> List.of();
             };

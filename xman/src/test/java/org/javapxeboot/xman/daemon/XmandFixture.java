@@ -62,11 +62,7 @@ public final class XmandFixture implements AutoCloseable {
             </node>
             """;
 
-    static {
-        // The JDK server reads its limits once per JVM, and other tests in this JVM run HTTP
-        // servers too: xmand's defaults only (short timeouts are tested in XmanProcessTest).
-        Xmand.serverLimits(4096, 30, 10);
-    }
+    // The JDK server's limits in this JVM: ServerTimersOfTheTestJvm, set before any test runs.
 
     public final MitKdc kdc;
     /** TLS and Kerberos; false: --no-tls --insecure-no-auth. */

@@ -213,19 +213,33 @@ public final class ApplyStamp {
     static final int SAME = 1;
     static final int SAME_BY_CONTENT = 2;
 
-    static int same(Entry e, String recorded, String stampDev, long begun) throws IOException {
-        if (!status(e).equals(recorded)) {
+    /**
+     * How {@code e} compares with its recorded status, {@code line.substring(from, to)}: DIFFERENT,
+     * SAME, or SAME_BY_CONTENT (same status, and the content, read because the status alone cannot
+     * be trusted, is as planned). {@code scratch} holds the status now (its old content is dropped):
+     * a check of thousands of files builds no string per file.
+     */
+    static int same(Entry e, String line, int from, int to, String stampDev, long begun, StringBuilder scratch) throws IOException {
+        scratch.setLength(0);
+        status(e.kind(), e.path(), scratch);
+        if (!equal(line, from, to, scratch)) {
             return DIFFERENT;
         }
         if (e.kind() == Kind.CONTENT) {
-            return recorded.startsWith("10 ") && e.digest().equals(sha256(Files.readAllBytes(e.path()))) ? SAME_BY_CONTENT : DIFFERENT;
+            return line.startsWith("10 ", from) && e.digest().equals(sha256(Files.readAllBytes(e.path()))) ? SAME_BY_CONTENT : DIFFERENT;
         }
         if (e.kind() == Kind.OUTPUT || e.kind() == Kind.INPUT) {
-            String[] s = recorded.split(" ");
-            if (s.length < 5 || !s[0].equals("10")) {
+            if (!line.startsWith("10 ", from)) {
                 return DIFFERENT; // an output the stamp says is absent, or not a regular file: never a converged state
             }
-            if (s[1].equals(stampDev) && Long.parseLong(s[4]) < begun - RACY_NANOS) {
+            // type dev ino size ctime ...: the same device as the stamp's clock, and a change time safely before it
+            int dev = from + 3;
+            int ino = line.indexOf(' ', dev) + 1;
+            int size = line.indexOf(' ', ino) + 1;
+            int ctime = line.indexOf(' ', size) + 1;
+            int end = line.indexOf(' ', ctime);
+            if (ino > 0 && size > 0 && ctime > 0 && end > ctime && ino - 1 - dev == stampDev.length() && line.startsWith(stampDev, dev)
+                    && Long.parseLong(line, ctime, end, 10) < begun - RACY_NANOS) {
                 return SAME; // changed safely before the stamp was begun: its status says it all
             }
             return e.digest() != null && e.digest().equals(digestNow(e)) ? SAME_BY_CONTENT : DIFFERENT;
@@ -272,35 +286,76 @@ public final class ApplyStamp {
     private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
     private static final LinkOption[] FOLLOW = {};
 
+    /** True if {@code line.substring(from, to)} has the characters of {@code b}. */
+    private static boolean equal(String line, int from, int to, StringBuilder b) {
+        if (b.length() != to - from) {
+            return false;
+        }
+        for (int i = 0; i < b.length(); i++) {
+            if (line.charAt(from + i) != b.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** What is compared of the file, from one lstat (a stat for an input): "absent" when it does not exist. */
     static String status(Entry e) throws IOException {
+        StringBuilder b = new StringBuilder(96);
+        status(e.kind(), e.path(), b);
+        return b.toString();
+    }
+
+    /**
+     * Appends what is compared of the file at {@code p} (as {@link #status(Entry)}, the one format of
+     * both the stamp's lines and the check): the file's type and numbers from one lstat, appended
+     * without a string of their own.
+     */
+    static void status(Kind kind, Path p, StringBuilder b) throws IOException {
         Map<String, Object> a;
         try {
-            a = Files.readAttributes(e.path(), "unix:dev,ino,size,lastModifiedTime,ctime,mode,uid,gid",
-                    e.kind() == Kind.INPUT ? FOLLOW : NOFOLLOW);
+            a = Files.readAttributes(p, "unix:dev,ino,size,lastModifiedTime,ctime,mode,uid,gid",
+                    kind == Kind.INPUT ? FOLLOW : NOFOLLOW);
         } catch (NoSuchFileException x) {
-            return "absent";
+            b.append("absent");
+            return;
         }
         int mode = (Integer) a.get("mode");
-        String typeMode = Integer.toOctalString(mode);
-        String type = Integer.toOctalString(mode >>> 12); // 10 regular file, 4 folder, 12 link, 1 FIFO...
-        switch (e.kind()) {
+        switch (kind) {
             case OUTPUT:
             case INPUT:
             case CONTENT:
-                // type dev ino size ctime mtime mode uid gid
-                return type + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size") + " "
-                        + nanos(a.get("ctime")) + " " + nanos(a.get("lastModifiedTime")) + " " + typeMode + " "
-                        + a.get("uid") + " " + a.get("gid");
+                // type dev ino size ctime mtime mode uid gid (type: 10 regular file, 4 folder, 12 link, 1 FIFO...)
+                octal(b, mode >>> 12).append(' ').append((long) (Long) a.get("dev")).append(' ').append((long) (Long) a.get("ino"))
+                        .append(' ').append((long) (Long) a.get("size")).append(' ').append(nanos(a.get("ctime"))).append(' ')
+                        .append(nanos(a.get("lastModifiedTime"))).append(' ');
+                octal(b, mode).append(' ').append((int) (Integer) a.get("uid")).append(' ').append((int) (Integer) a.get("gid"));
+                return;
             case DISK:
-                return type + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size");
+                octal(b, mode >>> 12).append(' ').append((long) (Long) a.get("dev")).append(' ').append((long) (Long) a.get("ino"))
+                        .append(' ').append((long) (Long) a.get("size"));
+                return;
             case PRESENCE:
-                return typeMode + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("uid") + " " + a.get("gid");
+                octal(b, mode).append(' ').append((long) (Long) a.get("dev")).append(' ').append((long) (Long) a.get("ino"))
+                        .append(' ').append((int) (Integer) a.get("uid")).append(' ').append((int) (Integer) a.get("gid"));
+                return;
             case PROGRAM:
             default:
-                return typeMode + " " + a.get("dev") + " " + a.get("ino") + " " + a.get("size") + " "
-                        + nanos(a.get("lastModifiedTime"));
+                octal(b, mode).append(' ').append((long) (Long) a.get("dev")).append(' ').append((long) (Long) a.get("ino"))
+                        .append(' ').append((long) (Long) a.get("size")).append(' ').append(nanos(a.get("lastModifiedTime")));
         }
+    }
+
+    /** Appends {@code v} in octal, as {@link Integer#toOctalString} writes it. */
+    static StringBuilder octal(StringBuilder b, int v) {
+        int shift = 30;
+        while (shift > 0 && (v >>> shift) == 0) {
+            shift -= 3;
+        }
+        for (; shift >= 0; shift -= 3) {
+            b.append((char) ('0' + ((v >>> shift) & 7)));
+        }
+        return b;
     }
 
     /** Throws unless the output {@code e}, whose status is {@code status}, is what the plan wanted (see {@link #record}). */
@@ -337,8 +392,8 @@ public final class ApplyStamp {
         }
     }
 
+    /** A time of {@code stat} in nanoseconds since the epoch (as the file system keeps it). */
     static long nanos(Object fileTime) {
-        FileTime t = (FileTime) fileTime;
-        return t.to(java.util.concurrent.TimeUnit.SECONDS) * 1_000_000_000L + t.toInstant().getNano();
+        return ((FileTime) fileTime).to(java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 }

@@ -134,33 +134,53 @@ final class StampCheck {
 
         private void range(int from, int to) {
             java.util.Map<Path, java.util.Set<String>> listings = new java.util.HashMap<>();
+            StringBuilder scratch = new StringBuilder(128);
             try {
                 for (int i = from; i < to && !differs.get(); i++) {
-                    String[] f = lines[i].split("\t", -1);
-                    if (f.length != 4) {
+                    // KIND \t PATH \t STATUS \t DIGEST, found without splitting the line
+                    String line = lines[i];
+                    int t1 = line.indexOf('\t');
+                    int t2 = t1 < 0 ? -1 : line.indexOf('\t', t1 + 1);
+                    int t3 = t2 < 0 ? -1 : line.indexOf('\t', t2 + 1);
+                    Kind kind = t3 < 0 || line.indexOf('\t', t3 + 1) >= 0 ? null : kind(line, t1);
+                    if (kind == null) {
                         differs.set(true);
                         return;
                     }
-                    Entry e = new Entry(Kind.valueOf(f[0]), Path.of(f[1]), f[3].equals("-") ? null : f[3]);
+                    Path path = Path.of(line.substring(t1 + 1, t2));
                     int same;
-                    if (!e.path().isAbsolute()) {
+                    if (!path.isAbsolute()) {
                         same = ApplyStamp.DIFFERENT;
-                    } else if (e.kind() == Kind.PRESENCE && f[2].equals(ABSENT) && absent(e.path(), listings)) {
+                    } else if (kind == Kind.PRESENCE && t3 - t2 - 1 == ABSENT.length() && line.startsWith(ABSENT, t2 + 1)
+                            && absent(path, listings)) {
                         same = ApplyStamp.SAME;
                     } else {
-                        same = ApplyStamp.same(e, f[2], dev, begun);
+                        String digest = line.length() == t3 + 2 && line.charAt(t3 + 1) == '-' ? null : line.substring(t3 + 1);
+                        same = ApplyStamp.same(new Entry(kind, path, digest), line, t2 + 1, t3, dev, begun, scratch);
                     }
                     if (same == ApplyStamp.DIFFERENT) {
                         differs.set(true);
                         return;
                     }
-                    if (same == ApplyStamp.SAME_BY_CONTENT && e.kind() != Kind.CONTENT) {
+                    if (same == ApplyStamp.SAME_BY_CONTENT && kind != Kind.CONTENT) {
                         byContent.set(true);
                     }
                 }
             } catch (IOException | RuntimeException e) {
                 differs.set(true); // unreadable: plan in full
             }
+        }
+
+        private static final Kind[] KINDS = Kind.values();
+
+        /** The kind named by {@code line}'s first {@code end} characters, or null. */
+        private static Kind kind(String line, int end) {
+            for (Kind k : KINDS) {
+                if (k.name().length() == end && line.startsWith(k.name())) {
+                    return k;
+                }
+            }
+            return null;
         }
 
         /**

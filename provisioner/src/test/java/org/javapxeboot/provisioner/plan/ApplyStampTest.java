@@ -74,6 +74,26 @@ public class ApplyStampTest {
     }
 
     /**
+     * The stamp's clock is another file system's (here a device number that only begins like the
+     * output's): the output's change time cannot be compared with it, so its content is, and an
+     * edit shows although its change time is long before the stamp's.
+     */
+    @Test
+    void aFileOnAnotherDeviceThanTheStampIsComparedByContent() throws Exception {
+        Path f = Files.writeString(dir.resolve("a"), "edited\n");
+        ApplyStamp.record(stamp(), "k", List.of(), List.of(ApplyStamp.output(f, "wanted\n")), Long.MAX_VALUE);
+        shiftClock(stamp(), 2 * ApplyStamp.RACY_NANOS);
+        String[] lines = Files.readString(stamp()).split("\n", -1);
+        String[] clock = lines[2].split(" ");
+        assertTrue(ApplyStamp.check(stamp(), "k").isPresent(), "same device, long before: trusted by status");
+        for (String other : List.of(clock[0] + "1", clock[0].substring(0, clock[0].length() - 1))) {
+            lines[2] = other + " " + clock[1];
+            Files.writeString(stamp(), String.join("\n", lines));
+            assertEquals(Optional.empty(), ApplyStamp.check(stamp(), "k"), "device " + other);
+        }
+    }
+
+    /**
      * A check that compared outputs by content (written just before the stamp) writes the same stamp
      * again with a new clock, so that later checks can trust those outputs' status instead of reading them.
      */

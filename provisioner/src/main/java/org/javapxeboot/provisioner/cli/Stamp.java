@@ -102,7 +102,7 @@ final class Stamp {
         }
         Optional<List<String>> printed;
         try (OutputLock lock = host.layout().lock(host.lockWait(),
-                "provision apply (pid " + ProcessHandle.current().pid() + ")")) {
+                "provision apply (pid " + OutputLock.pid() + ")")) {
             printed = ApplyStamp.check(stampFile, key, read);
         } catch (IOException e) {
             return false; // the full path takes the lock again and reports why it cannot

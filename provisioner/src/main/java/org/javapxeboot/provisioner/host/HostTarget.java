@@ -132,7 +132,7 @@ public record HostTarget(String connect, String remote, Path nodeFile) {
      */
     public Session openLocked(Layout layout, Duration lockWait, String holder, Consumer<String> warn)
             throws VirtException, IOException {
-        String who = holder + " (pid " + ProcessHandle.current().pid() + ")";
+        String who = holder + " (pid " + OutputLock.pid() + ")";
         OutputLock early = embedded() ? layout.lock(lockWait, who) : null;
         VmControl vm;
         try {

@@ -166,7 +166,7 @@ public final class ApplyStamp {
      */
     private static void write(Path stamp, Body body) throws IOException {
         Path dir = stamp.toAbsolutePath().normalize().getParent();
-        Path tmp = dir.resolve("." + stamp.getFileName() + "." + ProcessHandle.current().pid() + "."
+        Path tmp = dir.resolve("." + stamp.getFileName() + "." + OutputLock.pid() + "."
                 + Long.toUnsignedString(System.nanoTime()) + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 LinkOption.NOFOLLOW_LINKS), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(

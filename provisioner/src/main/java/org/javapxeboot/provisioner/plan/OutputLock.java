@@ -101,13 +101,41 @@ public final class OutputLock implements AutoCloseable {
             }
             ch.truncate(0);
             // not synced: only a waiter reads it, and a crash releases the lock with it
-            ch.write(ByteBuffer.wrap((holder + " since " + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            ch.write(ByteBuffer.wrap((holder + " since " + utc(Instant.now().getEpochSecond()) + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             t.channel = ch;
             t.fileLock = fl;
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * This process's id: the target of /proc/self (one readlink), else {@link ProcessHandle}, whose
+     * set-up costs a short process such as a no-op re-apply 1-4 ms.
+     */
+    public static long pid() {
+        try {
+            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self")).toString());
+        } catch (IOException | RuntimeException e) {
+            return ProcessHandle.current().pid();
+        }
+    }
+
+    /**
+     * {@code epochSecond} as ISO 8601 in UTC ("2026-12-05T10:30:00Z", as {@link Instant#toString} for
+     * a whole second), without the JDK's formatters, whose set-up costs a short process a few ms.
+     */
+    static String utc(long epochSecond) {
+        java.time.LocalDateTime t = java.time.LocalDateTime.ofEpochSecond(epochSecond, 0, java.time.ZoneOffset.UTC);
+        StringBuilder b = new StringBuilder(20).append(t.toLocalDate()).append('T');
+        two(b, t.getHour()).append(':');
+        two(b, t.getMinute()).append(':');
+        return two(b, t.getSecond()).append('Z').toString();
+    }
+
+    private static StringBuilder two(StringBuilder b, int v) {
+        return b.append((char) ('0' + v / 10)).append((char) ('0' + v % 10));
     }
 
     private static String read(FileChannel ch) throws IOException {

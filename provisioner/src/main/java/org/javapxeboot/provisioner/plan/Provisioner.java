@@ -346,7 +346,7 @@ public final class Provisioner {
         if (!OutputLock.heldByCurrentThread(layout.out())) {
             plan();
         }
-        try (OutputLock lock = layout.lock(lockWait, "provision apply (pid " + ProcessHandle.current().pid() + ")")) {
+        try (OutputLock lock = layout.lock(lockWait, "provision apply (pid " + OutputLock.pid() + ")")) {
             return applyLocked();
         } catch (java.io.IOException e) {
             throw new ProvisionException(List.of("cannot lock the output folder: " + e.getMessage()));

@@ -325,7 +325,7 @@ public final class KickstartServer implements AutoCloseable {
         OutputLock lock;
         try {
             lock = layout.lock(settings.ackLockWait(), "the ack of " + name + " from " + who + " (provision serve, pid "
-                    + ProcessHandle.current().pid() + ")");
+                    + OutputLock.pid() + ")");
         } catch (IOException e) {
             log.accept(who + " POST /ack/" + name + " 503: " + e.getMessage());
             return new Response(503, "text/plain; charset=utf-8", ("busy, try again: " + e.getMessage() + "\n")

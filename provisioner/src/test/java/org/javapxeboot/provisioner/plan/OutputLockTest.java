@@ -33,6 +33,19 @@ import org.junit.jupiter.api.io.TempDir;
 class OutputLockTest {
     @TempDir Path dir;
 
+    /** The holder line's parts, made without ProcessHandle or the JDK's formatters, say what those would. */
+    @Test
+    void theHolderLineNamesThisProcessAndTheTimeAsTheJdkWould() throws Exception {
+        assertEquals(ProcessHandle.current().pid(), OutputLock.pid());
+        for (long s : new long[] {0, 59, 86_399, 951_782_400 /* 2000-02-29 */, 1_796_466_080, 4_102_444_799L /* 2099-12-31T23:59:59 */}) {
+            assertEquals(java.time.Instant.ofEpochSecond(s).toString(), OutputLock.utc(s), "second " + s);
+        }
+        try (OutputLock lock = OutputLock.acquire(dir.resolve("o"), Duration.ofSeconds(5), "writer A")) {
+            String line = Files.readString(dir.resolve("o").resolve(OutputLock.FILE));
+            assertTrue(line.matches("writer A since [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\n"), line);
+        }
+    }
+
     @Test
     void aSecondWriterFailsNamingTheHolderThenGetsItOnceReleased() throws Exception {
         Path out = dir.resolve("out");

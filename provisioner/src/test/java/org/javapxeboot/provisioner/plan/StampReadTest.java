@@ -25,6 +25,18 @@ class StampReadTest {
         assertArrayEquals(new String[] {"x".repeat(100_000), "y"}, StampRead.lines(f));
     }
 
+    /** A file far larger than any stamp (here sparse: nothing is written) is refused before a byte is read. */
+    @Test
+    void aHugeFileIsNoStampAndIsNotRead() throws Exception {
+        Path f = dir.resolve("apply.stamp");
+        try (java.io.RandomAccessFile r = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            r.setLength(StampRead.MAX_BYTES + 1);
+        }
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> StampRead.lines(f));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("larger than a stamp can be"), e.getMessage());
+        assertEquals(Optional.empty(), ApplyStamp.check(f, "k", StampRead.start(f)));
+    }
+
     @Test
     void aStampReplacedAfterItWasReadAheadIsReadAgain() throws Exception {
         Path f = dir.resolve("apply.stamp");

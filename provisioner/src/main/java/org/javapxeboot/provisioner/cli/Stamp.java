@@ -82,10 +82,10 @@ final class Stamp {
                 return null; // the full path refuses it, saying why
             }
             Layout layout = host.layout();
-            String key = ApplyStamp.sha256(String.join("\n", ApplyStamp.MAGIC_KEY, file.toAbsolutePath().normalize().toString(),
+            String key = String.join("\n", ApplyStamp.MAGIC_KEY, file.toAbsolutePath().normalize().toString(),
                     program.toAbsolutePath().normalize().toString(), templates.toString(), layout.out().toString(),
                     layout.tftpRoot().toString(),
-                    String.valueOf(layout.secretGroup()), target.nodeFile().toAbsolutePath().normalize().toString(), settings));
+                    String.valueOf(layout.secretGroup()), target.nodeFile().toAbsolutePath().normalize().toString(), settings);
             return new Stamp(file, key, stampFile, host, read);
         } catch (IOException | RuntimeException e) {
             return null;

@@ -23,8 +23,8 @@ import java.util.Set;
  * to do without parsing the YAML, opening the host, rendering and reading every output again.
  *
  * <p>Written by an apply that succeeded and converged, under the output lock, as
- * {@code OUT/state/apply.stamp}: a key (a digest of the YAML's bytes and every setting that changes
- * the plan, given by the caller), the lines that apply printed, and one line per file the plan
+ * {@code OUT/state/apply.stamp}: a key (every setting that changes the plan, as text, given by the
+ * caller; kept escaped as a printed line is), the lines that apply printed, and one line per file the plan
  * depends on with what a cheap {@code lstat} gives: device, inode, size, modification and change
  * times (nanoseconds), mode, owner, group; and for each output, a digest of the content the plan
  * wanted. {@link #check} takes it as valid only if the key is the same and every file still has
@@ -41,10 +41,10 @@ import java.util.Set;
  * stamp claiming their own edits are fine, as they could write the outputs themselves.
  */
 public final class ApplyStamp {
-    static final String MAGIC = "provision-apply-stamp 3";
+    static final String MAGIC = "provision-apply-stamp 4";
 
     /** The first line of what the key digests (a new format or key recipe gets a new number). */
-    public static final String MAGIC_KEY = "provision-apply-key 3";
+    public static final String MAGIC_KEY = "provision-apply-key 4";
 
     /** Files changed this close before the stamp was begun are compared by content. */
     static final long RACY_NANOS = 1_000_000_000L;
@@ -137,7 +137,7 @@ public final class ApplyStamp {
             }
         }
         write(stamp, (b, clock) -> {
-            b.append(MAGIC).append('\n').append(key).append('\n').append(clock).append('\n');
+            b.append(MAGIC).append('\n').append(StampLine.encode(key)).append('\n').append(clock).append('\n');
             b.append(String.valueOf(printed.size())).append('\n');
             for (String line : printed) {
                 b.append(StampLine.encode(line)).append('\n');

@@ -31,7 +31,7 @@ final class StampCheck {
                 return Optional.empty(); // someone else could have written it: plan in full
             }
             String[] lines = read != null ? read.lines() : StampRead.lines(stamp);
-            if (lines.length < 5 || !lines[0].equals(ApplyStamp.MAGIC) || !lines[1].equals(key)) {
+            if (lines.length < 5 || !lines[0].equals(ApplyStamp.MAGIC) || !lines[1].equals(StampLine.encode(key))) {
                 return Optional.empty();
             }
             String[] clock = lines[2].split(" ");

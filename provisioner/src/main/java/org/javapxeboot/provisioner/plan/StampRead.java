@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * A stamp read ahead, on another thread, while the caller checks its options and takes the output
- * lock (a no-op re-apply of 1 000 guests reads ~1 MB of stamp; its options and key, whose SHA-256
- * sets up the JDK's security providers, cost as long). What it read is used only if the stamp,
+ * lock (a no-op re-apply of 1 000 guests reads ~1 MB of stamp; its options and key cost as long),
+ * then sets up the JDK's SHA-256 for the check's digests. What it read is used only if the stamp,
  * looked at again under the lock, has the same device, inode, size and times as when it was read
  * (a stamp is only ever replaced by a rename, a new inode; an edit in place by its owner shows in
  * its times, or within one tick of the file system's clock in its size); otherwise the stamp is read
@@ -23,6 +23,8 @@ public final class StampRead {
     private final Thread thread;
     private volatile String status;
     private volatile String[] lines;
+    /** Counted down once the stamp is read (or found unreadable). */
+    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
     private StampRead(Path stamp) {
         this.stamp = stamp;
@@ -49,12 +51,32 @@ public final class StampRead {
             }
         } catch (IOException | RuntimeException e) {
             // read again under the lock, which says why it cannot
+        } finally {
+            done.countDown();
+        }
+        try {
+            // then the JDK's SHA-256 (its security providers' set-up, ~10 ms of a JVM's first
+            // moments), which the check needs for the templates: here it is off the main thread's way
+            java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException | RuntimeException e) {
+            // the digests say so when they are made
         }
     }
 
     /** The stamp's lines: those read ahead if the stamp has not changed since, else read now. */
     String[] lines() throws IOException {
-        StampCheck.join(thread);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // kept for the caller
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         String[] ahead = lines;
         String was = status;
         return ahead != null && was.equals(status(stamp)) ? ahead : lines(stamp);
@@ -69,37 +91,44 @@ public final class StampRead {
 
     /**
      * The stamp's lines (split at each newline, the last one after the final newline included, as
-     * {@code split("\n", -1)} gives them), from one read of its bytes: a stamp of 1 000 guests is
-     * ~1 MB, and decoding it through a reader and a builder cost twice as long. UTF-8 never has a
-     * newline byte inside a character, so splitting the bytes first decodes each line as the whole
-     * text would. Never through a symbolic link.
+     * {@code split("\n", -1)} gives them), read in pieces of 64 KiB and split at newline bytes: a
+     * stamp of 1 000 guests is ~1 MB, and neither a reader decoding it through a builder nor one
+     * array of the whole file (new heap pages, each a page fault) is as cheap. UTF-8 never has a
+     * newline byte inside a character, so each line decodes as the whole text would. Never through a
+     * symbolic link.
      */
     static String[] lines(Path stamp) throws IOException {
-        byte[] b;
+        List<String> lines = new ArrayList<>(1024);
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(stamp, java.nio.file.StandardOpenOption.READ,
                 java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            long size = ch.size();
-            if (size > MAX_BYTES) {
-                throw new IOException(stamp + " is larger than a stamp can be (" + size + " bytes)");
+            if (ch.size() > MAX_BYTES) {
+                throw new IOException(stamp + " is larger than a stamp can be (" + ch.size() + " bytes)");
             }
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) size);
-            while (buf.hasRemaining() && ch.read(buf) > 0) {
-                // a stamp that changes meanwhile is found changed by its status, and read again
+            byte[] buf = new byte[1 << 16];
+            int kept = 0; // the start of a line not ended yet, at buf[0]
+            long total = 0;
+            for (int n; (n = ch.read(java.nio.ByteBuffer.wrap(buf, kept, buf.length - kept))) > 0; ) {
+                total += n;
+                if (total > MAX_BYTES) {
+                    throw new IOException(stamp + " is larger than a stamp can be");
+                }
+                int end = kept + n;
+                int start = 0;
+                for (int i = kept; i < end; i++) {
+                    if (buf[i] == '\n') {
+                        lines.add(new String(buf, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+                        start = i + 1;
+                    }
+                }
+                kept = end - start;
+                if (start == 0 && kept == buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, buf.length * 2); // a line longer than the buffer
+                } else {
+                    System.arraycopy(buf, start, buf, 0, kept);
+                }
             }
-            b = buf.array();
-            if (buf.hasRemaining()) {
-                b = java.util.Arrays.copyOf(b, buf.position());
-            }
+            lines.add(new String(buf, 0, kept, java.nio.charset.StandardCharsets.UTF_8));
         }
-        List<String> lines = new ArrayList<>(1024);
-        int start = 0;
-        for (int i = 0; i < b.length; i++) {
-            if (b[i] == '\n') {
-                lines.add(new String(b, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
-                start = i + 1;
-            }
-        }
-        lines.add(new String(b, start, b.length - start, java.nio.charset.StandardCharsets.UTF_8));
         return lines.toArray(new String[0]);
     }
 

@@ -8,7 +8,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Finds the installation's own folders (kickstart-templates/, lvm-scripts/), and checks that root
@@ -90,8 +89,10 @@ final class Home {
         for (Path p = abs; p != null; p = p.getParent()) {
             check.add(p);
         }
-        try (Stream<Path> files = Files.list(abs)) {
-            files.forEach(check::add);
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(abs)) {
+            for (Path f : files) {
+                check.add(f);
+            }
         } catch (NoSuchFileException e) {
             return null; // a missing folder is reported where it is used
         }

@@ -3,10 +3,8 @@ package org.javapxeboot.provisioner.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import org.javapxeboot.xman.vm.LibvirtVmControl;
 
 /**
@@ -24,13 +22,23 @@ import org.javapxeboot.xman.vm.LibvirtVmControl;
  * different answer. QuickApplyTest holds it to picocli's parse.
  */
 final class QuickApply {
-    /** Options with a value, and where the value goes. */
-    static final Map<String, BiConsumer<HostOptions, String>> OPTIONS = Map.of(
-            "--out", (h, v) -> h.out = Path.of(v),
-            "--templates", (h, v) -> h.templates = Path.of(v),
-            "--lvm-scripts", (h, v) -> h.lvmScripts = Path.of(v),
-            "--tftp-root", (h, v) -> h.tftpRoot = Path.of(v),
-            "--connect", (h, v) -> h.connect = v);
+    /** Options with a value (where each goes: {@link #set}). */
+    static final Set<String> OPTIONS = Set.of("--out", "--templates", "--lvm-scripts", "--tftp-root", "--connect");
+
+    /**
+     * Sets option {@code name} of {@link #OPTIONS} to {@code v}. A switch, not a table of lambdas: a
+     * no-op re-apply that links no lambda never sets up the JDK's method handles (a few ms).
+     */
+    private static void set(HostOptions h, String name, String v) {
+        switch (name) {
+            case "--out" -> h.out = Path.of(v);
+            case "--templates" -> h.templates = Path.of(v);
+            case "--lvm-scripts" -> h.lvmScripts = Path.of(v);
+            case "--tftp-root" -> h.tftpRoot = Path.of(v);
+            case "--connect" -> h.connect = v;
+            default -> throw new IllegalArgumentException(name);
+        }
+    }
 
     /** Boolean flags of apply. */
     static final Set<String> FLAGS = Set.of("--grow", "--preallocate", "--no-start");
@@ -81,11 +89,10 @@ final class QuickApply {
                     } else if (i + 1 < args.length) {
                         value = args[++i];
                     }
-                    BiConsumer<HostOptions, String> set = OPTIONS.get(name);
-                    if (set == null || !seen.add(name) || value == null || !plain(value)) {
+                    if (!OPTIONS.contains(name) || !seen.add(name) || value == null || !plain(value)) {
                         return null;
                     }
-                    set.accept(host, value);
+                    set(host, name, value);
                 } else if (file == null) {
                     file = Path.of(a);
                 } else {

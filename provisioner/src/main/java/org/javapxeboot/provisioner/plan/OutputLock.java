@@ -55,7 +55,14 @@ public final class OutputLock implements AutoCloseable {
      */
     public static OutputLock acquire(Path out, Duration wait, String holder) throws IOException {
         Path dir = out.toAbsolutePath().normalize();
-        Tree t = TREES.computeIfAbsent(dir, d -> new Tree());
+        Tree t = TREES.get(dir);
+        if (t == null) {
+            Tree made = new Tree();
+            t = TREES.putIfAbsent(dir, made); // (not computeIfAbsent: a no-op re-apply links no lambda)
+            if (t == null) {
+                t = made;
+            }
+        }
         long deadline = System.nanoTime() + wait.toNanos();
         boolean got;
         try {

@@ -28,7 +28,13 @@ public final class StampRead {
 
     private StampRead(Path stamp) {
         this.stamp = stamp;
-        this.thread = new Thread(this::read, "stamp-read");
+        // a class, not a method reference: no method handle is linked for it at run time
+        this.thread = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                read();
+            }
+        }, "stamp-read");
         thread.setDaemon(true);
     }
 

@@ -41,7 +41,13 @@ public final class ProcessCommandRunner implements CommandRunner {
     public interface Deadline {
         boolean waitFor(Process p, Duration timeout) throws InterruptedException;
 
-        Deadline REAL = (p, t) -> p.waitFor(t.toMillis(), TimeUnit.MILLISECONDS);
+        /** Process.waitFor. A class, not a lambda: a no-op re-apply makes a runner and links no lambda. */
+        Deadline REAL = new Deadline() {
+            @Override
+            public boolean waitFor(Process p, Duration t) throws InterruptedException {
+                return p.waitFor(t.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        };
     }
 
     private final Duration timeout;

@@ -74,10 +74,10 @@ class QuickApplyTest {
                 .flatMap(o -> java.util.Arrays.stream(o.names())).collect(Collectors.toSet());
         Set<String> flags = apply.getCommandSpec().options().stream().filter(o -> o.arity().max() == 0)
                 .flatMap(o -> java.util.Arrays.stream(o.names())).collect(Collectors.toSet());
-        assertTrue(withValue.containsAll(QuickApply.OPTIONS.keySet()), withValue.toString());
+        assertTrue(withValue.containsAll(QuickApply.OPTIONS), withValue.toString());
         assertTrue(flags.containsAll(QuickApply.FLAGS), flags.toString());
         for (OptionSpec o : apply.getCommandSpec().options()) {
-            if (QuickApply.OPTIONS.containsKey(o.longestName())) {
+            if (QuickApply.OPTIONS.contains(o.longestName())) {
                 assertEquals(1, o.arity().max(), o.longestName());
             }
         }

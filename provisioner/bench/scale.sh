@@ -4,9 +4,12 @@
 # test:///default keeps its state per process). Needs the packaged jar (and its AppCDS archive):
 #   mvn -q -o -pl provisioner -am -DskipTests package && provisioner/bench/scale.sh [N...]
 # RUNS=R (default 5) alternates, R times: a fresh `bin/provision apply` (a new output folder), a
-# no-op re-apply of it right after (the outputs written in the stamp's last second are compared by
-# content, and the stamp renewed), a second no-op (the usual one: status only), and the virsh session; then prints min/median/max of each, the ratio of the
-# medians, and the load average before and after (the machine is shared: read the spread).
+# no-op re-apply of it right after (the outputs written less than a second before the stamp's clock
+# are compared by content, and the stamp renewed with a new clock), a second one a second later
+# (the outputs written in the apply's last second were still that close to the renewed clock: the
+# same again), a third (settled: status only, the usual case of a re-apply), and the virsh session;
+# then prints min/median/max of each, the ratio of the medians, and the load average before and
+# after (the machine is shared: read the spread).
 # INJVM=0 skips the in-JVM phase table.
 # The floor line: FloorBench mirrors each fresh apply's output tree (same files, sizes, folders,
 # batches, fsyncs, renames, sparse disks and node file; no YAML, rendering or libvirt) with the
@@ -27,9 +30,9 @@ fi
 java -Xmx512m -cp "$target/provisioner.jar:$target/lib/*" org.javapxeboot.provisioner.bench.ScaleBench \
   "$work" "$root/kickstart-templates" "${counts[@]}" | { [ "${INJVM:-1}" = 1 ] && cat || cat >/dev/null; }
 echo
-echo "== whole processes, $runs alternating runs: bin/provision apply (JVM start included), a no-op"
-echo "   re-apply right after it and a second one, and virsh -c test:///default defining + starting"
-echo "   the same XML in one session =="
+echo "== whole processes, $runs alternating runs: bin/provision apply (JVM start included), no-op"
+echo "   re-applies right after it, a second later and settled, and virsh -c test:///default defining"
+echo "   + starting the same XML in one session =="
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # the floor, run as bin/provision runs apply (its JVM options and AppCDS archive)
 floorjava=(java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UseDynamicNumberOfCompilerThreads -XX:CICompilerCount=1 -XX:-UsePerfData)
@@ -46,7 +49,9 @@ for n in "${counts[@]}"; do
   for r in $(seq "$runs"); do
     timed "$work/apply$n" "$root/bin/provision" apply "$work/n$n/cluster.yaml" --out "$work/cli$n-$r"
     timed "$work/noop$n" "$root/bin/provision" apply "$work/n$n/cluster.yaml" --out "$work/cli$n-$r"
+    sleep 1 # so that this one's renewed clock is a second past every output
     timed "$work/again$n" "$root/bin/provision" apply "$work/n$n/cluster.yaml" --out "$work/cli$n-$r"
+    timed "$work/settled$n" "$root/bin/provision" apply "$work/n$n/cluster.yaml" --out "$work/cli$n-$r"
     timed "$work/floor$n" "${floorjava[@]}" "$work/cli$n-$r" "$work/floor$n-$r"
     timed "$work/virsh$n" sh -c "exec virsh -q -c test:///default <'$work/n$n/virsh-commands'"
     rm -rf "$work/cli$n-$r" "$work/floor$n-$r"
@@ -59,13 +64,14 @@ stats() { # FILE -> "min median max maxrss_MiB"
 }
 for n in "${counts[@]}"; do
   read -r _ vmed _ _ <<<"$(stats "$work/virsh$n")"
-  for what in apply noop again floor virsh; do
+  for what in apply noop again settled floor virsh; do
     read -r mn med mx rss <<<"$(stats "$work/$what$n")"
     label=$what
     case $what in
       apply) label="bin/provision apply" ;;
       noop) label="no-op, right after" ;;
-      again) label="no-op, again" ;;
+      again) label="no-op, a second later" ;;
+      settled) label="no-op, settled" ;;
       floor) label="floor (files+disks only)" ;;
       virsh) label="virsh define+start" ;;
     esac

@@ -49,6 +49,11 @@ import java.util.concurrent.locks.LockSupport;
  *      org.javapxeboot.xman.daemon.XmandLoad all 100 2000 20 20</pre>
  * MODE: secure, nosession, insecure, or all (insecure, secure, nosession, insecure); then CLIENTS,
  * RATE, SECONDS, WARMUP (seconds of the same load before the window, for the daemon's JIT).
+ *
+ * <p>MODE {@code nginx}: the same clients and schedule against nginx (Debian's {@code nginx-light},
+ * not installed by CI) answering every request with a fixed body of the size of xmand's answer (no
+ * TLS, no authentication, no libvirt, two worker processes): the floor of this harness on this
+ * machine, what any daemon sharing the cores with this generator would see at least.
  */
 public final class XmandLoad {
     private static final String[] OPS = {"list", "pause", "unpause"};
@@ -96,6 +101,9 @@ public final class XmandLoad {
     }
 
     static Result run(String mode, int clients, int rate, int seconds, int warmup) throws Exception {
+        if (mode.equals("nginx")) {
+            return Nginx.run(clients, rate, seconds, warmup);
+        }
         boolean secure = !mode.equals("insecure");
         Path dir = Files.createTempDirectory("xmand-load");
         StringBuilder node = new StringBuilder("<node><cpu><mhz>2000</mhz><model>bench</model><active>4</active><nodes>1</nodes>"
@@ -125,107 +133,14 @@ public final class XmandLoad {
             Kerberos.Initiator initiator = secure ? new Kerberos.Initiator(Kerberos.login(kdc.keytab("admin"), kdc.principal("admin"), true)) : null;
             Conn[] conns = new Conn[clients];
             for (int i = 0; i < clients; i++) conns[i] = new Conn(x.port, tls, initiator, mode.equals("nosession"));
-            long pid = x.process.pid();
-            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            long[] window = new long[5];
-            long periodNanos = rate == 0 ? 0 : (long) (1e9 * clients / rate);
-            CyclicBarrier warm = new CyclicBarrier(clients + 1);
-            CyclicBarrier measure = new CyclicBarrier(clients + 1);
-            long[][] lat = new long[clients][];
-            int[] counts = new int[clients];
-            long[] lifecycle = new long[clients];
-            AtomicLong errors = new AtomicLong();
-            List<Thread> ts = new ArrayList<>();
-            for (int i = 0; i < clients; i++) {
-                final int t = i;
-                Thread th = new Thread(() -> {
-                    Conn c = conns[t];
-                    String dom = "b" + t;
-                    long[] l = new long[8192];
-                    int n = 0;
-                    try {
-                        warm.await();
-                        // Warm-up: the same load, not recorded (latencies), but its lifecycle calls are audited too.
-                        long[] phase = {window[0], window[0] + seconds(warmup)};
-                        for (int round = 0; round < 2; round++) {
-                            long start = phase[0];
-                            long end = phase[1];
-                            // Each client's schedule is offset so that the sends spread evenly.
-                            long next = start + (periodNanos * t) / clients;
-                            int k = 0;
-                            while (true) {
-                                long now = System.nanoTime();
-                                if (now >= end) break;
-                                long sendAt = now;
-                                if (periodNanos > 0) {
-                                    if (next >= end) break;
-                                    if (next > now) {
-                                        LockSupport.parkNanos(next - now);
-                                        continue;
-                                    }
-                                    sendAt = next;
-                                    next += periodNanos;
-                                }
-                                String op = OPS[k++ % 3];
-                                int status = c.call(op, op.equals("list") ? "{}" : "{\"domain\":\"" + dom + "\"}");
-                                long done = System.nanoTime();
-                                if (status != 200) {
-                                    if (errors.incrementAndGet() <= 5) System.err.println(dom + " " + op + ": HTTP " + status + " " + c.lastBody());
-                                } else if (!op.equals("list")) {
-                                    lifecycle[t]++;
-                                }
-                                if (round == 1) {
-                                    if (n == l.length) l = Arrays.copyOf(l, n * 2);
-                                    l[n++] = done - sendAt;
-                                }
-                            }
-                            if (round == 0) {
-                                // Leave the domain running whatever the warm-up ended on, then wait for the window.
-                                if (k % 3 == 2) {
-                                    if (c.call("unpause", "{\"domain\":\"" + dom + "\"}") == 200) lifecycle[t]++;
-                                    else errors.incrementAndGet();
-                                }
-                                measure.await();
-                                phase = new long[] {window[2], window[2] + seconds(seconds)};
-                            }
-                        }
-                        // Leave it running at the end too.
-                        if (n % 3 == 2) {
-                            if (c.call("unpause", "{\"domain\":\"" + dom + "\"}") == 200) lifecycle[t]++;
-                            else errors.incrementAndGet();
-                        }
-                    } catch (Exception e) {
-                        errors.incrementAndGet();
-                        e.printStackTrace();
-                    }
-                    lat[t] = l;
-                    counts[t] = n;
-                }, "load-" + i);
-                ts.add(th);
-                th.start();
-            }
-            window[0] = System.nanoTime();
-            warm.await();
-            Thread.sleep(seconds(warmup) / 1_000_000 + 200);
-            // Everyone finished the warm-up: the window opens, with both processes' CPU clocks read.
-            window[3] = daemonCpuTicks(pid);
-            window[4] = os.getProcessCpuTime();
-            window[2] = System.nanoTime();
-            measure.await();
-            for (Thread th : ts) th.join();
-            double elapsed = (System.nanoTime() - window[2]) / 1e9;
-            double daemonCpu = (daemonCpuTicks(pid) - window[3]) / 100.0;
-            double generatorCpu = (os.getProcessCpuTime() - window[4]) / 1e9;
-            for (Conn c : conns) c.close();
-            long total = Arrays.stream(counts).sum();
-            long[] all = new long[(int) total];
-            int k = 0;
-            for (int i = 0; i < clients; i++) {
-                System.arraycopy(lat[i], 0, all, k, counts[i]);
-                k += counts[i];
-            }
-            Arrays.sort(all);
-            long applied = Arrays.stream(lifecycle).sum();
+            Driven d = drive(conns, x.process.pid(), clients, rate, seconds, warmup);
+            long[] all = d.sorted();
+            long applied = d.lifecycle();
+            double elapsed = d.elapsed();
+            double daemonCpu = d.daemonCpu();
+            double generatorCpu = d.generatorCpu();
+            AtomicLong errors = new AtomicLong(d.errors());
+            long total = all.length;
             long audited = Files.readAllLines(x.log).stream()
                     .filter(s -> (s.contains(" op=pause ") || s.contains(" op=unpause ")) && s.contains("result=ok")).count();
             boolean running = allRunning(x.port, tls, initiator, clients);
@@ -235,6 +150,117 @@ public final class XmandLoad {
             x.close();
             XmandFixture.deleteTree(dir);
         }
+    }
+
+    /** What one driven window gave: latencies sorted (ns), errors, lifecycle calls answered ok, CPU. */
+    record Driven(long[] sorted, long errors, long lifecycle, double elapsed, double daemonCpu, double generatorCpu) {
+    }
+
+    /**
+     * Drives {@code conns} (one per client) at {@code rate} (0: closed loop) for the warm-up and then
+     * the window; the daemon's CPU is that of {@code pid} and its descendants.
+     */
+    static Driven drive(Conn[] conns, long pid, int clients, int rate, int seconds, int warmup) throws Exception {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long[] window = new long[5];
+        long periodNanos = rate == 0 ? 0 : (long) (1e9 * clients / rate);
+        CyclicBarrier warm = new CyclicBarrier(clients + 1);
+        CyclicBarrier measure = new CyclicBarrier(clients + 1);
+        long[][] lat = new long[clients][];
+        int[] counts = new int[clients];
+        long[] lifecycle = new long[clients];
+        AtomicLong errors = new AtomicLong();
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            final int t = i;
+            Thread th = new Thread(() -> {
+                Conn c = conns[t];
+                String dom = "b" + t;
+                long[] l = new long[8192];
+                int n = 0;
+                try {
+                    warm.await();
+                    // Warm-up: the same load, not recorded (latencies), but its lifecycle calls are audited too.
+                    long[] phase = {window[0], window[0] + seconds(warmup)};
+                    for (int round = 0; round < 2; round++) {
+                        long start = phase[0];
+                        long end = phase[1];
+                        // Each client's schedule is offset so that the sends spread evenly.
+                        long next = start + (periodNanos * t) / clients;
+                        int k = 0;
+                        while (true) {
+                            long now = System.nanoTime();
+                            if (now >= end) break;
+                            long sendAt = now;
+                            if (periodNanos > 0) {
+                                if (next >= end) break;
+                                if (next > now) {
+                                    LockSupport.parkNanos(next - now);
+                                    continue;
+                                }
+                                sendAt = next;
+                                next += periodNanos;
+                            }
+                            String op = OPS[k++ % 3];
+                            int status = c.call(op, op.equals("list") ? "{}" : "{\"domain\":\"" + dom + "\"}");
+                            long done = System.nanoTime();
+                            if (status != 200) {
+                                if (errors.incrementAndGet() <= 5) System.err.println(dom + " " + op + ": HTTP " + status + " " + c.lastBody());
+                            } else if (!op.equals("list")) {
+                                lifecycle[t]++;
+                            }
+                            if (round == 1) {
+                                if (n == l.length) l = Arrays.copyOf(l, n * 2);
+                                l[n++] = done - sendAt;
+                            }
+                        }
+                        if (round == 0) {
+                            // Leave the domain running whatever the warm-up ended on, then wait for the window.
+                            if (k % 3 == 2) {
+                                if (c.call("unpause", "{\"domain\":\"" + dom + "\"}") == 200) lifecycle[t]++;
+                                else errors.incrementAndGet();
+                            }
+                            measure.await();
+                            phase = new long[] {window[2], window[2] + seconds(seconds)};
+                        }
+                    }
+                    // Leave it running at the end too.
+                    if (n % 3 == 2) {
+                        if (c.call("unpause", "{\"domain\":\"" + dom + "\"}") == 200) lifecycle[t]++;
+                        else errors.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    errors.incrementAndGet();
+                    e.printStackTrace();
+                }
+                lat[t] = l;
+                counts[t] = n;
+            }, "load-" + i);
+            ts.add(th);
+            th.start();
+        }
+        window[0] = System.nanoTime();
+        warm.await();
+        Thread.sleep(seconds(warmup) / 1_000_000 + 200);
+        // Everyone finished the warm-up: the window opens, with both processes' CPU clocks read.
+        window[3] = daemonCpuTicks(pid);
+        window[4] = os.getProcessCpuTime();
+        window[2] = System.nanoTime();
+        measure.await();
+        for (Thread th : ts) th.join();
+        double elapsed = (System.nanoTime() - window[2]) / 1e9;
+        double daemonCpu = (daemonCpuTicks(pid) - window[3]) / 100.0;
+        double generatorCpu = (os.getProcessCpuTime() - window[4]) / 1e9;
+        for (Conn c : conns) c.close();
+        long total = Arrays.stream(counts).sum();
+        long[] all = new long[(int) total];
+        int k = 0;
+        for (int i = 0; i < clients; i++) {
+            System.arraycopy(lat[i], 0, all, k, counts[i]);
+            k += counts[i];
+        }
+        Arrays.sort(all);
+        return new Driven(all, errors.get(), Arrays.stream(lifecycle).sum(), elapsed, daemonCpu, generatorCpu);
     }
 
     private static long seconds(int s) {
@@ -251,11 +277,63 @@ public final class XmandLoad {
         }
     }
 
-    /** The daemon's user + system CPU in clock ticks (USER_HZ = 100). */
+    /** The daemon's user + system CPU in clock ticks (USER_HZ = 100), its live child processes' included. */
     private static long daemonCpuTicks(long pid) throws IOException {
+        long ticks = cpuTicks(pid);
+        for (ProcessHandle h : ProcessHandle.of(pid).map(p -> p.descendants().toList()).orElse(List.of())) {
+            ticks += cpuTicks(h.pid());
+        }
+        return ticks;
+    }
+
+    private static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /** nginx answering every request with xmand's answer sizes: the harness's floor (see the class comment). */
+    static final class Nginx {
+        static Result run(int clients, int rate, int seconds, int warmup) throws Exception {
+            Path dir = Files.createTempDirectory("xmand-load-nginx");
+            int port;
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = probe.getLocalPort();
+            }
+            // a list of 100 domains from xmand is ~25 KB of JSON; pause/unpause answer a few bytes
+            String list = "{\"domains\":[" + "{\"name\":\"bNN\",\"state\":\"running\",\"memory_kib\":262144,\"vcpus\":1}".repeat(clients) + "]}";
+            Files.writeString(dir.resolve("list.json"), list);
+            Files.writeString(dir.resolve("nginx.conf"), "worker_processes 2;\ndaemon off;\npid " + dir.resolve("nginx.pid") + ";\n"
+                    + "error_log " + dir.resolve("error.log") + ";\nevents { worker_connections 4096; }\n"
+                    + "http { access_log off; keepalive_requests 100000000; keepalive_timeout 600s; client_body_temp_path " + dir + ";\n"
+                    + "  server { listen 127.0.0.1:" + port + ";\n"
+                    // a POST to a static file is refused (405): the error page, fetched as a GET, is the file
+                    + "    location = /v1/list { error_page 405 =200 /list.json; return 405; }\n"
+                    + "    location = /list.json { internal; root " + dir + "; default_type application/json; }\n"
+                    + "    location / { default_type application/json; return 200 '{\"ok\":true}'; } } }\n");
+            Process p = new ProcessBuilder("nginx", "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
+            try {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (true) {
+                    try (Socket s = new Socket("127.0.0.1", port)) {
+                        break;
+                    } catch (IOException e) {
+                        if (System.nanoTime() > deadline || !p.isAlive()) throw new IOException("nginx did not start: " + Files.readString(dir.resolve("out.log")));
+                        Thread.sleep(20);
+                    }
+                }
+                Conn[] conns = new Conn[clients];
+                for (int i = 0; i < clients; i++) conns[i] = new Conn(port, null, null, false);
+                Driven d = drive(conns, p.pid(), clients, rate, seconds, warmup);
+                return new Result("nginx", clients, rate, d.elapsed(), d.sorted().length, d.errors(), d.sorted(), d.daemonCpu(), d.generatorCpu(),
+                        true, d.lifecycle(), d.lifecycle());
+            } finally {
+                p.destroy();
+                p.waitFor();
+                XmandFixture.deleteTree(dir);
+            }
+        }
     }
 
     /** One keep-alive HTTP/1.1 connection, blocking, as a load generator keeps it. */

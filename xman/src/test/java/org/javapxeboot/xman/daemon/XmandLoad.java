@@ -51,9 +51,10 @@ import java.util.concurrent.locks.LockSupport;
  * RATE, SECONDS, WARMUP (seconds of the same load before the window, for the daemon's JIT).
  *
  * <p>MODE {@code nginx}: the same clients and schedule against nginx (Debian's {@code nginx-light},
- * not installed by CI) answering every request with a fixed body of the size of xmand's answer (no
- * TLS, no authentication, no libvirt, two worker processes): the floor of this harness on this
- * machine, what any daemon sharing the cores with this generator would see at least.
+ * not installed by CI) answering {@code list} with a fixed file of one small entry per client (~7 KB;
+ * xmand's list is ~25 KB) and every other call with a few bytes (no TLS, no authentication, no
+ * libvirt, two worker processes): the floor of this harness on this machine, what any daemon sharing
+ * the cores with this generator would see at least.
  */
 public final class XmandLoad {
     private static final String[] OPS = {"list", "pause", "unpause"};
@@ -300,7 +301,7 @@ public final class XmandLoad {
             try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 port = probe.getLocalPort();
             }
-            // a list of 100 domains from xmand is ~25 KB of JSON; pause/unpause answer a few bytes
+            // one small entry per client (~7 KB for 100; xmand's own list is ~25 KB); pause/unpause: a few bytes
             String list = "{\"domains\":[" + "{\"name\":\"bNN\",\"state\":\"running\",\"memory_kib\":262144,\"vcpus\":1}".repeat(clients) + "]}";
             Files.writeString(dir.resolve("list.json"), list);
             Files.writeString(dir.resolve("nginx.conf"), "worker_processes 2;\ndaemon off;\npid " + dir.resolve("nginx.pid") + ";\n"

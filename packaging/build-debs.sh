@@ -148,6 +148,7 @@ for s in "$root"/lvm-scripts/*; do
   put "$mode" "$s" "usr/share/provisioner/lvm-scripts/$(basename "$s")"
 done
 put 0755 "$here/provisioner/provision" usr/bin/provision
+put 0755 "$here/provisioner/build-cds" usr/share/provisioner/build-cds
 put 0644 "$here/provisioner/provision-serve.service" lib/systemd/system/provision-serve.service
 for page in "$gen/man"/provision*.1; do man "$(basename "$page")"; done
 put 0644 "$gen/completion/provision" usr/share/bash-completion/completions/provision

@@ -126,6 +126,22 @@ class PackagesTest {
             assertEquals(0, c.exitValue(), cdsOut);
             assertTrue(cdsOut.contains("org.javapxeboot.cli.Main source: shared objects file"),
                 "the bootloader's main class did not come from the installed archive:\n" + cdsOut.lines().filter(l -> l.contains("javapxeboot")).limit(5).toList());
+            // the provisioner's too, and a no-op's first classes come from it (JAVA_OPTS follows the launcher's options)
+            assertTrue(Files.isRegularFile(Path.of("/var/cache/provisioner/provision.jsa")), "postinst built the provisioner's AppCDS archive");
+            assertEquals("rw-r--r--", mode("/var/cache/provisioner/provision.jsa"));
+            try (Stream<Path> s = Files.list(Path.of("/var/cache/provisioner"))) {
+                assertEquals(List.of("provision.jsa"), s.map(p -> p.getFileName().toString()).toList(), "nothing of the training left");
+            }
+            ProcessBuilder pcds = new ProcessBuilder("/usr/bin/provision", "--version").redirectErrorStream(true);
+            pcds.environment().put("JAVA_OPTS", "-Xshare:on -Xlog:class+load=info:stdout");
+            Process pc = pcds.start();
+            String pcdsOut = new String(pc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(pc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "provision --version hung");
+            assertEquals(0, pc.exitValue(), pcdsOut);
+            assertTrue(pcdsOut.contains("org.javapxeboot.provisioner.cli.ProvisionCli source: shared objects file")
+                    && pcdsOut.contains("org.javapxeboot.provisioner.cli.QuickApply source: shared objects file"),
+                "the provisioner's classes did not come from the installed archive:\n"
+                    + pcdsOut.lines().filter(l -> l.contains("provisioner")).limit(5).toList());
             assertEquals("rwx------", mode("/var/lib/xmand"));
             assertEquals("rwxr-x---", mode("/var/lib/xman-portal"));
             assertEquals("xman-portal", Files.getOwner(Path.of("/var/lib/xman-portal")).getName());
@@ -151,7 +167,7 @@ class PackagesTest {
                 left.add(f);
             }
         }
-        for (String d : List.of("/etc/xman", "/var/lib/xmand", "/var/lib/xman-portal", "/var/log/xman", "/var/cache/javapxeboot",
+        for (String d : List.of("/etc/xman", "/var/lib/xmand", "/var/lib/xman-portal", "/var/log/xman", "/var/cache/javapxeboot", "/var/cache/provisioner",
                 "/var/lib/provisioner", "/usr/share/javapxeboot", "/usr/share/xman", "/usr/share/provisioner", "/usr/share/pxe-mock")) {
             if (Files.exists(Path.of(d))) {
                 left.add(d);

@@ -118,30 +118,15 @@ class PackagesTest {
             assertTrue(Files.isRegularFile(Path.of("/var/cache/javapxeboot/javapxeboot.jsa")), "postinst built the AppCDS archive");
             // and the installed launcher maps it: with -Xshare:on an archive the JVM cannot use is an error,
             // and the bootloader's own classes must come from it
-            ProcessBuilder cds = new ProcessBuilder("/usr/bin/javapxeboot", "--version").redirectErrorStream(true);
-            cds.environment().put("JAVAPXEBOOT_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info:stdout");
-            Process c = cds.start();
-            String cdsOut = new String(c.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertTrue(c.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "javapxeboot --version hung");
-            assertEquals(0, c.exitValue(), cdsOut);
-            assertTrue(cdsOut.contains("org.javapxeboot.cli.Main source: shared objects file"),
-                "the bootloader's main class did not come from the installed archive:\n" + cdsOut.lines().filter(l -> l.contains("javapxeboot")).limit(5).toList());
+            loadsFromItsArchive("/usr/bin/javapxeboot", "JAVAPXEBOOT_JAVA_OPTS", "org.javapxeboot.cli.Main");
             // the provisioner's too, and a no-op's first classes come from it (JAVA_OPTS follows the launcher's options)
             assertTrue(Files.isRegularFile(Path.of("/var/cache/provisioner/provision.jsa")), "postinst built the provisioner's AppCDS archive");
             assertEquals("rw-r--r--", mode("/var/cache/provisioner/provision.jsa"));
             try (Stream<Path> s = Files.list(Path.of("/var/cache/provisioner"))) {
                 assertEquals(List.of("provision.jsa"), s.map(p -> p.getFileName().toString()).toList(), "nothing of the training left");
             }
-            ProcessBuilder pcds = new ProcessBuilder("/usr/bin/provision", "--version").redirectErrorStream(true);
-            pcds.environment().put("JAVA_OPTS", "-Xshare:on -Xlog:class+load=info:stdout");
-            Process pc = pcds.start();
-            String pcdsOut = new String(pc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertTrue(pc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "provision --version hung");
-            assertEquals(0, pc.exitValue(), pcdsOut);
-            assertTrue(pcdsOut.contains("org.javapxeboot.provisioner.cli.ProvisionCli source: shared objects file")
-                    && pcdsOut.contains("org.javapxeboot.provisioner.cli.QuickApply source: shared objects file"),
-                "the provisioner's classes did not come from the installed archive:\n"
-                    + pcdsOut.lines().filter(l -> l.contains("provisioner")).limit(5).toList());
+            loadsFromItsArchive("/usr/bin/provision", "JAVA_OPTS", "org.javapxeboot.provisioner.cli.ProvisionCli",
+                    "org.javapxeboot.provisioner.cli.QuickApply");
             assertEquals("rwx------", mode("/var/lib/xmand"));
             assertEquals("rwxr-x---", mode("/var/lib/xman-portal"));
             assertEquals("xman-portal", Files.getOwner(Path.of("/var/lib/xman-portal")).getName());
@@ -174,6 +159,23 @@ class PackagesTest {
             }
         }
         assertEquals(List.of(), left, "left after purge");
+    }
+
+    /**
+     * {@code launcher --version}, with {@code -Xshare:on} (an archive the JVM cannot use is an error)
+     * given through {@code optsVariable}, loads each of {@code classes} from its AppCDS archive.
+     */
+    static void loadsFromItsArchive(String launcher, String optsVariable, String... classes) throws Exception {
+        ProcessBuilder b = new ProcessBuilder(launcher, "--version").redirectErrorStream(true);
+        b.environment().put(optsVariable, "-Xshare:on -Xlog:class+load=info:stdout");
+        Process p = b.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), launcher + " --version hung");
+        assertEquals(0, p.exitValue(), out);
+        for (String c : classes) {
+            assertTrue(out.contains(c + " source: shared objects file"), c + " did not come from " + launcher + "'s archive:\n"
+                    + out.lines().filter(l -> l.contains("org.javapxeboot")).limit(5).toList());
+        }
     }
 
     static String mode(String path) throws IOException {

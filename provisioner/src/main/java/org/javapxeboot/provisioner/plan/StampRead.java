@@ -23,8 +23,6 @@ public final class StampRead {
     private final Thread thread;
     private volatile String status;
     private volatile String[] lines;
-    /** Counted down once the stamp is read (or found unreadable). */
-    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
     private StampRead(Path stamp) {
         this.stamp = stamp;
@@ -57,32 +55,26 @@ public final class StampRead {
             }
         } catch (IOException | RuntimeException e) {
             // read again under the lock, which says why it cannot
-        } finally {
-            done.countDown();
         }
-        try {
-            // then the JDK's SHA-256 (its security providers' set-up, ~10 ms of a JVM's first
-            // moments), which the check needs for the templates: here it is off the main thread's way
-            java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException | RuntimeException e) {
-            // the digests say so when they are made
-        }
+        // Then, on a thread of its own (the check waits for this one only), the JDK's SHA-256: its
+        // security providers' set-up, ~10 ms of a JVM's first moments, which the templates' digests need.
+        Thread sha = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    java.security.MessageDigest.getInstance("SHA-256");
+                } catch (java.security.NoSuchAlgorithmException | RuntimeException e) {
+                    // the digests say so when they are made
+                }
+            }
+        }, "sha-256");
+        sha.setDaemon(true);
+        sha.start();
     }
 
     /** The stamp's lines: those read ahead if the stamp has not changed since, else read now. */
     String[] lines() throws IOException {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                done.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true; // kept for the caller
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        StampCheck.join(thread);
         String[] ahead = lines;
         String was = status;
         return ahead != null && was.equals(status(stamp)) ? ahead : lines(stamp);

@@ -51,6 +51,7 @@ public final class ProvisionCli implements Callable<Integer> {
 
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        nativeLibrariesFromRootsOwnCache();
         java.util.Optional<Integer> quick = QuickApply.run(args, out, err);
         if (quick.isPresent()) {
             out.flush();
@@ -69,6 +70,18 @@ public final class ProvisionCli implements Callable<Integer> {
         out.flush();
         err.flush();
         return rc;
+    }
+
+    /**
+     * JNA (libvirt's binding) unpacks its native library into {@code $XDG_CACHE_HOME/JNA/temp} and
+     * loads it from there. Run as root, that variable may still be a user's (su without -, sudo -E),
+     * who could swap the library in between: root's own cache folder is used instead. An explicit
+     * {@code -Djna.tmpdir} is left as given.
+     */
+    static void nativeLibrariesFromRootsOwnCache() {
+        if (System.getenv("XDG_CACHE_HOME") != null && System.getProperty("jna.tmpdir") == null && Home.runningAsRoot()) {
+            System.setProperty("jna.tmpdir", Path.of(System.getProperty("user.home"), ".cache", "JNA", "temp").toString());
+        }
     }
 
     @Override

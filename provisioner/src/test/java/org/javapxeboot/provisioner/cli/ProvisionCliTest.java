@@ -97,6 +97,27 @@ class ProvisionCliTest {
         assertEquals("Plan: 0 to create, 0 to change, 0 to start, 0 differing (left alone); 3 of 3 guest(s) unchanged.\n", plan2.out);
     }
 
+    /**
+     * Root with a user's {@code XDG_CACHE_HOME} (su without -, sudo -E): libvirt's binding unpacks and
+     * loads its native library from root's own cache, never from that folder, which the user could
+     * write. A process of its own (the environment is the point); root only.
+     */
+    @Test
+    void rootLoadsNoNativeLibraryFromAUsersCacheFolder() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Home.runningAsRoot(), "needs root: the rule is root's");
+        Path xdg = dir.resolve("users-cache");
+        ProcessBuilder b = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), ProvisionCli.class.getName(), "apply", EXAMPLE.toString(), "--out", out())
+                .redirectErrorStream(true);
+        b.environment().put("XDG_CACHE_HOME", xdg.toString());
+        Process p = b.start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), output);
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("> start cagnode50: libvirt domain"), "libvirt was used: " + output);
+        assertFalse(Files.exists(xdg), "nothing unpacked into the user's cache folder");
+    }
+
     /** apply --serve, the installer fetches its kickstart and acks, then plan keeps the local boot. */
     @Test
     void applyServeAckThenPlanKeepsLocalBoot() throws Exception {

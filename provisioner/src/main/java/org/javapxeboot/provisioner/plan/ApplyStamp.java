@@ -43,7 +43,7 @@ import java.util.Set;
 public final class ApplyStamp {
     static final String MAGIC = "provision-apply-stamp 4";
 
-    /** The first line of what the key digests (a new format or key recipe gets a new number). */
+    /** The first line of the key (a new format or key recipe gets a new number). */
     public static final String MAGIC_KEY = "provision-apply-key 4";
 
     /** Files changed this close before the stamp was begun are compared by content. */

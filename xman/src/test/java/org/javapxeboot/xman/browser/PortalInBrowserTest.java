@@ -2,6 +2,7 @@ package org.javapxeboot.xman.browser;
 
 import org.javapxeboot.xman.vm.VmControl.DomainState;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +51,15 @@ class PortalInBrowserTest {
         } finally {
             if (f != null) f.close();
         }
+    }
+
+    /**
+     * Every test starts from vm1 and vm2 running, whatever the test before it left behind when it
+     * failed half-way: one failure is reported once, not again by each test after it.
+     */
+    @AfterEach
+    void bothGuestsRunAgain() throws Exception {
+        for (String d : List.of("vm1", "vm2")) if (f.state(d) == DomainState.PAUSED) f.xmand.vm.unpause(d);
     }
 
     /**

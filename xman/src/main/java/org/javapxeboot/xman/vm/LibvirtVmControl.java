@@ -68,6 +68,7 @@ public final class LibvirtVmControl implements VmControl {
         return 0;
     };
     private boolean listening;
+    private final SharedListing listings = new SharedListing(this::listNow);
 
     /** Opens {@code uri} read-write with a system clock and a {@value #DEFAULT_DMESG_CAPACITY}-line dmesg. */
     public LibvirtVmControl(String uri) throws VirtException {
@@ -157,8 +158,23 @@ public final class LibvirtVmControl implements VmControl {
         return uri;
     }
 
+    /**
+     * Every domain, from a listing that started after this call; concurrent calls share listings
+     * ({@link SharedListing}), so a daemon asked for {@code list} by many clients at once lists once
+     * for all of them that arrived meanwhile.
+     */
     @Override
     public List<DomainInfo> list() throws VirtException {
+        return listings.list();
+    }
+
+    /** Listings made so far, and {@link #list()} calls: fewer listings than calls when calls overlapped. */
+    long[] listingsAndCalls() {
+        return new long[] {listings.listings(), listings.calls()};
+    }
+
+    /** One listing: the fast path, else libvirt-java. */
+    private List<DomainInfo> listNow() throws VirtException {
         checkOpen("list", null);
         Pointer p = conn.pointer();
         List<DomainInfo> fast = p == null ? null : DomainLister.list(p);

@@ -1,0 +1,185 @@
+package org.javapxeboot.xman.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.javapxeboot.xman.vm.VmControl.DomainInfo;
+import org.javapxeboot.xman.vm.VmControl.DomainState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link SharedListing}: who shares which listing, decided by the order of events (a listing held
+ * open until the test lets it end), not by timing.
+ */
+class SharedListingTest {
+    /** Listing n answers one domain named "listing-n". */
+    private static List<DomainInfo> answer(int n) {
+        return new ArrayList<>(List.of(new DomainInfo("listing-" + n, "00000000-0000-0000-0000-00000000000" + n, n,
+                DomainState.RUNNING, 1024, 1024, 1, 0, true, false)));
+    }
+
+    /** A lister whose listings each wait for a permit; the test sees each one start. */
+    private static final class HeldLister implements SharedListing.Lister {
+        final Semaphore permits = new Semaphore(0);
+        final BlockingQueue<Integer> started = new ArrayBlockingQueue<>(100);
+        final AtomicInteger count = new AtomicInteger();
+        volatile VirtException fail;
+
+        @Override
+        public List<DomainInfo> list() throws VirtException {
+            int n = count.incrementAndGet();
+            started.add(n);
+            permits.acquireUninterruptibly();
+            if (fail != null) throw fail;
+            return answer(n);
+        }
+
+        /** Waits for the next listing to start; fails after a generous hang guard. */
+        int nextStart() throws InterruptedException {
+            Integer n = started.poll(60, TimeUnit.SECONDS);
+            assertTrue(n != null, "a listing should have started");
+            return n;
+        }
+    }
+
+    private final List<Thread> threads = new ArrayList<>();
+
+    @AfterEach
+    void noThreadLeft() throws InterruptedException {
+        for (Thread t : threads) {
+            t.interrupt();
+            t.join(60_000);
+        }
+    }
+
+    private CompletableFuture<List<DomainInfo>> call(SharedListing s) {
+        CompletableFuture<List<DomainInfo>> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(s.list());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "caller");
+        threads.add(t);
+        t.start();
+        return f;
+    }
+
+    /** Waits until {@code n} calls have reached the listing (each is counted before it waits). */
+    private static void awaitCalls(SharedListing s, long n) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (s.calls() < n) {
+            assertTrue(System.nanoTime() < end, "hang guard: " + s.calls() + " of " + n + " calls arrived");
+            Thread.sleep(1);
+        }
+    }
+
+    private static String name(CompletableFuture<List<DomainInfo>> f) throws Exception {
+        return f.get(60, TimeUnit.SECONDS).get(0).name();
+    }
+
+    @Test
+    void aCallerAloneListsEveryTime() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        SharedListing s = new SharedListing(() -> answer(n.incrementAndGet()));
+        assertEquals("listing-1", s.list().get(0).name());
+        assertEquals("listing-2", s.list().get(0).name());
+        assertEquals(2, s.listings());
+    }
+
+    @Test
+    void callersThatArriveDuringAListingShareTheNextOneNeverTheRunningOne() throws Exception {
+        HeldLister l = new HeldLister();
+        SharedListing s = new SharedListing(l);
+        CompletableFuture<List<DomainInfo>> a = call(s);
+        assertEquals(1, l.nextStart());
+        // b, c and d ask while listing 1 runs: what it reads may predate them, so they wait for listing 2.
+        List<CompletableFuture<List<DomainInfo>>> later = List.of(call(s), call(s), call(s));
+        awaitCalls(s, 4);
+        l.permits.release();
+        assertEquals("listing-1", name(a));
+        assertEquals(2, l.nextStart());
+        l.permits.release();
+        for (CompletableFuture<List<DomainInfo>> f : later) assertEquals("listing-2", name(f));
+        assertEquals(2, s.listings(), "one listing for the three that waited");
+        assertSame(later.get(0).get(), later.get(2).get(), "the same answer, not a copy each");
+        assertThrows(UnsupportedOperationException.class, () -> later.get(0).get().clear(), "shared: nobody may change it");
+    }
+
+    @Test
+    void aCallerArrivingWhileTheNextListingRunsWaitsForTheOneAfter() throws Exception {
+        HeldLister l = new HeldLister();
+        SharedListing s = new SharedListing(l);
+        CompletableFuture<List<DomainInfo>> a = call(s);
+        assertEquals(1, l.nextStart());
+        CompletableFuture<List<DomainInfo>> b = call(s);
+        awaitCalls(s, 2);
+        l.permits.release();
+        assertEquals(2, l.nextStart());
+        CompletableFuture<List<DomainInfo>> c = call(s);
+        awaitCalls(s, 3);
+        l.permits.release();
+        assertEquals(3, l.nextStart());
+        l.permits.release();
+        assertEquals("listing-1", name(a));
+        assertEquals("listing-2", name(b));
+        assertEquals("listing-3", name(c));
+    }
+
+    @Test
+    void aFailedListingFailsItsBatchAndTheNextCallListsAgain() throws Exception {
+        HeldLister l = new HeldLister();
+        SharedListing s = new SharedListing(l);
+        CompletableFuture<List<DomainInfo>> a = call(s);
+        assertEquals(1, l.nextStart());
+        CompletableFuture<List<DomainInfo>> b = call(s);
+        CompletableFuture<List<DomainInfo>> c = call(s);
+        awaitCalls(s, 3);
+        l.permits.release();
+        assertEquals("listing-1", name(a));
+        assertEquals(2, l.nextStart());
+        VirtException down = new VirtException(VirtException.Kind.UNAVAILABLE, "list", null, "libvirtd went away");
+        l.fail = down;
+        l.permits.release();
+        for (CompletableFuture<List<DomainInfo>> f : List.of(b, c)) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+            assertSame(down, e.getCause());
+        }
+        l.fail = null;
+        l.permits.release();
+        assertEquals("listing-3", s.list().get(0).name());
+    }
+
+    @Test
+    void anInterruptedCallerLeavesAndItsBatchIsStillListed() throws Exception {
+        HeldLister l = new HeldLister();
+        SharedListing s = new SharedListing(l);
+        CompletableFuture<List<DomainInfo>> a = call(s);
+        assertEquals(1, l.nextStart());
+        CompletableFuture<List<DomainInfo>> b = call(s);
+        awaitCalls(s, 2);
+        CompletableFuture<List<DomainInfo>> c = call(s);
+        awaitCalls(s, 3);
+        threads.get(1).interrupt();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> b.get(60, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("interrupted"), e.getCause().getMessage());
+        l.permits.release();
+        assertEquals("listing-1", name(a));
+        assertEquals(2, l.nextStart());
+        l.permits.release();
+        assertEquals("listing-2", name(c));
+    }
+}

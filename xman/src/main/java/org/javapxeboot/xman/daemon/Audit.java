@@ -111,6 +111,17 @@ public final class Audit implements AutoCloseable {
      */
     public void event(String msgid, String from, String principal, String via, String op, String domain, String result,
                       int status, String detail) {
+        event(msgid, from, principal, via, op, domain, result, status, null, detail);
+    }
+
+    /**
+     * The same, saying how the request was authenticated, or tried to be: {@code auth} is
+     * "negotiate" (a Kerberos token), "session" (a session cookie), "none" (a daemon started with
+     * --insecure-no-auth), or null when the request brought neither (the field is left out). It
+     * comes after status, so a reader matching the fields before it still matches.
+     */
+    public void event(String msgid, String from, String principal, String via, String op, String domain, String result,
+                      int status, String auth, String detail) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("from", from);
         p.put("principal", principal == null ? "-" : principal);
@@ -119,6 +130,7 @@ public final class Audit implements AutoCloseable {
         if (domain != null) p.put("domain", domain);
         p.put("result", result);
         if (status > 0) p.put("status", Integer.toString(status));
+        if (auth != null) p.put("auth", auth);
         Instant now = clock.instant();
         StringBuilder line = new StringBuilder(DateTimeFormatter.ISO_INSTANT.format(now)).append(' ').append(msgid);
         for (Map.Entry<String, String> e : p.entrySet()) line.append(' ').append(e.getKey()).append('=').append(quoteIfNeeded(e.getValue()));

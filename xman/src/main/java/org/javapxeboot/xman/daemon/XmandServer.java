@@ -226,6 +226,8 @@ public final class XmandServer implements AutoCloseable {
         String setCookie;
         String op;
         String domain;
+        /** How the request authenticated or tried to: negotiate, session, none (--insecure-no-auth); null: it brought neither. */
+        String auth;
     }
 
     private void handle(HttpExchange ex) {
@@ -271,18 +273,18 @@ public final class XmandServer implements AutoCloseable {
             Object result = ops.run(op.wire + (o.domain != null ? " " + o.domain : ""), domain, settings.limits().of(op),
                     () -> unfiltered ? handlers.run(op, checked) : handlers.runAsOwner(op, checked, caller, authz));
             // The audit line is written before the answer leaves: an answered request is always on record.
-            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, "ok", 200, null);
+            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, "ok", 200, o.auth, null);
             respond(ex, 200, Protocol.ok(settings.hostName(), op, result), o);
         } catch (ProtocolException e) {
-            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, e.status >= 500 ? "failed" : "refused", e.status, e.kind + ": " + e.getMessage());
+            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, e.status >= 500 ? "failed" : "refused", e.status, o.auth, e.kind + ": " + e.getMessage());
             respond(ex, e.status, Protocol.error(settings.hostName(), o.op, e.kind, e.getMessage()), o);
         } catch (VirtException e) {
             int status = Protocol.statusOf(e.kind());
             boolean refused = e.kind() == VirtException.Kind.INVALID_ARGUMENT || e.kind() == VirtException.Kind.DENIED;
-            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, refused ? "refused" : "failed", status, e.kind() + ": " + e.getMessage());
+            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, refused ? "refused" : "failed", status, o.auth, e.kind() + ": " + e.getMessage());
             respond(ex, status, Protocol.error(settings.hostName(), o.op, e.kind().name(), e.getMessage()), o);
         } catch (Exception e) {
-            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, "failed", 500, "internal error: " + e);
+            audit.event("REQUEST", from, o.principal, o.via, o.op, o.domain, "failed", 500, o.auth, "internal error: " + e);
             respond(ex, 500, Protocol.error(settings.hostName(), o.op, "FAILED", "internal error: " + e), o);
         } finally {
             ex.close();
@@ -292,12 +294,14 @@ public final class XmandServer implements AutoCloseable {
     private void authenticate(HttpExchange ex, Outcome o) throws ProtocolException {
         if (settings.insecureNoAuth()) {
             o.principal = "(unauthenticated)";
+            o.auth = "none";
             return;
         }
         String h = ex.getRequestHeaders().getFirst("Authorization");
         if (h == null && sessions != null) {
             String cookie = SessionCookie.fromHeader(String.join("; ", ex.getRequestHeaders().getOrDefault("Cookie", java.util.List.of())));
             if (cookie != null) {
+                o.auth = "session";
                 try {
                     // Who may do what is decided afresh below (.k5login, owners), as for a Negotiate request.
                     byte[] binding = tlsSession(ex);
@@ -312,6 +316,7 @@ public final class XmandServer implements AutoCloseable {
         }
         if (h == null) throw new ProtocolException(401, "UNAUTHENTICATED", "Kerberos authentication required (Authorization: Negotiate)");
         if (!h.regionMatches(true, 0, "Negotiate ", 0, 10)) throw new ProtocolException(401, "UNAUTHENTICATED", "only the Negotiate (SPNEGO/Kerberos 5) scheme is accepted");
+        o.auth = "negotiate";
         byte[] token;
         try {
             token = Base64.getDecoder().decode(h.substring(10).trim());

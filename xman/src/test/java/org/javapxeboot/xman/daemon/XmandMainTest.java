@@ -188,7 +188,7 @@ class XmandMainTest {
                 XmanClient.Target t = new XmanClient.Target("127.0.0.1", s.address().getPort());
                 assertEquals(2, ((List<?>) c.call(t, Op.LIST, Map.of())).size());
                 assertTrue(log.toString(StandardCharsets.UTF_8).contains("WITHOUT AUTHENTICATION"));
-                assertTrue(log.toString(StandardCharsets.UTF_8).contains("principal=(unauthenticated) op=list result=ok"));
+                assertTrue(log.toString(StandardCharsets.UTF_8).contains("principal=(unauthenticated) op=list result=ok status=200 auth=none"));
             } finally {
                 s.close();
             }

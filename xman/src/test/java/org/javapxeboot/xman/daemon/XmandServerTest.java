@@ -156,7 +156,7 @@ class XmandServerTest {
         assertNotNull(m, "no syslog message for pause");
         // <authpriv.notice>=85, version 1, host h1, app xmand, msgid REQUEST, structured data with the principal.
         assertTrue(m.matches("<85>1 \\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z h1 xmand \\d+ REQUEST \\[xman@32473 from=\"127\\.0\\.0\\.1:\\d+\" "
-                + "principal=\"admin@XMAN\\.TEST\" op=\"pause\" domain=\"vm1\" result=\"ok\" status=\"200\"\\]"), m);
+                + "principal=\"admin@XMAN\\.TEST\" op=\"pause\" domain=\"vm1\" result=\"ok\" status=\"200\" auth=\"negotiate\"\\]"), m);
     }
 
     @Test
@@ -205,9 +205,11 @@ class XmandServerTest {
         assertEquals("Negotiate", r.headers().firstValue("WWW-Authenticate").orElse(""));
         assertTrue(r.body().contains("\"kind\":\"UNAUTHENTICATED\""), r.body());
         assertEquals(DomainState.RUNNING, x.vm.lookup("vm1").state());
-        assertTrue(x.log().contains("principal=- op=pause result=refused status=401"), x.log());
+        assertTrue(x.log().contains("principal=- op=pause result=refused status=401 detail="), "no auth field: it brought none\n" + x.log());
         assertEquals(401, raw("/v1/list", "Negotiate !!!notbase64", "").statusCode());
+        assertTrue(x.log().contains("op=list result=refused status=401 auth=negotiate detail=\"UNAUTHENTICATED: the Negotiate token is not base64"), x.log());
         assertEquals(401, raw("/v1/list", "Basic YWRtaW46eA==", "").statusCode());
+        assertTrue(x.log().contains("op=list result=refused status=401 detail=\"UNAUTHENTICATED: only the Negotiate"), "Basic is not Negotiate\n" + x.log());
         assertEquals(401, raw("/v1/list", "Negotiate " + Base64.getEncoder().encodeToString("garbage".getBytes()), "").statusCode());
     }
 
@@ -221,7 +223,7 @@ class XmandServerTest {
         assertEquals(401, again.statusCode());
         assertTrue(again.body().contains("replay"), again.body());
         assertEquals(DomainState.RUNNING, x.vm.lookup("vm1").state());
-        assertTrue(x.log().contains("op=pause result=refused status=401 detail=\"UNAUTHENTICATED: Kerberos authentication failed"), x.log());
+        assertTrue(x.log().contains("op=pause result=refused status=401 auth=negotiate detail=\"UNAUTHENTICATED: Kerberos authentication failed"), x.log());
     }
 
     @Test
@@ -356,6 +358,6 @@ class XmandServerTest {
         assertEquals(401, r.statusCode(), r.body());
         assertTrue(r.body().contains("Ticket expired"), r.body());
         assertEquals(DomainState.RUNNING, x.vm.lookup("vm1").state());
-        assertTrue(x.log().contains("principal=- op=pause result=refused status=401 detail=\"UNAUTHENTICATED: Kerberos authentication failed"), x.log());
+        assertTrue(x.log().contains("principal=- op=pause result=refused status=401 auth=negotiate detail=\"UNAUTHENTICATED: Kerberos authentication failed"), x.log());
     }
 }

@@ -77,6 +77,11 @@ class XmandSessionTest {
         assertEquals(1, x.server.negotiationCount());
         // Every request is still audited under the principal the session was opened by.
         assertTrue(x.log().contains("principal=admin@XMAN.TEST op=pause domain=vm1 result=ok"), x.log());
+        // And says how: the first list with a Kerberos token, everything after it with the session.
+        List<String> requests = x.log().lines().filter(l -> l.contains(" REQUEST ")).toList();
+        assertEquals(21, requests.size(), x.log());
+        assertTrue(requests.get(0).endsWith("op=list result=ok status=200 auth=negotiate"), requests.get(0));
+        for (String l : requests.subList(1, 21)) assertTrue(l.endsWith("result=ok status=200 auth=session"), l);
     }
 
     @Test
@@ -102,7 +107,7 @@ class XmandSessionTest {
         assertEquals("Negotiate", stolen.headers().firstValue("WWW-Authenticate").orElse(""));
         assertTrue(stolen.headers().firstValue("Set-Cookie").orElse("").startsWith("xman_session=; Max-Age=0"), stolen.headers().map().toString());
         assertEquals(DomainState.RUNNING, x.vm.lookup("vm1").state());
-        assertTrue(x.log().contains("principal=- op=pause result=refused status=401 detail=\"UNAUTHENTICATED: the session cookie's signature"), x.log());
+        assertTrue(x.log().contains("principal=- op=pause result=refused status=401 auth=session detail=\"UNAUTHENTICATED: the session cookie's signature"), x.log());
     }
 
     @Test

@@ -55,6 +55,22 @@ class SharedListingTest {
     }
 
     private final List<Thread> threads = new ArrayList<>();
+    private final HeldLister l = new HeldLister();
+    private final SharedListing s = new SharedListing(l);
+
+    /** Caller a, whose listing (listing 1) has started and is held until the test releases it. */
+    private CompletableFuture<List<DomainInfo>> listingOneRunning() throws InterruptedException {
+        CompletableFuture<List<DomainInfo>> a = call();
+        assertEquals(1, l.nextStart());
+        return a;
+    }
+
+    /** A new caller, once it has reached the listing: the {@code n}th call. */
+    private CompletableFuture<List<DomainInfo>> arrived(long n) throws InterruptedException {
+        CompletableFuture<List<DomainInfo>> f = call();
+        awaitCalls(n);
+        return f;
+    }
 
     @AfterEach
     void noThreadLeft() throws InterruptedException {
@@ -64,7 +80,7 @@ class SharedListingTest {
         }
     }
 
-    private CompletableFuture<List<DomainInfo>> call(SharedListing s) {
+    private CompletableFuture<List<DomainInfo>> call() {
         CompletableFuture<List<DomainInfo>> f = new CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
@@ -79,7 +95,7 @@ class SharedListingTest {
     }
 
     /** Waits until {@code n} calls have reached the listing (each is counted before it waits). */
-    private static void awaitCalls(SharedListing s, long n) throws InterruptedException {
+    private void awaitCalls(long n) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (s.calls() < n) {
             assertTrue(System.nanoTime() < end, "hang guard: " + s.calls() + " of " + n + " calls arrived");
@@ -94,21 +110,18 @@ class SharedListingTest {
     @Test
     void aCallerAloneListsEveryTime() throws Exception {
         AtomicInteger n = new AtomicInteger();
-        SharedListing s = new SharedListing(() -> answer(n.incrementAndGet()));
-        assertEquals("listing-1", s.list().get(0).name());
-        assertEquals("listing-2", s.list().get(0).name());
-        assertEquals(2, s.listings());
+        SharedListing alone = new SharedListing(() -> answer(n.incrementAndGet()));
+        assertEquals("listing-1", alone.list().get(0).name());
+        assertEquals("listing-2", alone.list().get(0).name());
+        assertEquals(2, alone.listings());
     }
 
     @Test
     void callersThatArriveDuringAListingShareTheNextOneNeverTheRunningOne() throws Exception {
-        HeldLister l = new HeldLister();
-        SharedListing s = new SharedListing(l);
-        CompletableFuture<List<DomainInfo>> a = call(s);
-        assertEquals(1, l.nextStart());
+        CompletableFuture<List<DomainInfo>> a = listingOneRunning();
         // b, c and d ask while listing 1 runs: what it reads may predate them, so they wait for listing 2.
-        List<CompletableFuture<List<DomainInfo>>> later = List.of(call(s), call(s), call(s));
-        awaitCalls(s, 4);
+        List<CompletableFuture<List<DomainInfo>>> later = List.of(call(), call(), call());
+        awaitCalls(4);
         l.permits.release();
         assertEquals("listing-1", name(a));
         assertEquals(2, l.nextStart());
@@ -121,16 +134,11 @@ class SharedListingTest {
 
     @Test
     void aCallerArrivingWhileTheNextListingRunsWaitsForTheOneAfter() throws Exception {
-        HeldLister l = new HeldLister();
-        SharedListing s = new SharedListing(l);
-        CompletableFuture<List<DomainInfo>> a = call(s);
-        assertEquals(1, l.nextStart());
-        CompletableFuture<List<DomainInfo>> b = call(s);
-        awaitCalls(s, 2);
+        CompletableFuture<List<DomainInfo>> a = listingOneRunning();
+        CompletableFuture<List<DomainInfo>> b = arrived(2);
         l.permits.release();
         assertEquals(2, l.nextStart());
-        CompletableFuture<List<DomainInfo>> c = call(s);
-        awaitCalls(s, 3);
+        CompletableFuture<List<DomainInfo>> c = arrived(3);
         l.permits.release();
         assertEquals(3, l.nextStart());
         l.permits.release();
@@ -141,13 +149,9 @@ class SharedListingTest {
 
     @Test
     void aFailedListingFailsItsBatchAndTheNextCallListsAgain() throws Exception {
-        HeldLister l = new HeldLister();
-        SharedListing s = new SharedListing(l);
-        CompletableFuture<List<DomainInfo>> a = call(s);
-        assertEquals(1, l.nextStart());
-        CompletableFuture<List<DomainInfo>> b = call(s);
-        CompletableFuture<List<DomainInfo>> c = call(s);
-        awaitCalls(s, 3);
+        CompletableFuture<List<DomainInfo>> a = listingOneRunning();
+        CompletableFuture<List<DomainInfo>> b = call();
+        CompletableFuture<List<DomainInfo>> c = arrived(3);
         l.permits.release();
         assertEquals("listing-1", name(a));
         assertEquals(2, l.nextStart());
@@ -165,14 +169,9 @@ class SharedListingTest {
 
     @Test
     void anInterruptedCallerLeavesAndItsBatchIsStillListed() throws Exception {
-        HeldLister l = new HeldLister();
-        SharedListing s = new SharedListing(l);
-        CompletableFuture<List<DomainInfo>> a = call(s);
-        assertEquals(1, l.nextStart());
-        CompletableFuture<List<DomainInfo>> b = call(s);
-        awaitCalls(s, 2);
-        CompletableFuture<List<DomainInfo>> c = call(s);
-        awaitCalls(s, 3);
+        CompletableFuture<List<DomainInfo>> a = listingOneRunning();
+        CompletableFuture<List<DomainInfo>> b = arrived(2);
+        CompletableFuture<List<DomainInfo>> c = arrived(3);
         threads.get(1).interrupt();
         ExecutionException e = assertThrows(ExecutionException.class, () -> b.get(60, TimeUnit.SECONDS));
         assertTrue(e.getCause().getMessage().contains("interrupted"), e.getCause().getMessage());

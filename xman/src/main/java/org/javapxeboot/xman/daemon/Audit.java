@@ -116,9 +116,11 @@ public final class Audit implements AutoCloseable {
 
     /**
      * The same, saying how the request was authenticated, or tried to be: {@code auth} is
-     * "negotiate" (a Kerberos token), "session" (a session cookie), "none" (a daemon started with
-     * --insecure-no-auth), or null when the request brought neither (the field is left out). It
-     * comes after status, so a reader matching the fields before it still matches.
+     * "negotiate" (a Kerberos token), "session" (a session cookie), "other" (an Authorization header
+     * of another scheme), "none" (a daemon started with --insecure-no-auth), or null when the request
+     * brought no credentials (the field is left out). For a request a trusted proxy made for a user,
+     * it is how the proxy authenticated. It comes after status, so a reader matching the fields
+     * before it still matches.
      */
     public void event(String msgid, String from, String principal, String via, String op, String domain, String result,
                       int status, String auth, String detail) {

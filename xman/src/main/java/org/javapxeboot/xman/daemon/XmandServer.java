@@ -226,7 +226,7 @@ public final class XmandServer implements AutoCloseable {
         String setCookie;
         String op;
         String domain;
-        /** How the request authenticated or tried to: negotiate, session, none (--insecure-no-auth); null: it brought neither. */
+        /** How the request authenticated or tried to: negotiate, session, other (another scheme), none (--insecure-no-auth); null: it brought neither. */
         String auth;
     }
 
@@ -315,7 +315,10 @@ public final class XmandServer implements AutoCloseable {
             }
         }
         if (h == null) throw new ProtocolException(401, "UNAUTHENTICATED", "Kerberos authentication required (Authorization: Negotiate)");
-        if (!h.regionMatches(true, 0, "Negotiate ", 0, 10)) throw new ProtocolException(401, "UNAUTHENTICATED", "only the Negotiate (SPNEGO/Kerberos 5) scheme is accepted");
+        if (!h.regionMatches(true, 0, "Negotiate ", 0, 10)) {
+            o.auth = "other";
+            throw new ProtocolException(401, "UNAUTHENTICATED", "only the Negotiate (SPNEGO/Kerberos 5) scheme is accepted");
+        }
         o.auth = "negotiate";
         byte[] token;
         try {

@@ -168,11 +168,6 @@ public final class LibvirtVmControl implements VmControl {
         return listings.list();
     }
 
-    /** Listings made so far, and {@link #list()} calls: fewer listings than calls when calls overlapped. */
-    long[] listingsAndCalls() {
-        return new long[] {listings.listings(), listings.calls()};
-    }
-
     /** One listing: the fast path, else libvirt-java. */
     private List<DomainInfo> listNow() throws VirtException {
         checkOpen("list", null);

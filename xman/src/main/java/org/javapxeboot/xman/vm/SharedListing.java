@@ -48,6 +48,7 @@ final class SharedListing {
     /** A listing that started after this call. */
     List<DomainInfo> list() throws VirtException {
         Batch b;
+        boolean starter;
         synchronized (this) {
             calls++;
             if (open == null) open = new Batch();
@@ -59,19 +60,21 @@ final class SharedListing {
                 notifyAll(); // another caller of the batch may start it
                 throw new VirtException(VirtException.Kind.FAILED, "list", null, "interrupted while waiting for a listing");
             }
-            if (!b.done) {
+            starter = !b.done;
+            if (starter) {
                 // This caller starts the batch's listing: later callers join the next batch.
                 running = true;
                 open = null;
                 listings++;
             }
         }
-        if (!b.done) {
+        if (starter) {
             List<DomainInfo> result = null;
             Throwable error = null;
             try {
                 result = Collections.unmodifiableList(lister.list());
-            } catch (VirtException | RuntimeException | Error e) {
+            } catch (Throwable e) {
+                // Whatever it is (an undeclared checked exception too), every caller of the batch gets it.
                 error = e;
             } finally {
                 synchronized (this) {
@@ -84,10 +87,11 @@ final class SharedListing {
             }
         }
         synchronized (this) {
+            if (b.error == null) return b.result;
             if (b.error instanceof VirtException e) throw e;
             if (b.error instanceof RuntimeException e) throw e;
             if (b.error instanceof Error e) throw e;
-            return b.result;
+            throw new VirtException(VirtException.Kind.FAILED, "list", null, "listing failed: " + b.error, b.error);
         }
     }
 

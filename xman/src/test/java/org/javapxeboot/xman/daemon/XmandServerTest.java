@@ -209,7 +209,7 @@ class XmandServerTest {
         assertEquals(401, raw("/v1/list", "Negotiate !!!notbase64", "").statusCode());
         assertTrue(x.log().contains("op=list result=refused status=401 auth=negotiate detail=\"UNAUTHENTICATED: the Negotiate token is not base64"), x.log());
         assertEquals(401, raw("/v1/list", "Basic YWRtaW46eA==", "").statusCode());
-        assertTrue(x.log().contains("op=list result=refused status=401 detail=\"UNAUTHENTICATED: only the Negotiate"), "Basic is not Negotiate\n" + x.log());
+        assertTrue(x.log().contains("op=list result=refused status=401 auth=other detail=\"UNAUTHENTICATED: only the Negotiate"), "Basic is not Negotiate\n" + x.log());
         assertEquals(401, raw("/v1/list", "Negotiate " + Base64.getEncoder().encodeToString("garbage".getBytes()), "").statusCode());
     }
 

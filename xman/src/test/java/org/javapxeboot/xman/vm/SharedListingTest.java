@@ -35,14 +35,15 @@ class SharedListingTest {
         final Semaphore permits = new Semaphore(0);
         final BlockingQueue<Integer> started = new ArrayBlockingQueue<>(100);
         final AtomicInteger count = new AtomicInteger();
-        volatile VirtException fail;
+        /** What the next listings throw, checked or not (a lister's library may throw what it does not declare). */
+        volatile Throwable fail;
 
         @Override
         public List<DomainInfo> list() throws VirtException {
             int n = count.incrementAndGet();
             started.add(n);
             permits.acquireUninterruptibly();
-            if (fail != null) throw fail;
+            if (fail != null) SharedListingTest.<RuntimeException>sneak(fail);
             return answer(n);
         }
 
@@ -52,6 +53,11 @@ class SharedListingTest {
             assertTrue(n != null, "a listing should have started");
             return n;
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneak(Throwable t) throws T {
+        throw (T) t;
     }
 
     private final List<Thread> threads = new ArrayList<>();
@@ -165,6 +171,27 @@ class SharedListingTest {
         l.fail = null;
         l.permits.release();
         assertEquals("listing-3", s.list().get(0).name());
+    }
+
+    @Test
+    void whateverAListingThrowsReachesEveryCallerOfItsBatch() throws Exception {
+        CompletableFuture<List<DomainInfo>> a = listingOneRunning();
+        CompletableFuture<List<DomainInfo>> b = call();
+        CompletableFuture<List<DomainInfo>> c = arrived(3);
+        IllegalStateException bug = new IllegalStateException("a bug in the binding");
+        l.fail = bug;
+        l.permits.release();
+        assertSame(bug, assertThrows(ExecutionException.class, () -> a.get(60, TimeUnit.SECONDS)).getCause());
+        assertEquals(2, l.nextStart());
+        // An undeclared checked exception: every caller of the batch, the one that listed too, gets a
+        // VirtException caused by it; nobody gets a null list.
+        java.io.IOException io = new java.io.IOException("socket closed");
+        l.fail = io;
+        l.permits.release();
+        for (CompletableFuture<List<DomainInfo>> f : List.of(b, c)) {
+            Throwable e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS)).getCause();
+            assertTrue(e instanceof VirtException && e.getCause() == io, String.valueOf(e));
+        }
     }
 
     @Test

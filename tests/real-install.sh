@@ -117,7 +117,14 @@ else
 fi
 out=$work/out logs=$work/logs
 tftp=${site_root:-$work/tftp}
+if [ "$dhcp" = dnsmasq ]; then
+  # dnsmasq serves as nobody (below), who must reach the TFTP files wherever the work folder is: a
+  # folder of their own in /tmp, readable by all (the files are public: any client on the link may
+  # ask for them), removed at the end; its path is in logs/tftp-root.
+  tftp=$(mktemp -d /tmp/real-install-tftp.XXXXXX) && chmod 0755 "$tftp" || die "cannot make a TFTP folder in /tmp"
+fi
 mkdir -p "$out/logs" "$logs" "$tftp/pxelinux.cfg" "$tftp/jpb-check"
+printf '%s\n' "$tftp" > "$logs/tftp-root"
 added=()
 pids=() failed=1 applied=0
 yaml=$work/check.yaml
@@ -142,6 +149,7 @@ cleanup() {
     rm -rf "$site_root/jpb-check" "$site_root/$entry"
     for f in "${added[@]}"; do rm -f "$site_root/$f"; done
   fi
+  case "$tftp" in /tmp/real-install-tftp.*) rm -rf "$tftp" ;; esac
   if [ "$failed" = 0 ] && [ -z "$keep" ]; then
     rm -rf "$work"
   elif [ "$failed" != 0 ]; then
@@ -189,11 +197,13 @@ case "$dhcp" in
       --router "$server_ip" --dns "$server_ip" > >(stamp > "$logs/dhcp-tftp.log") 2>&1 &
     pids+=($!) ;;
   dnsmasq)
+    # dnsmasq answers the network as nobody, not root: it opens its ports and lease file as root,
+    # then drops to nobody, who reads the TFTP folder made for it above.
     "$(command -v dnsmasq || echo /usr/sbin/dnsmasq)" --keep-in-foreground --log-facility=- --conf-file=/dev/null \
       --port=0 --interface="$iface" --bind-interfaces --dhcp-range="$guest_ip,static" \
       --dhcp-host="$mac,$guest_ip" --dhcp-ignore='tag:!known' --dhcp-boot=pxelinux.0 \
       --dhcp-option=3,"$server_ip" --dhcp-option=6,"$server_ip" --dhcp-leasefile="$work/dnsmasq.leases" \
-      --enable-tftp --tftp-root="$tftp" --pid-file= --user=root > >(stamp > "$logs/dhcp-tftp.log") 2>&1 &
+      --enable-tftp --tftp-root="$tftp" --pid-file= --user=nobody --group=nogroup > >(stamp > "$logs/dhcp-tftp.log") 2>&1 &
     pids+=($!) ;;
   site) : > "$logs/dhcp-tftp.log" ;;
 esac
@@ -234,6 +244,8 @@ while :; do
   sleep 0.2
 done
 [ -n "$t_ack" ] || { [ -e "$installed" ] && t_ack=$t_off; } || die "the guest powered off without an ack: see $console and $logs/serve.log"
+# Who the DHCP/TFTP server ran as, answering the guest (the first process started).
+[ "$dhcp" = site ] || ps -o user= -p "${pids[0]}" > "$logs/dhcp-tftp.user" || true
 
 # The ack switched the guest to its disk, without another apply.
 pxe=$tftp/$entry

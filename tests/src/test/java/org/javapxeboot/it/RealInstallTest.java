@@ -186,7 +186,15 @@ class RealInstallTest {
         assertTrue(Files.readString(keep.resolve("logs/installed-after-ack")).contains("acknowledged by " + subnet + guestSuffix));
         // and the script cleaned up after itself: the guest and its disk are gone
         assertFalse(Files.exists(keep.resolve("out/disks/" + name + ".img")), "the check's disk was left behind");
-        assertFalse(Files.exists(keep.resolve("tftp/pxelinux.cfg/01-" + mac.replace(':', '-'))), "the check's pxelinux entry was left behind");
+        Path tftp = Path.of(Files.readString(keep.resolve("logs/tftp-root")).strip());
+        assertFalse(Files.exists(tftp.resolve("pxelinux.cfg/01-" + mac.replace(':', '-'))), "the check's pxelinux entry was left behind");
+        if (dhcp.equals("dnsmasq")) {
+            // dnsmasq answered the guest as nobody, from a TFTP folder of its own that is gone now.
+            assertEquals("nobody", Files.readString(keep.resolve("logs/dhcp-tftp.user")).strip(), "dnsmasq must not serve the network as root");
+            assertTrue(tftp.startsWith("/tmp") && !Files.exists(tftp), tftp + " was left behind");
+        } else {
+            assertEquals(keep.resolve("tftp").toRealPath(), tftp.toRealPath());
+        }
     }
 
     static int count(String text, String what) {

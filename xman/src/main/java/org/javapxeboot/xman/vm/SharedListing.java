@@ -41,8 +41,16 @@ final class SharedListing {
     private long listings;
     private long calls;
 
+    /** Told of each call once it has joined a batch, under the lock: tests wait for callers with it. */
+    private final Runnable arrived;
+
     SharedListing(Lister lister) {
+        this(lister, () -> {});
+    }
+
+    SharedListing(Lister lister, Runnable arrived) {
         this.lister = lister;
+        this.arrived = arrived;
     }
 
     /** A listing that started after this call. */
@@ -53,6 +61,7 @@ final class SharedListing {
             calls++;
             if (open == null) open = new Batch();
             b = open;
+            arrived.run();
             try {
                 while (!b.done && (running || open != b)) wait();
             } catch (InterruptedException e) {

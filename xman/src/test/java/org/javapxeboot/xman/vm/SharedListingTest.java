@@ -62,7 +62,10 @@ class SharedListingTest {
 
     private final List<Thread> threads = new ArrayList<>();
     private final HeldLister l = new HeldLister();
-    private final SharedListing s = new SharedListing(l);
+    /** A permit for each call that has joined a batch. */
+    private final Semaphore arrivals = new Semaphore(0);
+    private final SharedListing s = new SharedListing(l, arrivals::release);
+    private long arrived;
 
     /** Caller a, whose listing (listing 1) has started and is held until the test releases it. */
     private CompletableFuture<List<DomainInfo>> listingOneRunning() throws InterruptedException {
@@ -100,13 +103,11 @@ class SharedListingTest {
         return f;
     }
 
-    /** Waits until {@code n} calls have reached the listing (each is counted before it waits). */
+    /** Waits until {@code n} calls have joined a batch (each is counted before it waits). */
     private void awaitCalls(long n) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (s.calls() < n) {
-            assertTrue(System.nanoTime() < end, "hang guard: " + s.calls() + " of " + n + " calls arrived");
-            Thread.sleep(1);
-        }
+        assertTrue(arrivals.tryAcquire((int) (n - arrived), 60, TimeUnit.SECONDS), "hang guard: fewer than " + n + " calls arrived");
+        arrived = n;
+        assertEquals(n, s.calls());
     }
 
     private static String name(CompletableFuture<List<DomainInfo>> f) throws Exception {

@@ -37,7 +37,7 @@ final class SharedListing {
     private Batch open;
     /** A listing is under way. */
     private boolean running;
-    /** Listings made and calls answered, for tests and benchmarks. */
+    /** Listings made and calls that joined a batch, for tests. */
     private long listings;
     private long calls;
 
